@@ -1,0 +1,302 @@
+"""Server-side aggregation of model parameters (Sec. III A and IV B 4 of the DQFL paper).
+
+The paper names three aggregation rules, FedAvg [23], FedBN [24] and FedProx [25], and lets
+the server combine whatever arrived over the uplink. This module holds the pure arithmetic:
+
+* :func:`fedavg` -- the sample-count weighted mean ``w = sum_k n_k w_k / sum_k n_k``.
+* :func:`circular_mean` -- the same for rotation angles, which are periodic: the angle of the
+  weighted sum of ``exp(2 pi i theta / T)``. A plain mean of ``+3.1`` and ``-3.1`` rad is 0,
+  the opposite of both; the circular mean is ``pi``.
+* :func:`aggregate` -- the partial rule the wireless uplink needs: parameters travel in blocks
+  (the whole QNN in QFL; a base and an enhancement message in DQFL); each parameter is averaged
+  over the clients whose block arrived and keeps its previous global value where none did.
+  A FedBN-style ``local`` mask keeps designated parameters out of the average entirely.
+* :func:`proximal_gradient` -- FedProx's local term ``mu/2 ||w - w_global||^2`` and its gradient
+  ``mu (w - w_global)``, added to each client's loss during local training.
+
+Parameters are flat vectors of length ``P``; ``K`` clients' vectors are stacked as ``(K, P)``.
+Blocks are given as ``block_of``, an integer array of length ``P`` naming each parameter's block.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from qkit._validate import require_nonnegative
+
+__all__ = [
+    "AggregationResult",
+    "fedavg",
+    "circular_mean",
+    "aggregate",
+    "blocks_from_slices",
+    "proximal_term",
+    "proximal_gradient",
+    "wrap_periodic",
+]
+
+_RESULTANT_TOL = 1e-12  # a resultant shorter than this fraction of the total weight is "no direction"
+
+
+def _as_weights(sample_counts, n_clients: int) -> np.ndarray:
+    w = require_nonnegative("sample_counts", sample_counts, unit="samples")
+    if w.shape != (n_clients,):
+        raise ValueError(f"sample_counts must have one entry per client ({n_clients}), got shape {w.shape}")
+    return w
+
+
+def _as_stack(client_params) -> np.ndarray:
+    arr = np.asarray(client_params, dtype=float)
+    if arr.ndim != 2 or arr.shape[0] == 0:
+        raise ValueError(f"client_params must be a (clients, parameters) array with >= 1 client, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("client_params must be finite, got NaN or infinite entries")
+    return arr
+
+
+def _as_period(period, n_params: int) -> np.ndarray:
+    """Per-parameter period; ``inf`` (or 0) marks a parameter that is not periodic."""
+    if period is None:
+        return np.full(n_params, np.inf)
+    p = np.broadcast_to(np.asarray(period, dtype=float), (n_params,)).copy()
+    if np.any(np.isnan(p)) or np.any(p < 0):
+        raise ValueError(f"period must be > 0 (radians) or inf/0 for non-periodic parameters, got {period!r}")
+    p[p == 0] = np.inf
+    return p
+
+
+def wrap_periodic(delta: np.ndarray, period) -> np.ndarray:
+    """Map differences of periodic parameters into ``[-T/2, T/2)``; non-periodic ones pass through.
+
+    Parameters
+    ----------
+    delta : array
+        Parameter differences (radians for angles).
+    period : float or array
+        Period ``T`` of each parameter (``2 pi`` for a rotation angle); ``inf`` means not periodic.
+    """
+    delta = np.asarray(delta, dtype=float)
+    p = np.broadcast_to(np.asarray(period, dtype=float), delta.shape)
+    finite = np.isfinite(p) & (p > 0)
+    safe = np.where(finite, p, 1.0)
+    wrapped = (delta + safe / 2) % safe - safe / 2
+    return np.where(finite, wrapped, delta)
+
+
+def fedavg(client_params, sample_counts) -> np.ndarray:
+    """FedAvg: the sample-count weighted mean of the clients' parameter vectors.
+
+    ``w_global = sum_k n_k w_k / sum_k n_k`` (McMahan et al.; ref. [23] of the DQFL paper).
+
+    Parameters
+    ----------
+    client_params : array, shape (K, P)
+        One flat parameter vector per client.
+    sample_counts : array, shape (K,)
+        Number of training samples ``n_k >= 0`` of each client; at least one must be > 0.
+
+    Returns
+    -------
+    numpy.ndarray, shape (P,)
+    """
+    theta = _as_stack(client_params)
+    w = _as_weights(sample_counts, theta.shape[0])
+    total = w.sum()
+    if total <= 0:
+        raise ValueError(f"sample_counts must have a positive sum, got {sample_counts!r}")
+    return (w @ theta) / total
+
+
+def circular_mean(angles, weights, *, period: float = 2 * np.pi, reference=None) -> np.ndarray:
+    """Weighted circular mean of periodic parameters, column by column.
+
+    The mean direction is ``T/(2 pi) * arg( sum_k w_k exp(2 pi i theta_k / T) )``; for
+    rotation angles ``T = 2 pi`` and this is the angle of the weighted sum of unit phasors.
+
+    Parameters
+    ----------
+    angles : array, shape (K, P)
+        Angles (radians) of ``K`` clients.
+    weights : array, shape (K,)
+        Non-negative weights (sample counts), positive sum.
+    period : float
+        Period ``T`` in radians (``2 pi`` for a single-qubit rotation angle).
+    reference : array, shape (P,), optional
+        If given, each mean is returned as the representative closest to ``reference``
+        (so a global model changes continuously from round to round); otherwise in ``[-T/2, T/2)``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (P,)
+
+    Raises
+    ------
+    ValueError
+        If the phasors cancel (resultant shorter than 1e-12 of the total weight): the mean
+        direction is then undefined, e.g. two equal weights at ``0`` and ``pi``.
+    """
+    theta = _as_stack(angles)
+    w = _as_weights(weights, theta.shape[0])
+    if w.sum() <= 0:
+        raise ValueError(f"weights must have a positive sum, got {weights!r}")
+    if not (np.isfinite(period) and period > 0):
+        raise ValueError(f"period must be > 0 and finite (radians), got {period!r}")
+    resultant = w @ np.exp(2j * np.pi * theta / period)
+    if np.any(np.abs(resultant) <= _RESULTANT_TOL * w.sum()):
+        bad = np.flatnonzero(np.abs(resultant) <= _RESULTANT_TOL * w.sum())
+        raise ValueError(f"circular mean undefined for parameters {bad.tolist()}: the weighted phasors cancel")
+    mean = np.angle(resultant) * period / (2 * np.pi)
+    mean = wrap_periodic(mean, period)
+    if reference is not None:
+        ref = np.asarray(reference, dtype=float)
+        mean = ref + wrap_periodic(mean - ref, period)
+    return mean
+
+
+@dataclass(frozen=True, eq=False)
+class AggregationResult:
+    """What the server computed in one aggregation.
+
+    Attributes
+    ----------
+    params : numpy.ndarray, shape (P,)
+        The new global parameter vector.
+    updated : numpy.ndarray of bool, shape (P,)
+        Which parameters were recomputed from at least one arrived client update.
+    contributors : numpy.ndarray of int, shape (B,)
+        How many clients' copies of each block arrived.
+    """
+
+    params: np.ndarray
+    updated: np.ndarray
+    contributors: np.ndarray
+
+    @property
+    def any_update(self) -> bool:
+        """True if at least one parameter changed source (some client update arrived)."""
+        return bool(self.updated.any())
+
+
+def aggregate(
+    global_params,
+    client_params,
+    sample_counts,
+    arrived,
+    block_of,
+    *,
+    period=None,
+    local=None,
+) -> AggregationResult:
+    """Partial FedAvg over whatever arrived, block by block.
+
+    For parameter ``j`` in block ``b(j)``, with ``A_b`` the clients whose block ``b`` arrived::
+
+        w_j  <-  sum_{k in A_b} n_k w_kj / sum_{k in A_b} n_k      if A_b has positive weight
+        w_j  <-  w_j (previous global value)                          otherwise
+
+    Periodic parameters (finite ``period``) use the circular mean instead, returned next to
+    the previous global value; where their phasors cancel the previous value is kept.
+    Parameters flagged ``local`` (FedBN-style: each vehicle's own input normalisation, say) are
+    never averaged: the global vector keeps its value and each client keeps its own.
+
+    Parameters
+    ----------
+    global_params : array, shape (P,)
+        The current global model.
+    client_params : array, shape (K, P)
+        The clients' locally trained vectors (entries of blocks that did not arrive are ignored).
+    sample_counts : array, shape (K,)
+        Samples per client (FedAvg weights).
+    arrived : array of bool, shape (K, B)
+        ``arrived[k, b]``: block ``b`` of client ``k`` was decoded by the server.
+    block_of : array of int, shape (P,)
+        Block index ``0 <= b < B`` of each parameter.
+    period : float or array, shape (P,), optional
+        Period of each parameter in radians (``2 pi`` for rotation angles); ``inf`` or 0 for
+        parameters that are not periodic. Default: none periodic.
+    local : array of bool, shape (P,), optional
+        Parameters kept out of the average (FedBN).
+
+    Returns
+    -------
+    AggregationResult
+    """
+    theta = _as_stack(client_params)
+    n_clients, n_params = theta.shape
+    g = np.asarray(global_params, dtype=float)
+    if g.shape != (n_params,):
+        raise ValueError(f"global_params must have shape ({n_params},), got {g.shape}")
+    w = _as_weights(sample_counts, n_clients)
+    blocks = np.asarray(block_of)
+    if blocks.shape != (n_params,) or blocks.dtype.kind not in "iu" or (n_params and blocks.min() < 0):
+        raise ValueError(f"block_of must be {n_params} non-negative integers, got {block_of!r}")
+    arr = np.asarray(arrived)
+    n_blocks = int(blocks.max()) + 1 if n_params else 0
+    if arr.dtype != bool or arr.ndim != 2 or arr.shape[0] != n_clients or arr.shape[1] < n_blocks:
+        raise ValueError(f"arrived must be a bool array of shape ({n_clients}, {n_blocks}), got {arr.dtype} {arr.shape}")
+    periods = _as_period(period, n_params)
+    is_local = np.zeros(n_params, bool) if local is None else np.asarray(local, dtype=bool)
+    if is_local.shape != (n_params,):
+        raise ValueError(f"local must be a bool mask of shape ({n_params},), got {is_local.shape}")
+
+    weight = arr[:, blocks] * w[:, None]  # (K, P): weight of client k in parameter j
+    total = weight.sum(axis=0)
+    has = (total > 0) & ~is_local
+    new = g.copy()
+    linear = has & ~np.isfinite(periods)
+    new[linear] = (weight[:, linear] * theta[:, linear]).sum(axis=0) / total[linear]
+    circ = has & np.isfinite(periods)
+    if circ.any():
+        phase = 2 * np.pi * theta[:, circ] / periods[circ]
+        resultant = (weight[:, circ] * np.exp(1j * phase)).sum(axis=0)
+        defined = np.abs(resultant) > _RESULTANT_TOL * total[circ]
+        mean = np.angle(resultant) * periods[circ] / (2 * np.pi)
+        step = wrap_periodic(mean - g[circ], periods[circ])
+        new[circ] = np.where(defined, g[circ] + step, g[circ])
+        idx = np.flatnonzero(circ)
+        has[idx[~defined]] = False
+    contributors = np.array([int(arr[:, b].sum()) for b in range(arr.shape[1])])
+    return AggregationResult(params=new, updated=has, contributors=contributors)
+
+
+def blocks_from_slices(n_params: int, blocks: list) -> np.ndarray:
+    """Build ``block_of`` from a list of blocks, each a slice or a list of slices/index arrays.
+
+    Every parameter must belong to exactly one block.
+
+    Examples
+    --------
+    >>> blocks_from_slices(5, [slice(0, 2), [slice(2, 4), np.array([4])]]).tolist()
+    [0, 0, 1, 1, 1]
+    """
+    block_of = np.full(n_params, -1, dtype=int)
+    for b, parts in enumerate(blocks):
+        for part in parts if isinstance(parts, (list, tuple)) else [parts]:
+            idx = np.arange(n_params)[part]
+            if np.any(block_of[idx] >= 0):
+                raise ValueError(f"blocks overlap: block {b} repeats parameters {idx[block_of[idx] >= 0].tolist()}")
+            block_of[idx] = b
+    if np.any(block_of < 0):
+        raise ValueError(f"blocks must cover every parameter; missing {np.flatnonzero(block_of < 0).tolist()}")
+    return block_of
+
+
+def proximal_term(params, global_params, mu: float, *, period=None) -> float:
+    """FedProx's proximal term ``mu/2 ||w - w_global||^2`` (ref. [25] of the DQFL paper).
+
+    Differences of periodic parameters are wrapped to ``[-T/2, T/2)`` first.
+    """
+    mu = float(require_nonnegative("mu", mu))
+    d = wrap_periodic(np.asarray(params, float) - np.asarray(global_params, float),
+                      np.inf if period is None else period)
+    return 0.5 * mu * float(d @ d)
+
+
+def proximal_gradient(grad, params, global_params, mu: float, *, period=None) -> np.ndarray:
+    """Local gradient plus FedProx's pull towards the global model: ``grad + mu (w - w_global)``."""
+    mu = float(require_nonnegative("mu", mu))
+    d = wrap_periodic(np.asarray(params, float) - np.asarray(global_params, float),
+                      np.inf if period is None else period)
+    return np.asarray(grad, dtype=float) + mu * d
