@@ -1,0 +1,409 @@
+"""The wireless uplink of vehicular federated learning (Sec. III and IV B 3-4 of the DQFL paper).
+
+Each vehicle sends its model parameters to the road-side server over a block-fading channel:
+
+* **large-scale loss** -- log-distance path loss ``PL(d) = PL(d0) + 10 n log10(d / d0)`` dB, with
+  ``PL(d0)`` the free-space loss at the reference distance ``d0``;
+* **small-scale fading** -- Rayleigh: the power gain ``g = |h|^2`` is exponential with mean 1,
+  constant during one uplink slot and independent from round to round (block fading);
+* **mean SNR** ``rho(d) = P / (N0 W) * 10**(-PL(d) / 10)``, received SNR ``g * rho``.
+
+A message sent at spectral efficiency ``R`` (bit/s/Hz) is decoded when its SINR clears
+``gamma = 2**R - 1`` (Shannon capacity ``log2(1 + SINR) >= R``).
+
+Schemes
+-------
+``"qfl"``
+    the whole QNN is one message at full power and rate ``R_b + R_e``: it arrives or it is lost.
+``"dqfl"``
+    superposition coding (SC) of a *base* message (the first DQNN layers, rate ``R_b``) with power
+    ``lambda * P`` and an *enhancement* message (the deeper layers, rate ``R_e``) with power
+    ``(1 - lambda) * P``. Both occupy the same slot and bandwidth as the QFL message, so the two
+    schemes deliver the same bits in the same time. The server decodes successively (SIC): the
+    base first, treating the enhancement as interference,
+    ``SINR_b = lambda g rho / ((1 - lambda) g rho + 1)``; then, only if the base was decoded and
+    cancelled, the enhancement, ``SNR_e = (1 - lambda) g rho``.
+
+Closed forms (Rayleigh, exact -- no truncation): with ``x = gamma / rho``,
+``P(qfl) = exp(-gamma_q / rho)``,
+``P(base) = exp(-gamma_b / (rho (lambda - gamma_b (1 - lambda))))`` if
+``gamma_b < lambda / (1 - lambda)``, else 0 (the interference alone blocks the base at any SNR),
+``P(enhancement) = exp(-max(x_base, gamma_e / ((1 - lambda) rho)))`` (it needs both decodings).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from qkit._validate import (
+    require_choice,
+    require_in_range,
+    require_integer,
+    require_nonnegative,
+    require_positive,
+)
+
+__all__ = [
+    "Channel",
+    "DEFAULT_POWER_SPLIT",
+    "SCHEMES",
+    "Reception",
+    "ReceptionProbability",
+    "rate_threshold",
+    "uplink_bits",
+    "sample_fading",
+    "sinr_base",
+    "snr_enhancement",
+    "decode",
+    "reception_probability_from_snr",
+    "monte_carlo_reception",
+]
+
+SCHEMES = ("qfl", "dqfl")
+DEFAULT_POWER_SPLIT = 0.8
+"""Default share ``lambda`` of the transmit power given to the base message."""
+
+_SPEED_OF_LIGHT = 299_792_458.0  # m/s
+_LN10_OVER_10 = np.log(10.0) / 10.0
+_MAX_LOG = 709.0  # exp(709) ~ 8e307: the largest exponent that does not overflow a float64
+
+
+class Reception(NamedTuple):
+    """Which messages arrived (boolean arrays of the distances' shape).
+
+    For ``"qfl"`` both fields are the same array: the whole model arrived or not.
+    """
+
+    base: np.ndarray
+    enhancement: np.ndarray
+
+
+class ReceptionProbability(NamedTuple):
+    """Probabilities that the base / the enhancement arrive (float arrays).
+
+    For ``"qfl"`` both fields equal the probability that the whole model arrives.
+    """
+
+    base: np.ndarray
+    enhancement: np.ndarray
+
+
+def rate_threshold(rate: float | np.ndarray) -> np.ndarray:
+    """SINR threshold ``gamma = 2**R - 1`` for a target spectral efficiency ``R`` (bit/s/Hz)."""
+    rate = require_positive("rate", rate, unit="bit/s/Hz")
+    return np.expm1(rate * np.log(2.0))
+
+
+def uplink_bits(n_parameters: int, bits_per_parameter: int = 32) -> int:
+    """Bits in an uplink message carrying ``n_parameters`` values of ``bits_per_parameter`` each.
+
+    ``bits_per_parameter = 32`` is a float32; 16 or 8 model a quantised upload.
+    """
+    n = require_integer("n_parameters", n_parameters, low=0)
+    b = require_integer("bits_per_parameter", bits_per_parameter, low=1)
+    return n * b
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A vehicle-to-road-side-unit uplink (one vehicle per orthogonal sub-band).
+
+    Parameters
+    ----------
+    transmit_power_dbm : float
+        Vehicle transmit power ``P`` (dBm). Default 23 dBm (200 mW): the 3GPP power class 3
+        maximum of an LTE/NR user equipment, also used for C-V2X on-board units.
+    noise_psd_dbm_per_hz : float
+        Thermal noise spectral density ``N0`` (dBm/Hz). Default -174 dBm/Hz (kT at 290 K).
+    noise_figure_db : float
+        Receiver noise figure of the road-side unit (dB, >= 0). Default 5 dB, the base-station
+        value of 3GPP TR 36.942.
+    bandwidth_hz : float
+        Bandwidth ``W`` of each vehicle's sub-band (Hz). Default 1 MHz: a 20 MHz carrier shared
+        by 20 vehicles.
+    carrier_frequency_hz : float
+        Carrier frequency (Hz); sets the free-space loss at ``d0``. Default 5.9 GHz (the ITS band).
+    path_loss_exponent : float
+        ``n >= 2``. Default 3: between free space (2) and dense urban (3.5-4) vehicular links.
+    reference_distance_m : float
+        ``d0`` (m). Distances below ``d0`` (including 0) are treated as ``d0``: the far-field
+        model does not apply closer in, and this keeps the SNR finite. Default 1 m.
+    base_rate, enhancement_rate : float
+        Target spectral efficiencies ``R_b``, ``R_e`` (bit/s/Hz) of the base and enhancement
+        messages; QFL sends ``R_b + R_e`` in one message. Default 1 bit/s/Hz each (QPSK at code
+        rate 1/2, a robust uplink scheme). :meth:`with_message_bits` sets them from message sizes.
+    slot_s : float
+        Uplink slot duration (s). Default 1 ms (an LTE subframe). A message of ``B`` bits needs
+        rate ``B / (W * slot_s)``. At 15 m/s and 5.9 GHz the channel coherence time is ~3 ms,
+        so the fading is constant over a slot and independent between rounds seconds apart.
+
+    With the defaults the noise power is -109 dBm, ``PL(1 m) = 47.9`` dB and the mean SNR is
+    24 dB at 100 m, 3 dB at 500 m and -6 dB at 1 km.
+    """
+
+    transmit_power_dbm: float = 23.0
+    noise_psd_dbm_per_hz: float = -174.0
+    noise_figure_db: float = 5.0
+    bandwidth_hz: float = 1.0e6
+    carrier_frequency_hz: float = 5.9e9
+    path_loss_exponent: float = 3.0
+    reference_distance_m: float = 1.0
+    base_rate: float = 1.0
+    enhancement_rate: float = 1.0
+    slot_s: float = 1.0e-3
+
+    def __post_init__(self) -> None:
+        require_in_range("transmit_power_dbm", self.transmit_power_dbm, -100.0, 60.0, unit="dBm")
+        require_in_range("noise_psd_dbm_per_hz", self.noise_psd_dbm_per_hz, -250.0, 0.0,
+                         unit="dBm/Hz")
+        require_nonnegative("noise_figure_db", self.noise_figure_db, unit="dB")
+        require_positive("bandwidth_hz", self.bandwidth_hz, unit="Hz")
+        require_positive("carrier_frequency_hz", self.carrier_frequency_hz, unit="Hz")
+        require_in_range("path_loss_exponent", self.path_loss_exponent, 2.0, 8.0)
+        require_positive("reference_distance_m", self.reference_distance_m, unit="m")
+        require_in_range("base_rate", self.base_rate, 0.0, 30.0, low_inclusive=False,
+                         unit="bit/s/Hz")
+        require_in_range("enhancement_rate", self.enhancement_rate, 0.0, 30.0,
+                         low_inclusive=False, unit="bit/s/Hz")
+        require_positive("slot_s", self.slot_s, unit="s")
+
+    # ---- link budget -------------------------------------------------------------------------
+    @property
+    def noise_power_dbm(self) -> float:
+        """Noise power ``N0 W`` times the noise figure (dBm)."""
+        return self.noise_psd_dbm_per_hz + 10.0 * np.log10(self.bandwidth_hz) + self.noise_figure_db
+
+    @property
+    def reference_loss_db(self) -> float:
+        """Free-space loss at ``d0``: ``20 log10(4 pi d0 f / c)`` (dB)."""
+        return 20.0 * np.log10(4.0 * np.pi * self.reference_distance_m
+                               * self.carrier_frequency_hz / _SPEED_OF_LIGHT)
+
+    def path_loss_db(self, distance_m: float | np.ndarray) -> np.ndarray:
+        """Log-distance path loss ``PL(d) = PL(d0) + 10 n log10(max(d, d0) / d0)`` (dB)."""
+        d = require_nonnegative("distance_m", distance_m, unit="m")
+        d = np.maximum(d, self.reference_distance_m)
+        return self.reference_loss_db + 10.0 * self.path_loss_exponent * np.log10(
+            d / self.reference_distance_m)
+
+    def mean_snr_db(self, distance_m: float | np.ndarray) -> np.ndarray:
+        """Mean received SNR ``P - PL(d) - N`` (dB) at full power, averaged over the fading."""
+        return self.transmit_power_dbm - self.path_loss_db(distance_m) - self.noise_power_dbm
+
+    def mean_snr(self, distance_m: float | np.ndarray) -> np.ndarray:
+        """Mean received SNR ``rho(d)`` (linear); underflows to 0 at astronomical distances."""
+        return np.exp(np.maximum(self.mean_snr_db(distance_m) * _LN10_OVER_10, -745.0))
+
+    # ---- thresholds and message sizes ----------------------------------------------------------
+    @property
+    def thresholds(self) -> dict[str, float]:
+        """SINR thresholds ``2**R - 1`` (linear) for ``"base"``, ``"enhancement"`` and ``"qfl"``."""
+        return {
+            "base": float(rate_threshold(self.base_rate)),
+            "enhancement": float(rate_threshold(self.enhancement_rate)),
+            "qfl": float(rate_threshold(self.base_rate + self.enhancement_rate)),
+        }
+
+    def message_bits(self) -> tuple[float, float]:
+        """Bits ``R W slot_s`` carried per slot by the base and the enhancement message."""
+        per_rate = self.bandwidth_hz * self.slot_s
+        return self.base_rate * per_rate, self.enhancement_rate * per_rate
+
+    def with_message_bits(self, base_bits: float, enhancement_bits: float) -> "Channel":
+        """A copy whose rates carry ``base_bits`` and ``enhancement_bits`` in one slot.
+
+        ``R = bits / (W * slot_s)``; e.g. ``uplink_bits(n_base_parameters)``. QFL then sends
+        ``base_bits + enhancement_bits`` in the same slot.
+        """
+        per_rate = self.bandwidth_hz * self.slot_s
+        b = float(require_positive("base_bits", base_bits, unit="bits"))
+        e = float(require_positive("enhancement_bits", enhancement_bits, unit="bits"))
+        return dataclasses.replace(self, base_rate=b / per_rate, enhancement_rate=e / per_rate)
+
+    # ---- probabilities and sampling ----------------------------------------------------------
+    def outage_probability(self, distance_m: float | np.ndarray,
+                           rate: float | None = None) -> np.ndarray:
+        """Probability that one full-power message at ``rate`` (default ``R_b + R_e``) is lost.
+
+        ``P_out = 1 - exp(-gamma / rho(d))`` under Rayleigh fading.
+        """
+        rate = self.base_rate + self.enhancement_rate if rate is None else rate
+        gamma = float(rate_threshold(rate))
+        log_x = np.log(gamma) - self.mean_snr_db(distance_m) * _LN10_OVER_10
+        return -np.expm1(-np.exp(np.minimum(log_x, _MAX_LOG)))
+
+    def reception_probability(self, distance_m: float | np.ndarray, scheme: str = "dqfl",
+                              power_split: float = DEFAULT_POWER_SPLIT) -> ReceptionProbability:
+        """Exact probabilities that each message arrives, vectorised over distances.
+
+        Parameters
+        ----------
+        distance_m : float or array
+            Vehicle-to-server distances (m, >= 0, finite).
+        scheme : {"qfl", "dqfl"}
+            One full-power message, or the superposition-coded base + enhancement.
+        power_split : float
+            ``lambda`` in (0, 1): the base's share of the power (``"dqfl"`` only; ignored for
+            ``"qfl"``).
+
+        Returns
+        -------
+        ReceptionProbability
+            ``(base, enhancement)`` arrays of the distances' shape; see the module docstring for
+            the closed forms. For ``"qfl"`` both are ``exp(-gamma_q / rho)``.
+        """
+        log_snr = self.mean_snr_db(distance_m) * _LN10_OVER_10
+        return reception_probability_from_snr(log_snr, scheme, power_split, self.thresholds,
+                                              log=True)
+
+    def reception(self, distance_m: float | np.ndarray, rng: np.random.Generator,
+                  scheme: str = "dqfl",
+                  power_split: float = DEFAULT_POWER_SPLIT) -> Reception:
+        """Draw one Rayleigh fade per vehicle and decode: which messages arrived this round.
+
+        Parameters
+        ----------
+        distance_m : float or array
+            Distances of the fleet's vehicles to the server this round (m).
+        rng : numpy.random.Generator
+            Source of the fades (one exponential draw per distance).
+        scheme, power_split
+            As in :meth:`reception_probability`.
+
+        Returns
+        -------
+        Reception
+            Boolean arrays ``(base, enhancement)``; the enhancement never arrives without the
+            base (SIC). For ``"qfl"`` both are the same array.
+        """
+        snr = self.mean_snr(distance_m)
+        gains = sample_fading(snr.shape, rng)
+        return decode(gains, snr, scheme, power_split, self.thresholds)
+
+
+def sample_fading(shape: int | tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
+    """Rayleigh power gains ``|h|^2 ~ Exp(1)`` (dimensionless, mean 1) of the given shape."""
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    return rng.exponential(1.0, size=shape)
+
+
+def _check_split(scheme: str, power_split: float) -> float:
+    require_choice("scheme", scheme, SCHEMES)
+    if scheme == "qfl":
+        return 1.0
+    return float(require_in_range("power_split", power_split, 0.0, 1.0,
+                                  low_inclusive=False, high_inclusive=False))
+
+
+def sinr_base(gain: np.ndarray, mean_snr: np.ndarray, power_split: float) -> np.ndarray:
+    """SINR of the base message with the enhancement as interference.
+
+    ``SINR_b = lambda g rho / ((1 - lambda) g rho + 1)``; it never exceeds
+    ``lambda / (1 - lambda)``, however strong the signal.
+    """
+    received = np.asarray(gain, dtype=float) * np.asarray(mean_snr, dtype=float)
+    return power_split * received / ((1.0 - power_split) * received + 1.0)
+
+
+def snr_enhancement(gain: np.ndarray, mean_snr: np.ndarray, power_split: float) -> np.ndarray:
+    """SNR of the enhancement once the base has been cancelled: ``(1 - lambda) g rho``."""
+    return (1.0 - power_split) * np.asarray(gain, dtype=float) * np.asarray(mean_snr, dtype=float)
+
+
+def decode(gains: np.ndarray, mean_snr: np.ndarray, scheme: str, power_split: float,
+           thresholds: dict[str, float]) -> Reception:
+    """Decide which messages are decoded for given fades (the successive decoder).
+
+    Parameters
+    ----------
+    gains : array
+        Fading power gains ``g`` (dimensionless).
+    mean_snr : array
+        Mean SNRs ``rho`` (linear), broadcastable against ``gains``.
+    scheme : {"qfl", "dqfl"}
+    power_split : float
+        ``lambda`` in (0, 1) (``"dqfl"`` only).
+    thresholds : dict
+        ``Channel.thresholds``: linear SINR thresholds for "base", "enhancement", "qfl".
+
+    Returns
+    -------
+    Reception
+        ``"qfl"``: ``g rho >= gamma_q``. ``"dqfl"``: base iff ``SINR_b >= gamma_b``; enhancement
+        iff the base was decoded and ``SNR_e >= gamma_e``.
+    """
+    lam = _check_split(scheme, power_split)
+    if scheme == "qfl":
+        ok = np.asarray(gains, dtype=float) * np.asarray(mean_snr, dtype=float) >= thresholds["qfl"]
+        return Reception(ok, ok)
+    base = sinr_base(gains, mean_snr, lam) >= thresholds["base"]
+    enhancement = base & (snr_enhancement(gains, mean_snr, lam) >= thresholds["enhancement"])
+    return Reception(base, enhancement)
+
+
+def _exp_neg_ratio(log_numerator: float, log_snr: np.ndarray) -> np.ndarray:
+    """``exp(-exp(log_numerator - log_snr))`` without overflow: ``exp(-num / rho)``."""
+    return np.exp(-np.exp(np.minimum(log_numerator - log_snr, _MAX_LOG)))
+
+
+def reception_probability_from_snr(mean_snr: np.ndarray, scheme: str, power_split: float,
+                                   thresholds: dict[str, float], *,
+                                   log: bool = False) -> ReceptionProbability:
+    """Closed-form reception probabilities under Rayleigh fading, for given mean SNRs.
+
+    Parameters
+    ----------
+    mean_snr : array
+        Mean SNR ``rho`` (linear, >= 0), or ``ln rho`` when ``log=True`` (safe for tiny SNRs).
+    scheme, power_split, thresholds
+        As in :func:`decode`.
+
+    Returns
+    -------
+    ReceptionProbability
+        ``P(qfl) = exp(-gamma_q / rho)``;
+        ``P(base) = exp(-gamma_b / (rho (lambda - gamma_b (1 - lambda))))`` when
+        ``gamma_b < lambda / (1 - lambda)``, else 0;
+        ``P(enh) = exp(-max(gamma_b / (rho (lambda - gamma_b (1 - lambda))),
+        gamma_e / ((1 - lambda) rho)))``, 0 when the base is infeasible.
+    """
+    lam = _check_split(scheme, power_split)
+    if log:
+        log_snr = np.asarray(mean_snr, dtype=float)
+    else:
+        rho = require_nonnegative("mean_snr", mean_snr)
+        with np.errstate(divide="ignore"):
+            log_snr = np.log(rho)  # log(0) = -inf gives probability 0 below
+    if scheme == "qfl":
+        p = _exp_neg_ratio(np.log(thresholds["qfl"]), log_snr)
+        return ReceptionProbability(p, p)
+    gamma_b, gamma_e = thresholds["base"], thresholds["enhancement"]
+    margin = lam - gamma_b * (1.0 - lam)  # > 0 iff gamma_b < lambda / (1 - lambda)
+    if margin <= 0.0:
+        zero = np.zeros(np.shape(log_snr))
+        return ReceptionProbability(zero, zero.copy())
+    log_num_base = np.log(gamma_b) - np.log(margin)
+    log_num_enh = max(log_num_base, np.log(gamma_e) - np.log1p(-lam))
+    return ReceptionProbability(_exp_neg_ratio(log_num_base, log_snr),
+                                _exp_neg_ratio(log_num_enh, log_snr))
+
+
+def monte_carlo_reception(channel: Channel, distance_m: float | np.ndarray, n_trials: int,
+                          rng: np.random.Generator, scheme: str = "dqfl",
+                          power_split: float = DEFAULT_POWER_SPLIT) -> ReceptionProbability:
+    """Fraction of ``n_trials`` independent fades in which each message arrived, per distance.
+
+    Draws ``n_trials`` fades per distance and decodes them with :func:`decode` (the SINRs, not
+    the closed form), so it checks :meth:`Channel.reception_probability`. The binomial standard
+    error of each fraction is ``sqrt(p (1 - p) / n_trials)``.
+    """
+    n = require_integer("n_trials", n_trials, low=1)
+    snr = channel.mean_snr(distance_m)
+    gains = sample_fading((n,) + snr.shape, rng)
+    got = decode(gains, snr, scheme, power_split, channel.thresholds)
+    return ReceptionProbability(got.base.mean(axis=0), got.enhancement.mean(axis=0))
