@@ -1,0 +1,226 @@
+"""Non-IID data across vehicles (Sec. IV B 2 of the DQFL paper: "all AVs will be trained
+differently from each other as the natures of the data collected ... will be different").
+
+Two kinds of heterogeneity, as in the federated-learning literature:
+
+* **label skew** -- each vehicle sees a different mix of characters. Vehicle ``k``'s class
+  probabilities are drawn from a symmetric Dirichlet, ``q_k ~ Dir(alpha, ..., alpha)``
+  (Hsu, Qi and Brown, 2019). ``alpha -> inf`` is IID (every vehicle sees the global mix);
+  ``alpha = 1`` spreads mixes uniformly over the simplex; ``alpha -> 0`` gives each vehicle a
+  single class. :func:`dirichlet_split` is the pool version: it splits an existing labelled
+  set class by class (each class's samples divided among vehicles by ``Dir(alpha)`` shares).
+* **feature skew** -- each vehicle's camera sees plates differently (night, rain, mud):
+  :func:`vehicle_camera_conditions` gives every vehicle its own
+  :class:`qkit.data.plates.CameraConditions`.
+
+:func:`label_skew` measures how far the vehicles' label mixes are from the pooled mix.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Sequence
+
+import numpy as np
+
+from qkit._validate import require_in_range, require_integer, require_positive
+from qkit.data.plates import CLEAR_DAY, MUDDY_PLATE, NIGHT, RAIN, CameraConditions
+
+__all__ = [
+    "dirichlet_class_probabilities",
+    "dirichlet_split",
+    "check_partition",
+    "label_counts",
+    "label_skew",
+    "vehicle_camera_conditions",
+    "DEGRADED_CONDITIONS",
+]
+
+#: The camera conditions a vehicle's camera drifts towards as ``spread`` grows.
+DEGRADED_CONDITIONS = (NIGHT, RAIN, MUDDY_PLATE)
+
+
+def _check_alpha(alpha: float) -> float:
+    """Dirichlet concentration: > 0, or ``numpy.inf`` for IID."""
+    if isinstance(alpha, (int, float, np.floating, np.integer)) and float(alpha) == np.inf:
+        return np.inf
+    return float(require_positive("alpha", alpha, unit="Dirichlet concentration; inf for IID"))
+
+
+def dirichlet_class_probabilities(n_vehicles: int, n_classes: int, alpha: float,
+                                  rng: np.random.Generator) -> np.ndarray:
+    """Each vehicle's class probabilities, ``q_k ~ Dir(alpha * 1_C)``.
+
+    Parameters
+    ----------
+    n_vehicles : int
+        Number of vehicles ``K >= 1``.
+    n_classes : int
+        Number of classes ``C >= 1``.
+    alpha : float
+        Dirichlet concentration ``> 0``; ``numpy.inf`` gives the uniform mix to every vehicle.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    numpy.ndarray, shape (K, C)
+        Rows are probability vectors (sum 1 to rounding), ready for
+        ``make_plates(class_probabilities=...)``.
+    """
+    k = require_integer("n_vehicles", n_vehicles, 1)
+    c = require_integer("n_classes", n_classes, 1)
+    alpha = _check_alpha(alpha)
+    if alpha == np.inf:
+        return np.full((k, c), 1.0 / c)
+    q = rng.dirichlet(np.full(c, alpha), size=k)
+    bad = ~np.isfinite(q).all(axis=1) | (q.sum(axis=1) <= 0)
+    if bad.any():  # numpy's small-alpha sampler should never do this; do not pass NaN on
+        raise ValueError(f"alpha={alpha:g} is too small for numpy's Dirichlet sampler (got NaN rows)")
+    return q / q.sum(axis=1, keepdims=True)
+
+
+def dirichlet_split(labels, n_vehicles: int, alpha: float, rng: np.random.Generator, *,
+                    min_samples: int = 1, max_tries: int = 100) -> list[np.ndarray]:
+    """Split a labelled pool among vehicles, class by class, with ``Dir(alpha)`` shares.
+
+    For each class ``c`` a share vector ``p_c ~ Dir(alpha * 1_K)`` is drawn and the class's
+    (shuffled) samples are cut in proportion to it. A draw that leaves some vehicle with fewer
+    than ``min_samples`` samples is redrawn, at most ``max_tries`` times.
+
+    Parameters
+    ----------
+    labels : array of int, shape (N,)
+        Class label of every sample of the pool.
+    n_vehicles : int
+        ``K >= 1``.
+    alpha : float
+        Dirichlet concentration ``> 0`` (``numpy.inf``: equal shares of every class).
+    rng : numpy.random.Generator
+    min_samples : int
+        Fewest samples any vehicle may get (>= 1: a vehicle without data cannot train).
+    max_tries : int
+        Redraws before giving up.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        ``K`` disjoint, sorted index arrays into ``labels`` covering the whole pool.
+
+    Raises
+    ------
+    ValueError
+        If no draw in ``max_tries`` gives every vehicle ``min_samples``: lower ``n_vehicles``
+        or ``min_samples``, or raise ``alpha``.
+    """
+    y = np.asarray(labels)
+    if y.ndim != 1 or y.dtype.kind not in "iu":
+        raise ValueError(f"labels must be a 1-d array of integer class labels, got {y.dtype} {y.shape}")
+    k = require_integer("n_vehicles", n_vehicles, 1)
+    alpha = _check_alpha(alpha)
+    min_samples = require_integer("min_samples", min_samples, 1)
+    max_tries = require_integer("max_tries", max_tries, 1)
+    if y.size < k * min_samples:
+        raise ValueError(f"labels has {y.size} samples, fewer than n_vehicles * min_samples = {k * min_samples}")
+    classes = np.unique(y)
+    for _ in range(max_tries):
+        parts: list[list[np.ndarray]] = [[] for _ in range(k)]
+        for c in classes:
+            idx = rng.permutation(np.flatnonzero(y == c))
+            share = np.full(k, 1.0 / k) if alpha == np.inf else rng.dirichlet(np.full(k, alpha))
+            cuts = np.round(np.cumsum(share)[:-1] * idx.size).astype(int)
+            for v, piece in enumerate(np.split(idx, cuts)):
+                parts[v].append(piece)
+        out = [np.sort(np.concatenate(p)) for p in parts]
+        if min(o.size for o in out) >= min_samples:
+            return out
+    raise ValueError(f"dirichlet_split left a vehicle with fewer than min_samples={min_samples} samples "
+                     f"in {max_tries} draws (alpha={alpha:g}, n_vehicles={k}, {y.size} samples); "
+                     "raise alpha or lower n_vehicles")
+
+
+def check_partition(parts: Sequence, n_samples: int | None = None) -> list[np.ndarray]:
+    """Check that every vehicle has data and (optionally) that the parts split ``range(n_samples)``.
+
+    Raises
+    ------
+    ValueError
+        If there are no parts, a part is empty, or (with ``n_samples``) parts overlap or miss samples.
+    """
+    parts = [np.asarray(p) for p in parts]
+    if len(parts) == 0:
+        raise ValueError("parts must hold at least one vehicle's indices, got none")
+    for v, p in enumerate(parts):
+        if p.size == 0:
+            raise ValueError(f"vehicle {v} has no data (an empty part); every vehicle needs >= 1 sample")
+    if n_samples is not None:
+        allidx = np.concatenate(parts)
+        if allidx.size != n_samples or not np.array_equal(np.sort(allidx), np.arange(n_samples)):
+            raise ValueError(f"parts must split range({n_samples}) exactly once each")
+    return parts
+
+
+def label_counts(labels_per_vehicle: Sequence, n_classes: int) -> np.ndarray:
+    """Class histogram of each vehicle: ``counts[k, c]`` samples of class ``c`` at vehicle ``k``."""
+    c = require_integer("n_classes", n_classes, 1)
+    out = np.zeros((len(labels_per_vehicle), c), dtype=int)
+    for v, lab in enumerate(labels_per_vehicle):
+        lab = np.asarray(lab, dtype=int)
+        if lab.size and (lab.min() < 0 or lab.max() >= c):
+            raise ValueError(f"labels of vehicle {v} must lie in 0..{c - 1}, got {lab.min()}..{lab.max()}")
+        out[v] = np.bincount(lab, minlength=c)
+    return out
+
+
+def label_skew(counts) -> float:
+    """Mean total-variation distance between each vehicle's label mix and the pooled mix.
+
+    ``(1 / K) sum_k (1/2) sum_c |q_kc - q_c|`` with ``q_kc = n_kc / n_k``, ``q_c = sum_k n_kc / N``.
+    0 for identical mixes; approaches ``1 - 1/C`` when each vehicle holds a single class of ``C``
+    balanced ones.
+    """
+    n = np.asarray(counts, dtype=float)
+    if n.ndim != 2 or np.any(n < 0) or np.any(n.sum(axis=1) <= 0):
+        raise ValueError("counts must be a (vehicles, classes) array of counts with >= 1 sample per vehicle")
+    q_k = n / n.sum(axis=1, keepdims=True)
+    q = n.sum(axis=0) / n.sum()
+    return float(0.5 * np.abs(q_k - q).sum(axis=1).mean())
+
+
+def vehicle_camera_conditions(n_vehicles: int, spread: float, rng: np.random.Generator, *,
+                              base: CameraConditions = CLEAR_DAY,
+                              towards: Sequence[CameraConditions] = DEGRADED_CONDITIONS
+                              ) -> list[CameraConditions]:
+    """Give each vehicle its own camera (feature skew).
+
+    Vehicle ``k`` picks one of ``towards`` at random and a degree ``t_k ~ U(0, spread)``; each
+    field of its conditions is ``base + t_k (target - base)``. ``spread = 0`` gives every vehicle
+    ``base``; ``spread = 1`` spreads vehicles all the way to night, rain and muddy plates.
+
+    Parameters
+    ----------
+    n_vehicles : int
+    spread : float
+        In [0, 1].
+    rng : numpy.random.Generator
+    base : CameraConditions
+        The undegraded camera (default: clear day).
+    towards : sequence of CameraConditions
+        Degraded conditions to move towards.
+
+    Returns
+    -------
+    list of CameraConditions, length ``n_vehicles``
+    """
+    k = require_integer("n_vehicles", n_vehicles, 1)
+    spread = float(require_in_range("spread", spread, 0.0, 1.0))
+    if len(towards) == 0:
+        raise ValueError("towards must hold at least one CameraConditions")
+    which = rng.integers(0, len(towards), size=k)
+    degree = rng.uniform(0.0, spread, size=k)
+    names = [f.name for f in dataclasses.fields(CameraConditions)]
+    out = []
+    for v in range(k):
+        target = towards[which[v]]
+        values = {n: getattr(base, n) + degree[v] * (getattr(target, n) - getattr(base, n)) for n in names}
+        out.append(CameraConditions(**values))
+    return out
