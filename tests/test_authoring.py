@@ -1,0 +1,80 @@
+"""The exercise generator's marker rules (qkit.authoring)."""
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from qkit.authoring import AuthoringError, make_exercise, strip_solutions
+
+
+def test_region_replaced_at_its_indentation_with_named_error():
+    source = (
+        "# Exercise 2.1: the pmf of Z\n"
+        "def f(x):\n"
+        "    y = 2 * x\n"
+        "    ### BEGIN SOLUTION\n"
+        "    y = y + 1\n"
+        "    return y\n"
+        "    ### END SOLUTION\n"
+    )
+    out, count = strip_solutions(source)
+    assert count == 1
+    assert out == (
+        "# Exercise 2.1: the pmf of Z\n"
+        "def f(x):\n"
+        "    y = 2 * x\n"
+        '    raise NotImplementedError("Exercise 2.1: write your code here")\n'
+    )
+    compile(out, "<cell>", "exec")  # still valid Python
+
+
+def test_two_regions_and_a_top_level_one():
+    source = (
+        "# Exercise 3\n"
+        "### BEGIN SOLUTION\n"
+        "a = 1\n"
+        "### END SOLUTION\n"
+        "if True:\n"
+        "        ### BEGIN SOLUTION\n"
+        "        b = 2\n"
+        "        ### END SOLUTION\n"
+    )
+    out, count = strip_solutions(source)
+    assert count == 2
+    assert 'raise NotImplementedError("Exercise 3: write your code here")\n' in out
+    assert '        raise NotImplementedError("Exercise 3: write your code here")' in out
+    assert "a = 1" not in out and "b = 2" not in out
+
+
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        ("# Exercise 1\n### BEGIN SOLUTION\nx = 1\n", "never closed"),
+        ("# Exercise 1\n### END SOLUTION\n", "without a"),
+        ("# Exercise 1\n### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n", "nested"),
+        ("### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n", "# Exercise <label>"),
+    ],
+)
+def test_bad_markers_give_the_author_a_clear_error(source, message):
+    with pytest.raises(AuthoringError, match=message) as info:
+        strip_solutions(source, where="solutions/x.ipynb, cell 3")
+    assert "solutions/x.ipynb, cell 3, line" in str(info.value)
+
+
+def test_make_exercise_clears_outputs_and_keeps_other_cells():
+    cell = new_code_cell("# Exercise 1.1: x\n### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n",
+                         execution_count=4,
+                         outputs=[nbformat.v4.new_output("stream", name="stdout", text="1\n")])
+    other = new_code_cell("print(2)", execution_count=5,
+                          outputs=[nbformat.v4.new_output("stream", name="stdout", text="2\n")])
+    nb = new_notebook(cells=[new_markdown_cell("# title"), cell, other])
+    ex = make_exercise(nb, name="t.ipynb")
+    assert ex.cells[0].source == "# title"
+    assert "x = 1" not in ex.cells[1].source
+    assert all(c.outputs == [] and c.execution_count is None for c in ex.cells[1:])
+    assert nb.cells[1].outputs, "the solution notebook itself must not be modified"
+
+
+def test_notebook_without_regions_is_refused():
+    with pytest.raises(AuthoringError, match="no '### BEGIN SOLUTION' region"):
+        make_exercise(new_notebook(cells=[new_code_cell("x = 1")]), name="plain.ipynb")
