@@ -1,0 +1,51 @@
+"""The start-here widget and the pure function under it."""
+
+import ipywidgets as widgets
+import numpy as np
+import pytest
+
+from qkit.widgets import Explorer
+from qkit.widgets.basics import poisson_explorer, poisson_view
+
+
+@pytest.mark.parametrize("mean", [0.0, 0.5, 4.0, 625.0])
+def test_poisson_view_moments_are_exact(mean):
+    view = poisson_view(mean)
+    assert view.dropped_mass <= 1e-12
+    assert np.isclose(view.exact_mean, mean, atol=1e-9)
+    assert np.isclose(view.exact_variance, mean, atol=1e-6)
+
+
+def test_poisson_view_rejects_bad_mean():
+    with pytest.raises(ValueError, match="mean must satisfy"):
+        poisson_view(-1.0)
+
+
+def test_slider_drives_the_figure():
+    ex = poisson_explorer(mean=4.0)
+    bars_before = [p.get_height() for p in ex.figure.axes[0].patches]
+    ex.controls["mean"].value = 20.0
+    assert ex.result.mean == 20.0
+    assert "mean = 20.0000" in ex.text
+    bars_after = [p.get_height() for p in ex.figure.axes[0].patches]
+    assert bars_after != bars_before
+    assert "variance 20.00" in ex.figure.axes[0].get_title()
+    assert isinstance(ex.controls["mean"], widgets.FloatSlider)
+
+
+def test_explorer_reports_bad_values_without_losing_the_figure():
+    def compute(x):
+        if x < 0:
+            raise ValueError(f"x must be >= 0, got {x}")
+        return x
+
+    def draw(fig, result):
+        fig.add_subplot().set_title(f"x={result}")
+
+    ex = Explorer({"x": widgets.FloatSlider(value=1.0, min=-5, max=5)}, compute, draw)
+    ex.controls["x"].value = -2.0
+    assert ex.result == 1.0 and "x must be >= 0" in ex.error
+    ex.controls["x"].value = 3.0
+    assert ex.result == 3.0 and ex.error == "" and ex.figure.axes[0].get_title() == "x=3.0"
+    with pytest.raises(ValueError, match="at least one control"):
+        Explorer({}, compute, draw)
