@@ -1,0 +1,12 @@
+"""Test-suite settings shared by unit tests and notebook tests."""
+
+import os
+
+# Unit tests draw figures without a display.
+os.environ.setdefault("MPLBACKEND", "Agg")
+# Exercise checks raise instead of printing, so a wrong solution fails its notebook test.
+# Kernels started by nbval inherit this environment.
+os.environ["QKIT_STRICT_CHECKS"] = "1"
+# One BLAS thread per process: the suite runs notebooks in parallel on a small machine.
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(var, "1")
