@@ -1,0 +1,343 @@
+"""QFL and DQFL training rounds (Secs. III B-C and IV B of the DQFL paper).
+
+One round is the paper's pipeline, stages 2 to 5:
+
+2. **local training** -- every vehicle trains its copy of the global model on its own plates
+   (:func:`qkit.fl.clients.local_update`);
+3. **uplink** -- each vehicle sends its parameters over the fading channel:
+
+   * ``"qfl"`` (and ``"classical"``, the same transmission for an MLP): the whole model is one
+     message at full power; it arrives or it is lost;
+   * ``"dqfl"``: the dynamic QNN's first layers (the *base* block) and the deeper layers (the
+     *enhancement* block) are superposition-coded with power split ``lambda``; the server decodes
+     the base first and the enhancement only after it (:class:`qkit.fl.channel.Channel`);
+
+4. **aggregation** -- per block, FedAvg over the vehicles whose block arrived; a block that no
+   vehicle delivered keeps its previous global value (:func:`qkit.fl.aggregate.aggregate`);
+5. **local update** -- the global model goes back to every vehicle and always arrives (the
+   server "has surplus power", Sec. IV B 5).
+
+Message size and the channel
+----------------------------
+Every scheme gets the same uplink slot ``T`` and bandwidth ``W``. A message of ``B`` bits must
+then be sent at spectral efficiency ``R = B / (W T)`` and is decoded when the SINR clears
+``2**R - 1``. So a bigger model (the classical MLP, or more QNN layers) needs a higher SINR and is
+lost more often: each doubling of the bits squares ``1 + threshold``. This is
+:meth:`Channel.with_message_bits`, applied here with ``bits_per_parameter`` bits per value
+(``rates_from_bits=True``, the default). With ``rates_from_bits=False`` the channel's own rates
+are used whatever the model size.
+
+Randomness: ``rng`` is split into independent streams for the channel and for local training, so
+two runs with the same seed and the same vehicles see the same fades (paired comparisons).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+from qkit._validate import require_choice, require_in_range, require_integer, require_nonnegative
+from qkit.fl.aggregate import aggregate
+from qkit.fl.clients import ClientData, LocalTraining, check_clients, local_update
+
+__all__ = [
+    "SCHEMES",
+    "FederatedHistory",
+    "message_bits",
+    "draw_arrivals",
+    "evaluate",
+    "run_federated",
+]
+
+SCHEMES = ("classical", "qfl", "dqfl")
+_PHASES = ("local training", "uplink", "aggregation", "evaluation")
+
+
+@dataclass(frozen=True, eq=False)
+class FederatedHistory:
+    """Per-round record of a federated run (``R`` rounds, ``K`` vehicles, ``B`` blocks, ``E`` exits).
+
+    Attributes
+    ----------
+    scheme : str
+    block_names : tuple of str
+        ``("model",)`` for one-message schemes, ``("base", "enhancement")`` for DQFL.
+    arrived : bool array (R, K, B)
+        Which block of which vehicle the server decoded in each round.
+    accuracy : float array (R + 1, E)
+        Top-1 accuracy of the global model at each exit on the held-out set; row 0 is the
+        initial model.
+    test_loss : float array (R + 1,)
+        Loss of the global model on the held-out set (the models' exit-weighted loss).
+    train_loss : float array (R,)
+        Sample-weighted mean of the vehicles' last-epoch local training losses.
+    bits_sent, bits_delivered : float arrays (R,)
+        Uplink bits transmitted by all vehicles, and the bits of the blocks that arrived.
+    updated : bool array (R,)
+        Whether any update arrived (False: the global model stayed unchanged).
+    notes : tuple of str
+        One line per round ("" or why nothing changed).
+    params : numpy.ndarray (P,)
+        Final global parameters.
+    client_local : numpy.ndarray (K, P) or None
+        Each vehicle's final vector under FedBN (its local parameters are its own).
+    timings : dict
+        Seconds spent in local training, uplink, aggregation and evaluation.
+    """
+
+    scheme: str
+    block_names: tuple[str, ...]
+    arrived: np.ndarray
+    accuracy: np.ndarray
+    test_loss: np.ndarray
+    train_loss: np.ndarray
+    bits_sent: np.ndarray
+    bits_delivered: np.ndarray
+    updated: np.ndarray
+    notes: tuple[str, ...]
+    params: np.ndarray
+    client_local: np.ndarray | None = None
+    timings: dict = field(default_factory=dict)
+
+    @property
+    def rounds(self) -> int:
+        """Number of rounds run."""
+        return int(self.arrived.shape[0])
+
+    def arrival_rate(self) -> np.ndarray:
+        """Fraction of (vehicle, round) pairs in which each block arrived, shape (B,)."""
+        return self.arrived.mean(axis=(0, 1))
+
+
+def message_bits(block_of: np.ndarray, bits_per_parameter: int = 32) -> np.ndarray:
+    """Bits of each uplink block: ``(number of parameters in the block) * bits_per_parameter``."""
+    b = require_integer("bits_per_parameter", bits_per_parameter, 1)
+    return np.bincount(np.asarray(block_of), minlength=1).astype(float) * b
+
+
+def draw_arrivals(channel: Any, distances, scheme: str, power_split: float,
+                  rng: np.random.Generator) -> np.ndarray:
+    """Which blocks each vehicle delivers this round, shape (K, B).
+
+    ``channel=None`` is an ideal uplink (everything arrives). Otherwise
+    ``channel.reception(distances, rng, scheme, power_split)`` is asked; one-message schemes
+    give one column, DQFL two (base, enhancement).
+    """
+    d = np.asarray(distances, dtype=float)
+    one_message = scheme in ("classical", "qfl")
+    if channel is None:
+        return np.ones((d.size, 1 if one_message else 2), dtype=bool)
+    got = channel.reception(d, rng, scheme="qfl" if one_message else "dqfl", power_split=power_split)
+    if one_message:
+        return np.asarray(got.base, dtype=bool).reshape(-1, 1)
+    return np.column_stack([np.asarray(got.base, bool).ravel(), np.asarray(got.enhancement, bool).ravel()])
+
+
+def _n_exits(model: Any) -> int:
+    return int(getattr(model, "n_exits", 1))
+
+
+def evaluate(model: Any, params, test_set, *, exit_weights=None) -> tuple[np.ndarray, float]:
+    """Top-1 accuracy at every exit and the loss of ``params`` on held-out data.
+
+    Parameters
+    ----------
+    model
+        Has ``predict(params, X, exit=k)`` (exits ``0 .. n_exits - 1``) and ``loss_and_grad``.
+    params : array (P,), or a list of per-vehicle arrays when ``test_set`` is a list
+    test_set : (X, y) or list of (X, y)
+        One held-out set, or one per vehicle (each scored with that vehicle's own parameters,
+        as FedBN is scored); the per-vehicle results are pooled over all test samples.
+
+    Returns
+    -------
+    accuracy : numpy.ndarray, shape (n_exits,)
+    loss : float
+    """
+    sets = test_set if isinstance(test_set, list) else [test_set]
+    vecs = params if isinstance(test_set, list) else [params]
+    if len(vecs) != len(sets):
+        raise ValueError(f"one parameter vector per test set needed, got {len(vecs)} for {len(sets)}")
+    n_ex = _n_exits(model)
+    correct, loss_sum, total = np.zeros(n_ex), 0.0, 0
+    for w, (X, y) in zip(vecs, sets):
+        y = np.asarray(y)
+        for k in range(n_ex):
+            correct[k] += np.sum(np.asarray(model.predict(w, X, exit=k)) == y)
+        loss_sum += float(model.loss_and_grad(w, X, y, exit_weights)[0]) * y.size
+        total += y.size
+    if total == 0:
+        raise ValueError("test_set has no samples")
+    return correct / total, loss_sum / total
+
+
+def _block_layout(scheme: str, n_params: int, base_mask) -> tuple[np.ndarray, tuple[str, ...]]:
+    if scheme != "dqfl":
+        return np.zeros(n_params, dtype=int), ("model",)
+    if base_mask is None:
+        raise ValueError("scheme 'dqfl' needs base_mask: which parameters travel in the base message")
+    base = np.asarray(base_mask, dtype=bool)
+    if base.shape != (n_params,) or base.all() or not base.any():
+        raise ValueError(f"base_mask must be a bool mask of shape ({n_params},) with both base and "
+                         f"enhancement parameters, got {base.sum()} of {base.size} in the base")
+    return np.where(base, 0, 1), ("base", "enhancement")
+
+
+def _distances_for_round(distances, r: int, n_clients: int) -> np.ndarray:
+    d = require_nonnegative("distances", distances, unit="m")
+    if d.ndim == 1 and d.shape == (n_clients,):
+        return d
+    if d.ndim == 2 and d.shape[1] == n_clients:
+        return d[r % d.shape[0]]
+    raise ValueError(f"distances must have shape ({n_clients},) or (rounds, {n_clients}) in metres, got {d.shape}")
+
+
+def run_federated(
+    model: Any,
+    clients: Sequence[ClientData],
+    test_set,
+    channel: Any,
+    scheme: str,
+    rounds: int,
+    *,
+    initial_params,
+    rng: np.random.Generator,
+    training: LocalTraining = LocalTraining(),
+    distances=None,
+    power_split: float = 0.8,
+    base_mask=None,
+    period=None,
+    local_mask=None,
+    bits_per_parameter: int = 32,
+    rates_from_bits: bool = True,
+    progress: bool = False,
+) -> FederatedHistory:
+    """Run ``rounds`` rounds of federated learning over a wireless uplink.
+
+    Parameters
+    ----------
+    model
+        A qkit model (``loss_and_grad``, ``predict``, optional ``n_exits``).
+    clients : sequence of ClientData
+        Each vehicle's training data (>= 1 vehicle, >= 1 sample each).
+    test_set : (X, y) or list of (X, y)
+        Held-out data; a list of one set per vehicle scores each vehicle's own model (FedBN).
+    channel : qkit.fl.channel.Channel or None
+        The uplink; ``None`` delivers everything (an ideal channel).
+    scheme : {"classical", "qfl", "dqfl"}
+        ``"classical"`` and ``"qfl"``: one full-power message. ``"dqfl"``: superposition-coded
+        base + enhancement.
+    rounds : int
+        Number of rounds (>= 0).
+    initial_params : array (P,)
+        Global model at round 0, sent to every vehicle.
+    rng : numpy.random.Generator
+    training : LocalTraining
+        Epochs, batch size, learning rate, optimizer, FedProx ``mu``, exit weights.
+    distances : array (K,) or (rounds, K), metres
+        Vehicle-to-server distances (a row per round for moving vehicles; rows are cycled).
+        Required when ``channel`` is given.
+    power_split : float
+        ``lambda``, the base message's share of the power (DQFL only), in (0, 1).
+    base_mask : bool array (P,)
+        DQFL only: parameters in the base message (the first layer(s) and their exits).
+    period : float or array (P,), optional
+        Periods (radians) of periodic parameters, averaged by circular mean.
+    local_mask : bool array (P,), optional
+        FedBN: parameters each vehicle keeps to itself.
+    bits_per_parameter : int
+        Bits per transmitted value (32: float32).
+    rates_from_bits : bool
+        Size the channel's rates from the message bits (see the module docstring).
+    progress : bool
+        Show a tqdm progress bar.
+
+    Returns
+    -------
+    FederatedHistory
+    """
+    scheme = require_choice("scheme", scheme, SCHEMES)
+    rounds = require_integer("rounds", rounds, 0)
+    clients = check_clients(clients)
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    if not isinstance(training, LocalTraining):
+        raise ValueError(f"training must be a LocalTraining, got {type(training).__name__}")
+    g = np.array(initial_params, dtype=float)
+    K, P = len(clients), g.size
+    block_of, names = _block_layout(scheme, P, base_mask)
+    bits = message_bits(block_of, bits_per_parameter)
+    if scheme == "dqfl":
+        power_split = float(require_in_range("power_split", power_split, 0.0, 1.0,
+                                             low_inclusive=False, high_inclusive=False))
+    if channel is not None:
+        if distances is None:
+            raise ValueError("distances (metres) are required when a channel is given")
+        if rates_from_bits:
+            channel = (channel.with_message_bits(bits[0], bits[1]) if scheme == "dqfl"
+                       else channel.with_message_bits(bits[0] / 2, bits[0] / 2))
+    local = None if local_mask is None else np.asarray(local_mask, dtype=bool)
+    per_vehicle_test = isinstance(test_set, list)
+    if per_vehicle_test and len(test_set) != K:
+        raise ValueError(f"test_set as a list needs one (X, y) per vehicle ({K}), got {len(test_set)}")
+    counts = np.array([c.n_samples for c in clients], dtype=float)
+    rng_channel, rng_train = rng.spawn(2)
+    own = np.tile(g, (K, 1))  # each vehicle's vector; only local entries persist between rounds
+    timings = dict.fromkeys(_PHASES, 0.0)
+
+    def score(global_vec):
+        t0 = time.perf_counter()
+        vecs = [_personal(global_vec, own[k], local) for k in range(K)] if per_vehicle_test else global_vec
+        out = evaluate(model, vecs, test_set, exit_weights=training.exit_weights)
+        timings["evaluation"] += time.perf_counter() - t0
+        return out
+
+    acc0, loss0 = score(g)
+    accuracy, test_loss = [acc0], [loss0]
+    arrived_all, train_loss, sent, delivered, updated, notes = [], [], [], [], [], []
+    it = range(rounds)
+    if progress:
+        from tqdm.auto import tqdm
+        it = tqdm(it, desc=f"{scheme} rounds")
+    for r in it:
+        t0 = time.perf_counter()
+        trained, losses = np.empty((K, P)), np.empty(K)
+        for k, data in enumerate(clients):
+            start = _personal(g, own[k], local)
+            trained[k], losses[k] = local_update(model, start, data, training, rng_train,
+                                                 global_params=start, period=period)
+        t1 = time.perf_counter()
+        arr = (np.ones((K, len(names)), bool) if channel is None else
+               draw_arrivals(channel, _distances_for_round(distances, r, K), scheme, power_split, rng_channel))
+        t2 = time.perf_counter()
+        res = aggregate(g, trained, counts, arr, block_of, period=period, local=local)
+        g = res.params
+        if local is not None:
+            own[:, local] = trained[:, local]  # FedBN: each vehicle keeps its own local part
+        t3 = time.perf_counter()
+        timings["local training"] += t1 - t0
+        timings["uplink"] += t2 - t1
+        timings["aggregation"] += t3 - t2
+        acc, loss = score(g)
+        accuracy.append(acc)
+        test_loss.append(loss)
+        arrived_all.append(arr)
+        train_loss.append(float(counts @ losses / counts.sum()))
+        sent.append(float(K * bits.sum()))
+        delivered.append(float((arr * bits).sum()))
+        updated.append(res.any_update)
+        notes.append("" if res.any_update else "no update arrived: global model unchanged")
+    return FederatedHistory(
+        scheme=scheme, block_names=names,
+        arrived=np.array(arrived_all, dtype=bool).reshape(rounds, K, len(names)),
+        accuracy=np.array(accuracy), test_loss=np.array(test_loss), train_loss=np.array(train_loss),
+        bits_sent=np.array(sent), bits_delivered=np.array(delivered), updated=np.array(updated, bool),
+        notes=tuple(notes), params=g, client_local=None if local is None else own.copy(), timings=timings)
+
+
+def _personal(global_vec: np.ndarray, own: np.ndarray, local) -> np.ndarray:
+    """The global vector with a vehicle's own local (FedBN) entries substituted."""
+    return global_vec.copy() if local is None else np.where(local, own, global_vec)
