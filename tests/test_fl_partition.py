@@ -98,3 +98,18 @@ def test_vehicle_camera_conditions_interpolate():
         vehicle_camera_conditions(3, 1.5, rng)
     with pytest.raises(ValueError, match="n_vehicles must satisfy"):
         vehicle_camera_conditions(0, 0.5, rng)
+
+
+def test_fleet_plates_shapes_and_skews():
+    from qkit.fl.partition import fleet_plates
+
+    fleet = fleet_plates(5, [10, 20, 5, 8, 12], classes="012", alpha=0.1, camera_spread=1.0,
+                         rng=np.random.default_rng(3), size=12)
+    assert fleet.n_vehicles == 5 and fleet.images[1].shape == (20, 12, 12)
+    assert fleet.label_counts().sum(axis=1).tolist() == [10, 20, 5, 8, 12]
+    assert label_skew(fleet.label_counts()) > 0.2  # alpha = 0.1: strong label skew
+    assert len({c.light_level for c in fleet.conditions}) == 5
+    iid = fleet_plates(4, 200, classes="012", rng=np.random.default_rng(0), size=12)
+    assert label_skew(iid.label_counts()) < 0.1 and all(c == CLEAR_DAY for c in iid.conditions)
+    with pytest.raises(ValueError, match=r"samples_per_vehicle\[1\] must satisfy"):
+        fleet_plates(2, [3, 0], rng=np.random.default_rng(0))

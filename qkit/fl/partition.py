@@ -19,12 +19,13 @@ Two kinds of heterogeneity, as in the federated-learning literature:
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 
 from qkit._validate import require_in_range, require_integer, require_positive
-from qkit.data.plates import CLEAR_DAY, MUDDY_PLATE, NIGHT, RAIN, CameraConditions
+from qkit.data.plates import CLEAR_DAY, MUDDY_PLATE, NIGHT, RAIN, CameraConditions, make_plates
 
 __all__ = [
     "dirichlet_class_probabilities",
@@ -34,6 +35,8 @@ __all__ = [
     "label_skew",
     "vehicle_camera_conditions",
     "DEGRADED_CONDITIONS",
+    "FleetPlates",
+    "fleet_plates",
 ]
 
 #: The camera conditions a vehicle's camera drifts towards as ``spread`` grows.
@@ -224,3 +227,79 @@ def vehicle_camera_conditions(n_vehicles: int, spread: float, rng: np.random.Gen
         values = {n: getattr(base, n) + degree[v] * (getattr(target, n) - getattr(base, n)) for n in names}
         out.append(CameraConditions(**values))
     return out
+
+
+@dataclass(frozen=True, eq=False)
+class FleetPlates:
+    """The plates every vehicle captured (label and feature skew together).
+
+    Attributes
+    ----------
+    images : list of numpy.ndarray, each (n_k, size, size)
+        Vehicle ``k``'s training images (brightness, fraction of full scale).
+    labels : list of numpy.ndarray, each (n_k,)
+        Their class labels (indices into ``classes``).
+    class_probabilities : numpy.ndarray, shape (K, C)
+        The label mix each vehicle drew from (``Dir(alpha)``).
+    conditions : list of CameraConditions
+        Each vehicle's camera.
+    classes : str
+        The characters.
+    """
+
+    images: list
+    labels: list
+    class_probabilities: np.ndarray
+    conditions: list
+    classes: str
+
+    @property
+    def n_vehicles(self) -> int:
+        """Number of vehicles ``K``."""
+        return len(self.labels)
+
+    def label_counts(self) -> np.ndarray:
+        """``(K, C)`` class histogram of the vehicles' data."""
+        return label_counts(self.labels, len(self.classes))
+
+
+def fleet_plates(n_vehicles: int, samples_per_vehicle, *, classes: str = "0123", alpha: float = np.inf,
+                 camera_spread: float = 0.0, rng: np.random.Generator, size: int = 16) -> FleetPlates:
+    """Let each vehicle capture its own plates: its label mix and its camera differ.
+
+    Vehicle ``k`` draws ``q_k ~ Dir(alpha)`` (:func:`dirichlet_class_probabilities`), gets a
+    camera from :func:`vehicle_camera_conditions` with ``camera_spread``, and captures
+    ``samples_per_vehicle[k]`` images with :func:`qkit.data.plates.make_plates`.
+
+    Parameters
+    ----------
+    n_vehicles : int
+    samples_per_vehicle : int or sequence of int
+        Images per vehicle (>= 1 each: a vehicle without data cannot train).
+    classes : str
+        Characters to tell apart.
+    alpha : float
+        Label-skew concentration (``numpy.inf``: IID labels).
+    camera_spread : float
+        Feature skew in [0, 1] (0: every camera on a clear day).
+    rng : numpy.random.Generator
+    size : int
+        Image side (pixels).
+
+    Returns
+    -------
+    FleetPlates
+    """
+    k = require_integer("n_vehicles", n_vehicles, 1)
+    n = np.broadcast_to(np.asarray(samples_per_vehicle), (k,))
+    for v, nv in enumerate(n):
+        require_integer(f"samples_per_vehicle[{v}]", nv, 1)
+    q = dirichlet_class_probabilities(k, len(classes), alpha, rng)
+    conditions = vehicle_camera_conditions(k, camera_spread, rng)
+    images, labels = [], []
+    for v in range(k):
+        img, lab = make_plates(int(n[v]), classes, conditions[v], rng=rng, size=size,
+                               class_probabilities=q[v])
+        images.append(img)
+        labels.append(lab)
+    return FleetPlates(images, labels, q, conditions, classes)
