@@ -151,6 +151,27 @@ def test_probabilities_ordering_and_outage():
     assert np.all(p.base[1:] > q.base[1:])
 
 
+@pytest.mark.parametrize("rates", [(1.0, 1.0), (0.3, 2.2), (2.5, 0.4)])
+def test_superposition_never_beats_qfl_on_the_whole_model(rates):
+    ch = Channel(base_rate=rates[0], enhancement_rate=rates[1])
+    star = ch.balanced_power_split()
+    assert 0.0 < star < 1.0
+    qfl = ch.reception_probability(DISTANCES, "qfl").base
+    at_star = ch.reception_probability(DISTANCES, "dqfl", star)
+    np.testing.assert_allclose(at_star.base, qfl, rtol=1e-9)
+    np.testing.assert_allclose(at_star.enhancement, qfl, rtol=1e-9)
+    for lam in np.linspace(0.01, 0.99, 99):
+        p = ch.reception_probability(DISTANCES, "dqfl", lam)
+        assert np.all(p.enhancement <= qfl * (1 + 1e-12))  # chain rule of SIC
+        if lam > star:
+            assert np.all(p.base >= qfl)
+        else:  # below lambda*: both SC messages need the base's fade, more than QFL's
+            np.testing.assert_array_equal(p.enhancement, p.base)
+            assert np.all(p.base <= qfl * (1 + 1e-12))
+    assert ch.balanced_power_split() == pytest.approx(1 - (2 ** rates[1] - 1)
+                                                     / (2 ** sum(rates) - 1))
+
+
 def test_message_sizes_and_rates():
     assert uplink_bits(40, 32) == 1280
     assert uplink_bits(0) == 0

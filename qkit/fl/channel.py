@@ -208,6 +208,18 @@ class Channel:
             "qfl": float(rate_threshold(self.base_rate + self.enhancement_rate)),
         }
 
+    def balanced_power_split(self) -> float:
+        """The split ``lambda* = 1 - gamma_e / gamma_q`` at which SC matches QFL exactly.
+
+        Since ``log2(1 + g rho) = log2(1 + SINR_b) + log2(1 + SNR_e)`` (the chain rule behind
+        SIC), the enhancement never arrives more often than the QFL message, at any split. At
+        ``lambda*`` base and enhancement both need the QFL fade ``gamma_q / rho`` and all three
+        probabilities are equal. Above it the base beats QFL and the enhancement loses; below it
+        both SC messages arrive together, and less often than QFL (a dominated choice).
+        """
+        th = self.thresholds
+        return 1.0 - th["enhancement"] / th["qfl"]
+
     def message_bits(self) -> tuple[float, float]:
         """Bits ``R W slot_s`` carried per slot by the base and the enhancement message."""
         per_rate = self.bandwidth_hz * self.slot_s
