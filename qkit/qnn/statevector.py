@@ -1,0 +1,256 @@
+"""A batched numpy statevector simulator.
+
+A state of ``n`` qubits for a batch of ``B`` samples is a complex array of shape
+``(2,)*n + (B,)``: axis ``i`` is wire ``i`` and the batch is the **last** axis, so a gate acting
+on one wire is one small matrix product over a reshaped view, shared by the whole batch.
+Wire 0 is the most significant bit of the basis index ``k = sum_i b_i 2**(n-1-i)`` -- the same
+ordering as PennyLane's ``qml.state()`` and ``qml.probs()``.
+
+Public functions return new arrays (they never modify their input). The private ``_apply_*``
+and ``_overlap_*`` kernels are the fast paths used by :mod:`qkit.qnn.circuits` and
+:mod:`qkit.qnn.gradients`.
+
+Measurement
+-----------
+``probabilities`` gives the Born probabilities ``|<k|psi>|^2`` (exact);
+``expval_z`` gives ``<Z_i> = sum_k (1 - 2 b_i(k)) p_k``; ``sample_counts`` and
+``sample_expval_z`` draw a finite number of shots from those probabilities (multinomial), so
+a notebook can show the ``1/sqrt(shots)`` scatter around the exact values.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from qkit._validate import require_choice, require_finite, require_integer
+
+__all__ = [
+    "zero_state",
+    "n_qubits_of",
+    "apply_gate",
+    "apply_controlled",
+    "angle_encode",
+    "probabilities",
+    "z_eigenvalues",
+    "expval_z",
+    "sample_counts",
+    "sample_probabilities",
+    "sample_expval_z",
+]
+
+ENCODINGS = ("rx", "ry")
+
+
+def zero_state(n_qubits: int, batch: int = 1) -> np.ndarray:
+    """``|0...0>`` for every sample: complex array of shape ``(2,)*n_qubits + (batch,)``."""
+    n = require_integer("n_qubits", n_qubits, 1, 24)
+    b = require_integer("batch", batch, 1)
+    psi = np.zeros((2,) * n + (b,), dtype=complex)
+    psi[(0,) * n] = 1.0
+    return psi
+
+
+def n_qubits_of(state: np.ndarray) -> int:
+    """Number of qubits of a batched state, checking its shape ``(2,)*n + (batch,)``."""
+    s = np.asarray(state)
+    if s.ndim < 2 or any(d != 2 for d in s.shape[:-1]):
+        raise ValueError("state must have shape (2,)*n_qubits + (batch,), "
+                         f"got an array of shape {s.shape}")
+    return s.ndim - 1
+
+
+def _check_wires(wires, n: int, name: str = "wires") -> tuple[int, ...]:
+    if isinstance(wires, (numbers.Integral, np.integer)):
+        wires = (wires,)
+    out = []
+    for w in wires:
+        if isinstance(w, bool) or not isinstance(w, (numbers.Integral, np.integer)) or not 0 <= w < n:
+            raise ValueError(f"{name} must be qubit indices in 0..{n - 1}, got {wires!r}")
+        out.append(int(w))
+    if len(set(out)) != len(out):
+        raise ValueError(f"{name} must be distinct qubits, got {tuple(out)!r}")
+    return tuple(out)
+
+
+def apply_gate(state: np.ndarray, matrix: np.ndarray, wires) -> np.ndarray:
+    """Apply a ``k``-qubit gate to ``wires`` (first wire = most significant bit of the matrix).
+
+    Parameters
+    ----------
+    state : numpy.ndarray
+        Shape ``(2,)*n + (batch,)``.
+    matrix : numpy.ndarray
+        ``(2**k, 2**k)`` shared by the batch, or ``(2**k, 2**k, batch)`` (one gate per sample,
+        e.g. an encoding rotation).
+    wires : int or sequence of int
+        The ``k`` distinct target qubits.
+
+    Returns
+    -------
+    numpy.ndarray
+        The new state ``U |psi>`` (same shape).
+    """
+    n = n_qubits_of(state)
+    w = _check_wires(wires, n)
+    k, batch = len(w), state.shape[-1]
+    m = np.asarray(matrix, dtype=complex)
+    if m.shape[:2] != (2**k, 2**k) or m.ndim not in (2, 3) or (m.ndim == 3 and m.shape[2] != batch):
+        raise ValueError(f"matrix must have shape ({2**k}, {2**k}) or ({2**k}, {2**k}, {batch}) "
+                         f"for {k} wire(s) and a batch of {batch}, got {m.shape}")
+    moved = np.moveaxis(np.asarray(state, dtype=complex), w, range(k)).reshape(2**k, -1, batch)
+    if m.ndim == 2:
+        out = (m @ moved.reshape(2**k, -1)).reshape(moved.shape)
+    else:
+        out = np.einsum("ijb,jrb->irb", m, moved)
+    return np.moveaxis(out.reshape((2,) * n + (batch,)), range(k), w)
+
+
+def apply_controlled(state: np.ndarray, matrix_1q: np.ndarray, control: int, target: int) -> np.ndarray:
+    """Apply ``|0><0|_c (x) I + |1><1|_c (x) U_t`` for a single-qubit ``U`` (``(2, 2)``).
+
+    Only the half of the amplitudes with the control qubit in ``|1>`` is touched.
+    """
+    n = n_qubits_of(state)
+    c, t = _check_wires((control, target), n, "(control, target)")
+    u = np.asarray(matrix_1q, dtype=complex)
+    if u.shape != (2, 2):
+        raise ValueError(f"matrix_1q must be a (2, 2) single-qubit gate, got shape {u.shape}")
+    psi = np.array(state, dtype=complex, order="C", copy=True)
+    _apply_c1q(psi, u, c, t)
+    return psi
+
+
+# --- fast in-place kernels (psi C-contiguous, shape (2,)*n + (B,)) -----------------------------
+
+def _view_1q(psi: np.ndarray, t: int) -> np.ndarray:
+    """View ``(2**t, 2, rest)`` with the target wire as axis 1."""
+    return psi.reshape(2**t, 2, -1)
+
+
+def _view_c1q(psi: np.ndarray, c: int, t: int) -> np.ndarray:
+    """View of the control=1 half as ``(L1, L2, 2, rest)`` with the target on axis -2."""
+    lo, hi = min(c, t), max(c, t)
+    v = psi.reshape(2**lo, 2, 2 ** (hi - lo - 1), 2, -1)
+    if c < t:
+        return v[:, 1, :, :, :]
+    return v[:, :, :, 1, :].swapaxes(1, 2)
+
+
+def _apply_1q(psi: np.ndarray, u: np.ndarray, t: int) -> np.ndarray:
+    """Return ``U_t psi`` for a shared ``(2, 2)`` ``u`` (a new contiguous array)."""
+    return np.matmul(u, _view_1q(psi, t)).reshape(psi.shape)
+
+
+def _apply_1q_batched(psi: np.ndarray, u: np.ndarray, t: int) -> np.ndarray:
+    """Return ``U_t psi`` for one gate per sample, ``u`` of shape ``(2, 2, B)``."""
+    v = psi.reshape(2**t, 2, -1, psi.shape[-1])
+    return np.einsum("ijb,ajrb->airb", u, v).reshape(psi.shape)
+
+
+def _apply_c1q(psi: np.ndarray, u: np.ndarray, c: int, t: int) -> None:
+    """Apply the controlled ``(2, 2)`` gate ``u`` in place (control ``c``, target ``t``)."""
+    v = _view_c1q(psi, c, t)
+    v[...] = np.matmul(u, v)
+
+
+def _overlap_1q(mu: np.ndarray, phi: np.ndarray, t: int) -> np.ndarray:
+    """``C[a, b] = sum over other wires and batch of mu[.., a, ..] phi[.., b, ..]`` on wire ``t``."""
+    a, b = _view_1q(mu, t), _view_1q(phi, t)
+    return np.matmul(a, b.swapaxes(-1, -2)).sum(axis=0)
+
+
+def _overlap_c1q(mu: np.ndarray, phi: np.ndarray, c: int, t: int) -> np.ndarray:
+    """As :func:`_overlap_1q`, restricted to the control=1 half."""
+    a, b = _view_c1q(mu, c, t), _view_c1q(phi, c, t)
+    return np.matmul(a, b.swapaxes(-1, -2)).sum(axis=(0, 1))
+
+
+# --- encoding and measurement ---------------------------------------------------------------
+
+def angle_encode(features: np.ndarray, rotation: str = "ry") -> np.ndarray:
+    """Angle encoding: qubit ``i`` of sample ``b`` is ``R(x[b, i]) |0>``.
+
+    Parameters
+    ----------
+    features : array of shape (batch, n_qubits)
+        One rotation angle per qubit (rad); typically features scaled to ``[0, pi]``.
+    rotation : {"ry", "rx"}
+        ``RY`` gives the real state ``cos(x/2)|0> + sin(x/2)|1>``; ``RX`` the same populations
+        with a phase ``-i`` on ``|1>``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The product state, shape ``(2,)*n_qubits + (batch,)``; ``<Z_i> = cos(x_i)``.
+    """
+    require_choice("rotation", rotation, ENCODINGS)
+    x = require_finite("features", features, unit="rad")
+    if x.ndim != 2 or x.shape[1] < 1 or x.shape[0] < 1:
+        raise ValueError("features must be a 2-D array of shape (batch, n_qubits); for one "
+                         f"sample use features.reshape(1, -1); got shape {x.shape}")
+    c, s = np.cos(x / 2), np.sin(x / 2)
+    if rotation == "rx":
+        s = -1j * s
+    psi = np.stack([c[:, 0], s[:, 0]]).astype(complex)
+    for i in range(1, x.shape[1]):
+        psi = psi[..., None, :] * np.stack([c[:, i], s[:, i]])
+    return np.ascontiguousarray(psi)
+
+
+def probabilities(state: np.ndarray) -> np.ndarray:
+    """Born probabilities ``|<k|psi>|^2``, shape ``(2**n, batch)`` (wire 0 = most significant bit)."""
+    n = n_qubits_of(state)
+    s = np.asarray(state)
+    return (s.real**2 + s.imag**2).reshape(2**n, s.shape[-1])
+
+
+def z_eigenvalues(n_qubits: int) -> np.ndarray:
+    """Matrix ``E[i, k] = 1 - 2 b_i(k)``: eigenvalue of ``Z_i`` on basis state ``k``; ``(n, 2**n)``.
+
+    ``expval_z(psi) == z_eigenvalues(n) @ probabilities(psi)``.
+    """
+    n = require_integer("n_qubits", n_qubits, 1, 24)
+    k = np.arange(2**n)
+    bits = (k[None, :] >> (n - 1 - np.arange(n))[:, None]) & 1
+    return 1.0 - 2.0 * bits
+
+
+def expval_z(state: np.ndarray) -> np.ndarray:
+    """``<Z_i>`` for every qubit and sample, shape ``(n_qubits, batch)``."""
+    n = n_qubits_of(state)
+    p = probabilities(state).reshape((2,) * n + (-1,))
+    out = np.empty((n, p.shape[-1]))
+    for i in range(n):
+        marg = p.sum(axis=tuple(j for j in range(n) if j != i))
+        out[i] = marg[0] - marg[1]
+    return out
+
+
+def sample_probabilities(probs: np.ndarray, shots: int, rng: np.random.Generator) -> np.ndarray:
+    """Counts of ``shots`` measurements per sample from ``probs`` (``(K, batch)``), multinomial.
+
+    Returns integer counts of shape ``(K, batch)``; each column sums to ``shots``.
+    """
+    m = require_integer("shots", shots, 1)
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy.random.Generator, got {rng!r}")
+    p = np.clip(np.asarray(probs, dtype=float), 0.0, None)
+    p = p / p.sum(axis=0, keepdims=True)
+    return rng.multinomial(m, p.T).T
+
+
+def sample_counts(state: np.ndarray, shots: int, rng: np.random.Generator) -> np.ndarray:
+    """Measure every qubit ``shots`` times per sample: counts of shape ``(2**n, batch)``."""
+    return sample_probabilities(probabilities(state), shots, rng)
+
+
+def sample_expval_z(state: np.ndarray, shots: int, rng: np.random.Generator) -> np.ndarray:
+    """``<Z_i>`` estimated from ``shots`` measurements, shape ``(n_qubits, batch)``.
+
+    Unbiased, with standard deviation ``sqrt((1 - <Z_i>^2) / shots)``.
+    """
+    n = n_qubits_of(state)
+    counts = sample_counts(state, shots, rng)
+    return z_eigenvalues(n) @ counts / int(shots)
