@@ -1,0 +1,124 @@
+"""Figures of notebooks 09 (federated learning) and 11 (QFL vs DQFL).
+
+Every builder takes numbers computed by :mod:`qkit.fl` (or a view of :mod:`qkit.widgets.fl`)
+and draws them; none computes anything a test could not reach through the cores.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "draw_label_mix",
+    "draw_angle_mean",
+    "draw_reception",
+    "plot_accuracy_curves",
+    "plot_arrivals",
+]
+
+
+def draw_label_mix(fig, view) -> None:
+    """Stacked bars: each vehicle's class counts (a :class:`qkit.widgets.fl.LabelMixView`)."""
+    ax = fig.add_subplot()
+    counts = view.counts
+    k, c = counts.shape
+    left = np.zeros(k)
+    for j in range(c):
+        ax.barh(np.arange(k), counts[:, j], left=left, color=f"C{j % 8}", label=f"class '{view.classes[j]}'")
+        left += counts[:, j]
+    ax.set_yticks(np.arange(k))
+    ax.set_yticklabels([f"vehicle {v}" for v in range(k)])
+    ax.invert_yaxis()
+    ax.set_xlabel("plates captured (images)")
+    alpha = "inf (IID)" if view.alpha == np.inf else f"{view.alpha:g}"
+    ax.set_title(f"Dirichlet alpha = {alpha}: label skew {view.skew:.2f} (0 = IID, max {1 - 1 / c:.2f})")
+    ax.legend(loc="lower right", fontsize="small", ncol=min(c, 4))
+
+
+def draw_angle_mean(fig, view) -> None:
+    """Two angles on the unit circle, their linear mean and their circular mean."""
+    ax = fig.add_subplot(aspect="equal")
+    t = np.linspace(0, 2 * np.pi, 361)
+    ax.plot(np.cos(t), np.sin(t), color="0.8", linewidth=1)
+    for a, w, name in zip(view.angles, view.weights, ("client 1", "client 2")):
+        ax.plot([0, np.cos(a)], [0, np.sin(a)], color="0.4", linewidth=1 + 2 * w / max(view.weights))
+        ax.annotate(f"{name}: {a:+.2f} rad", (1.05 * np.cos(a), 1.05 * np.sin(a)), fontsize="small")
+    ax.plot([0, np.cos(view.linear_mean)], [0, np.sin(view.linear_mean)], "--", color="C1",
+            linewidth=2, label=f"linear mean {view.linear_mean:+.2f} rad")
+    ax.plot([0, np.cos(view.circular_mean)], [0, np.sin(view.circular_mean)], color="C0",
+            linewidth=2.5, label=f"circular mean {view.circular_mean:+.2f} rad")
+    ax.set_xlim(-1.5, 1.5)
+    ax.set_ylim(-1.3, 1.3)
+    ax.set_xlabel("cos(theta)")
+    ax.set_ylabel("sin(theta)")
+    gap = abs((view.linear_mean - view.circular_mean + np.pi) % (2 * np.pi) - np.pi)
+    ax.set_title(f"Averaging angles: the linear mean is {gap:.2f} rad off the circular one")
+    ax.legend(loc="lower left", fontsize="small")
+
+
+def draw_reception(fig, view) -> None:
+    """Reception probability against distance: QFL, DQFL base, DQFL enhancement."""
+    ax = fig.add_subplot()
+    d = view.distances
+    ax.plot(d, view.qfl, color="C0", linewidth=2, label=f"QFL: whole model ({view.total_bits:.0f} bits)")
+    ax.plot(d, view.base, color="C1", linewidth=2, label=f"DQFL base ({view.base_bits:.0f} bits)")
+    ax.plot(d, view.enhancement, "--", color="C2", linewidth=2,
+            label=f"DQFL enhancement ({view.enhancement_bits:.0f} bits)")
+    ax.set_xlabel("vehicle-to-server distance (m)")
+    ax.set_ylabel("probability the message arrives")
+    ax.set_ylim(-0.02, 1.02)
+    if np.isfinite(view.base_gain_db):
+        verdict = (f"base needs {view.base_gain_db:.1f} dB less SNR than the whole model" if view.base_gain_db >= 0
+                   else f"base needs {-view.base_gain_db:.1f} dB more SNR than the whole model")
+    else:
+        verdict = "the base can never be decoded (lambda too small for its rate)"
+    ax.set_title(f"lambda = {view.power_split:.2f}, base = {view.boundary} layer(s): {verdict}")
+    ax.legend(loc="upper right", fontsize="small")
+
+
+def plot_accuracy_curves(ax, curves: dict, *, ylabel: str = "top-1 accuracy (held-out)",
+                         title: str | None = None, chance: float | None = None) -> None:
+    """Mean accuracy against rounds with a min-max band over seeds.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    curves : dict
+        ``label -> array (seeds, rounds + 1)``.
+    chance : float, optional
+        Accuracy of guessing (``1 / n_classes``), drawn as a dotted line.
+    """
+    for i, (label, values) in enumerate(curves.items()):
+        values = np.atleast_2d(np.asarray(values, dtype=float))
+        r = np.arange(values.shape[1])
+        ax.plot(r, values.mean(axis=0), color=f"C{i % 8}", linewidth=2,
+                label=f"{label} (n={values.shape[0]})")
+        ax.fill_between(r, values.min(axis=0), values.max(axis=0), color=f"C{i % 8}", alpha=0.2)
+    if chance is not None:
+        ax.axhline(chance, color="0.5", linestyle=":", label="chance")
+    ax.set_xlabel("round")
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="lower right", fontsize="small")
+
+
+def plot_arrivals(ax, history) -> None:
+    """Raster of which blocks each vehicle delivered in each round (a FederatedHistory)."""
+    arr = history.arrived
+    code = arr[:, :, 0].astype(int) + (arr[:, :, 1].astype(int) if arr.shape[2] > 1 else 0)
+    from matplotlib.colors import ListedColormap
+
+    n_levels = arr.shape[2] + 1
+    cmap = ListedColormap(["#eeeeee", "#E69F00", "#0072B2"][:n_levels])
+    ax.imshow(code.T, aspect="auto", cmap=cmap, vmin=0, vmax=n_levels - 1, interpolation="nearest")
+    ax.set_xlabel("round")
+    ax.set_ylabel("vehicle")
+    labels = ["nothing", "base only", "base + enhancement"] if arr.shape[2] > 1 else ["lost", "arrived"]
+    from matplotlib.patches import Patch
+
+    ax.legend(handles=[Patch(color=cmap(i), label=labels[i]) for i in range(n_levels)],
+              loc="upper right", fontsize="small", framealpha=0.9)
+    rates = history.arrival_rate()
+    ax.set_title(f"{history.scheme.upper()}: what arrived ("
+                 + ", ".join(f"{n} {100 * p:.0f}%" for n, p in zip(history.block_names, rates)) + ")")

@@ -1,0 +1,73 @@
+"""Widgets of notebooks 09 and 11 and the pure views under them."""
+
+import numpy as np
+import pytest
+
+from qkit.fl.channel import Channel, monte_carlo_reception
+from qkit.widgets.fl import (
+    angle_mean_explorer,
+    angle_mean_view,
+    label_mix_explorer,
+    label_mix_view,
+    reception_explorer,
+    reception_view,
+)
+
+
+def test_label_mix_view_counts_and_skew():
+    v = label_mix_view(3.0, n_vehicles=6, samples_per_vehicle=50)
+    assert v.alpha == np.inf and v.counts.shape == (6, 4)
+    np.testing.assert_array_equal(v.counts.sum(axis=1), 50)
+    skewed = label_mix_view(-2.0, n_vehicles=6, samples_per_vehicle=50)
+    assert skewed.skew > 0.5 > v.skew
+    with pytest.raises(ValueError, match="log10_alpha must satisfy"):
+        label_mix_view(5.0)
+
+
+def test_label_mix_explorer_follows_slider():
+    ex = label_mix_explorer()
+    ex.controls["log10_alpha"].value = -2.0
+    assert np.isclose(ex.result.alpha, 0.01)
+    assert "label skew" in ex.figure.axes[0].get_title()
+    assert f"{ex.result.skew:.3f}" in ex.text
+
+
+def test_angle_mean_view_across_branch_cut():
+    v = angle_mean_view(3.0, -3.0)
+    assert abs(v.linear_mean) < 1e-12 and np.isclose(abs(v.circular_mean), np.pi)
+    v = angle_mean_view(0.2, 0.4, samples_1=3)
+    assert np.isclose(v.linear_mean, 0.25) and abs(v.circular_mean - 0.25) < 1e-3
+    with pytest.raises(ValueError, match="cancel"):
+        angle_mean_view(0.0, np.pi)
+    ex = angle_mean_explorer()
+    ex.controls["theta_2"].value = 2.0
+    assert np.isclose(ex.result.angles[1], 2.0) and "circular mean" in ex.text
+
+
+def test_reception_view_matches_channel_and_monte_carlo():
+    v = reception_view(0.8, 1, params_per_layer=(10, 20, 30), bits_per_parameter=16)
+    assert v.base_bits == 160 and v.enhancement_bits == 800
+    ch = Channel().with_message_bits(160, 800)
+    d = v.distances[::80]
+    mc = monte_carlo_reception(ch, d, 20000, np.random.default_rng(0), "dqfl", 0.8)
+    np.testing.assert_allclose(v.base[::80], mc.base, atol=5 * 0.5 / np.sqrt(20000))
+    np.testing.assert_allclose(v.enhancement[::80], mc.enhancement, atol=5 * 0.5 / np.sqrt(20000))
+    # the SNR-cost ratios: P = exp(-c / rho) at every distance, so ln P_base / ln P_qfl is constant
+    mid = (v.qfl > 1e-6) & (v.qfl < 1 - 1e-6)
+    ratio = np.log(v.base[mid]) / np.log(v.qfl[mid])
+    np.testing.assert_allclose(-10 * np.log10(ratio), v.base_gain_db, atol=1e-6)
+    assert v.enhancement_loss_db >= 0  # both messages together can never beat one message
+
+
+def test_reception_view_infeasible_base_and_explorer():
+    v = reception_view(0.3, 2)
+    assert v.base_gain_db == -np.inf and np.all(v.base == 0)
+    with pytest.raises(ValueError, match="boundary must satisfy"):
+        reception_view(0.5, 3, params_per_layer=(1, 2, 3))
+    with pytest.raises(ValueError, match="power_split"):
+        reception_view(1.2, 1)
+    ex = reception_explorer()
+    ex.controls["power_split"].value = 0.6
+    assert ex.result.power_split == 0.6 and "lambda = 0.60" in ex.figure.axes[0].get_title()
+    ex.controls["boundary"].value = 2
+    assert ex.result.boundary == 2 and "base 1536 bits" in ex.text
