@@ -1,0 +1,125 @@
+"""Figures of notebook 10 (the wireless uplink).
+
+Each builder draws numbers computed by :mod:`qkit.fl.channel` (or a view built from it) and
+computes nothing of its own.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "MESSAGE_STYLES",
+    "draw_uplink",
+    "plot_mean_snr",
+    "plot_fading",
+    "plot_decoding",
+    "plot_reception_check",
+    "plot_split_sweep",
+]
+
+#: Colour and label of each message, shared by every figure of the chapter.
+MESSAGE_STYLES = {
+    "qfl": dict(color="C0", label="QFL: whole model, full power"),
+    "base": dict(color="C1", label="DQFL base (first layers)"),
+    "enhancement": dict(color="C2", label="DQFL enhancement (deeper layers)"),
+}
+
+
+def plot_mean_snr(ax, distances_m: np.ndarray, mean_snr_db: dict[str, np.ndarray]) -> None:
+    """Mean SNR (dB) against distance (m), one curve per labelled channel."""
+    for label, snr in mean_snr_db.items():
+        ax.plot(distances_m, snr, label=label)
+    ax.axhline(0.0, color="0.5", linewidth=0.8)
+    ax.set_xscale("log")
+    ax.set_xlabel("distance to the road-side server, d (m)")
+    ax.set_ylabel("mean SNR ρ(d) (dB)")
+    ax.legend(loc="lower left")
+
+
+def plot_fading(ax, gains: np.ndarray, bins: int = 60) -> None:
+    """Histogram of sampled Rayleigh power gains against the Exp(1) density."""
+    top = float(np.quantile(gains, 0.999))
+    ax.hist(gains, bins=np.linspace(0.0, top, bins + 1), density=True, color="C0", alpha=0.6,
+            label=f"{gains.size:,} sampled fades")
+    g = np.linspace(0.0, top, 400)
+    ax.plot(g, np.exp(-g), color="C3", label="Exp(1) density e$^{-g}$")
+    ax.set_yscale("log")
+    ax.set_xlabel("fading power gain g = |h|² (dimensionless)")
+    ax.set_ylabel("probability density")
+    ax.legend(loc="upper right")
+
+
+def plot_decoding(ax, gains: np.ndarray, curves: dict[str, np.ndarray],
+                  thresholds: dict[str, float]) -> None:
+    """SINR of each message against the fade ``g`` with its decoding threshold.
+
+    ``curves`` maps ``"qfl"``, ``"base"``, ``"enhancement"`` to SINR arrays (linear) over
+    ``gains``; ``thresholds`` holds the linear thresholds under the same keys.
+    """
+    for key, sinr in curves.items():
+        style = MESSAGE_STYLES[key]
+        ax.plot(gains, 10 * np.log10(np.maximum(sinr, 1e-30)), color=style["color"],
+                label=style["label"])
+        ax.axhline(10 * np.log10(thresholds[key]), color=style["color"], linestyle=":",
+                   linewidth=1.2)
+    ax.set_xscale("log")
+    ax.set_xlabel("fading power gain g (dimensionless)")
+    ax.set_ylabel("SINR at the decoder (dB)")
+    ax.set_ylim(-20, 30)
+    ax.legend(loc="upper left", fontsize="small")
+
+
+def plot_reception_check(ax, distances_m: np.ndarray, exact: dict[str, np.ndarray],
+                         sampled: dict[str, np.ndarray], n_trials: int) -> None:
+    """Closed-form probabilities (lines) and Monte Carlo fractions (markers, +-2 s.e.)."""
+    for key, p in exact.items():
+        style = MESSAGE_STYLES[key]
+        ax.plot(distances_m, p, color=style["color"], label=style["label"] + " (closed form)")
+        q = sampled[key]
+        se = np.sqrt(np.maximum(q * (1.0 - q), 0.0) / n_trials)
+        ax.errorbar(distances_m, q, yerr=2 * se, fmt="o", color=style["color"],
+                    markerfacecolor="none", markersize=5, capsize=2)
+    ax.plot([], [], "o", color="0.3", markerfacecolor="none",
+            label=f"Monte Carlo, {n_trials:,} fades per point (±2 s.e.)")
+    ax.set_xlabel("distance to the road-side server, d (m)")
+    ax.set_ylabel("probability that the message arrives")
+    ax.set_ylim(-0.02, 1.02)
+    ax.legend(loc="lower left", fontsize="small")
+
+
+def plot_split_sweep(ax, splits: np.ndarray, base: np.ndarray, enhancement: np.ndarray,
+                     qfl: float, *, min_feasible: float, balanced: float,
+                     chosen: float | None = None) -> None:
+    """SC reception probabilities against the power split ``lambda`` at one distance."""
+    ax.axvspan(0.0, min_feasible, color="0.85", label="base never decodable")
+    ax.plot(splits, base, **MESSAGE_STYLES["base"])
+    ax.plot(splits, enhancement, **MESSAGE_STYLES["enhancement"])
+    ax.axhline(qfl, **MESSAGE_STYLES["qfl"], linestyle="--")
+    ax.axvline(balanced, color="0.3", linestyle=":", label=f"balanced split λ* = {balanced:.2f}")
+    if chosen is not None:
+        ax.axvline(chosen, color="k", linewidth=1.0)
+    ax.set_xlim(0.0, 1.0)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("power split λ (share of power on the base)")
+    ax.set_ylabel("probability that the message arrives")
+
+
+def draw_uplink(fig, view) -> None:
+    """The uplink explorer's figure (a :class:`qkit.widgets.fl_channel.UplinkView`)."""
+    left, right = fig.subplots(1, 2)
+    left.plot(view.distances, view.qfl_vs_distance, **MESSAGE_STYLES["qfl"])
+    left.plot(view.distances, view.base_vs_distance, **MESSAGE_STYLES["base"])
+    left.plot(view.distances, view.enhancement_vs_distance, **MESSAGE_STYLES["enhancement"])
+    left.axvline(view.distance_m, color="k", linewidth=1.0)
+    left.set_xlabel("distance to the server, d (m)")
+    left.set_ylabel("probability that it arrives")
+    left.set_ylim(-0.02, 1.02)
+    left.set_title(f"{view.transmit_power_dbm:.0f} dBm, λ = {view.power_split:.2f}")
+    left.legend(loc="upper right", fontsize="x-small")
+    plot_split_sweep(right, view.splits, view.base_vs_split, view.enhancement_vs_split, view.qfl,
+                     min_feasible=view.min_feasible_split, balanced=view.balanced_split,
+                     chosen=view.power_split)
+    right.set_title(f"at {view.distance_m:.0f} m: base {view.base:.2f}, "
+                    f"enh. {view.enhancement:.2f}, QFL {view.qfl:.2f}")
+    right.legend(loc="upper left", fontsize="x-small")
