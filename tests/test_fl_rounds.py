@@ -40,6 +40,12 @@ class TwoExitSoftmax:
     def predict(self, params, X, exit=-1):
         return np.argmax(self._logits(params, X)[exit], axis=1)
 
+    def accuracy(self, params, X, y):
+        return np.array([np.mean(self.predict(params, X, e) == y) for e in range(2)])
+
+    def loss(self, params, X, y, exit_weights=None):
+        return self.loss_and_grad(params, X, y, exit_weights)[0]
+
 
 def blobs(n, rng, shift=0.0, classes=3, d=2):
     centres = np.array([[np.cos(a), np.sin(a)] for a in 2 * np.pi * np.arange(classes) / classes]) * 2
@@ -214,3 +220,40 @@ def test_bad_input():
         LocalTraining(learning_rate=-0.1)
     with pytest.raises(ValueError, match="rounds must satisfy"):
         run_federated(MODEL, clients, test, None, "qfl", -1, **kw)
+
+
+def test_angle_periods_are_the_models_true_periods():
+    from qkit.fl.clients import angle_periods
+    from qkit.qnn import QNN, DynamicQNN
+
+    rng = np.random.default_rng(10)
+    X = rng.uniform(0, np.pi, (5, 3))
+    for model in (DynamicQNN(3, 2, 3), QNN(3, 2, 3)):
+        p = model.init_params(rng)
+        periods = angle_periods(model)
+        ref = model.forward(p, X)
+        half_period_visible = []
+        for j in np.flatnonzero(np.isfinite(periods)):
+            shifted = p.copy()
+            shifted[j] += periods[j]  # a full period: the same model
+            np.testing.assert_allclose(model.forward(shifted, X), ref, atol=1e-10)
+            if periods[j] > 2 * np.pi:
+                shifted[j] -= np.pi * 2  # theta + 2 pi of a CU3: a Z on the control qubit
+                half_period_visible.append(not np.allclose(model.forward(shifted, X), ref, atol=1e-6))
+        # 2 pi is not a period of CU3's theta (it can be invisible when nothing acts on the control
+        # qubit before it is measured, so require it for some, not all)
+        assert any(half_period_visible) == isinstance(model, DynamicQNN)
+        n_angles = sum(s.stop - s.start for name, s in model.layout.items() if name.startswith("layer"))
+        assert np.isfinite(periods).sum() == n_angles  # readout scales and biases are not angles
+
+
+def test_base_mask_is_the_first_layers_and_their_exits():
+    from qkit.fl.clients import base_mask
+    from qkit.qnn import DynamicQNN
+
+    model = DynamicQNN(4, 3, 4)
+    mask = base_mask(model, 1)
+    assert mask.sum() == model.layer_slices(0).stop and mask[: mask.sum()].all()
+    assert base_mask(model, 2).sum() == model.layer_slices(1).stop
+    with pytest.raises(ValueError, match="boundary must satisfy 1 <= boundary <= 2"):
+        base_mask(model, 3)

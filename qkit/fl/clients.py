@@ -6,6 +6,9 @@ runs ``epochs`` passes of mini-batch gradient descent over its own data, and ret
 parameter vector. With FedProx (ref. [25] of the paper) the local loss gets the proximal term
 ``mu/2 ||w - w_global||^2``, i.e. the gradient gets ``mu (w - w_global)``.
 
+What a vehicle sends is laid out by :func:`base_mask` (which parameters form DQFL's base
+message) and :func:`angle_periods` (which parameters are rotation angles, and their periods).
+
 A model is anything with ``loss_and_grad(params, X, y, exit_weights) -> (loss, grad)``
 (loss a float, grad shaped like params): the QNN, the dynamic QNN and the classical MLP of
 :mod:`qkit.qnn` all qualify.
@@ -20,8 +23,9 @@ import numpy as np
 
 from qkit._validate import require_choice, require_integer, require_nonnegative, require_positive
 from qkit.fl.aggregate import proximal_gradient
+from qkit.qnn.optim import SGD, Adam
 
-__all__ = ["ClientData", "LocalTraining", "local_update", "check_clients"]
+__all__ = ["ClientData", "LocalTraining", "local_update", "check_clients", "base_mask", "angle_periods"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,7 +86,8 @@ class LocalTraining:
     learning_rate : float
         Step size (> 0).
     optimizer : {"adam", "sgd"}
-        Adam's moment estimates restart from zero every round (the server does not keep them).
+        :class:`qkit.qnn.optim.Adam` or plain :class:`~qkit.qnn.optim.SGD`; Adam's moment
+        estimates restart from zero every round (the server does not keep them).
     proximal_mu : float
         FedProx strength ``mu >= 0`` (0 is plain FedAvg local training).
     exit_weights : sequence of float or None
@@ -110,12 +115,9 @@ class LocalTraining:
             object.__setattr__(self, "exit_weights", tuple(float(v) for v in w))
 
 
-_ADAM_B1, _ADAM_B2, _ADAM_EPS = 0.9, 0.999, 1e-8
-
-
 def local_update(model: Any, params, data: ClientData, training: LocalTraining,
-                 rng: np.random.Generator, *, global_params=None, period=None,
-                 frozen=None) -> tuple[np.ndarray, float]:
+                 rng: np.random.Generator, *, global_params=None,
+                 period=None) -> tuple[np.ndarray, float]:
     """Train one vehicle's copy of the model on its own data.
 
     Parameters
@@ -132,8 +134,6 @@ def local_update(model: Any, params, data: ClientData, training: LocalTraining,
         Centre of FedProx's proximal term (default: ``params``).
     period : float or array, optional
         Periods of the parameters (radians), for the wrapped proximal difference.
-    frozen : array of bool, shape (P,), optional
-        Parameters held fixed (their gradient is zeroed).
 
     Returns
     -------
@@ -146,7 +146,7 @@ def local_update(model: Any, params, data: ClientData, training: LocalTraining,
     centre = w.copy() if global_params is None else np.asarray(global_params, dtype=float)
     n = data.n_samples
     batch = n if training.batch_size is None else min(training.batch_size, n)
-    m, v, t = np.zeros_like(w), np.zeros_like(w), 0
+    opt = Adam(training.learning_rate) if training.optimizer == "adam" else SGD(training.learning_rate)
     exit_weights = None if training.exit_weights is None else np.asarray(training.exit_weights)
     for _ in range(training.epochs):
         order = rng.permutation(n) if batch < n else np.arange(n)
@@ -157,16 +157,65 @@ def local_update(model: Any, params, data: ClientData, training: LocalTraining,
             losses.append(float(loss) * idx.size)
             if training.proximal_mu > 0:
                 grad = proximal_gradient(grad, w, centre, training.proximal_mu, period=period)
-            if frozen is not None:
-                grad = np.where(frozen, 0.0, grad)
-            if training.optimizer == "sgd":
-                w -= training.learning_rate * grad
-                continue
-            t += 1
-            m = _ADAM_B1 * m + (1 - _ADAM_B1) * grad
-            v = _ADAM_B2 * v + (1 - _ADAM_B2) * grad**2
-            step = m / (1 - _ADAM_B1**t) / (np.sqrt(v / (1 - _ADAM_B2**t)) + _ADAM_EPS)
-            w -= training.learning_rate * step
-    if not np.all(np.isfinite(w)):
-        raise ValueError("local training diverged (non-finite parameters); lower learning_rate")
+            try:
+                w = opt.step(w, grad)
+            except ValueError as exc:  # a non-finite gradient: say what to change
+                raise ValueError(f"local training diverged ({exc}); lower learning_rate") from None
     return w, float(np.sum(losses) / n)
+
+
+def base_mask(model: Any, boundary: int) -> np.ndarray:
+    """Parameters of DQFL's base message: the first ``boundary`` layers and their exits.
+
+    Uses the model's documented layout: ``model.prefix_slice(boundary)`` covers layers
+    ``0 .. boundary-1`` and their readouts (:mod:`qkit.qnn.models`). The rest is the enhancement.
+
+    Parameters
+    ----------
+    model
+        A :class:`qkit.qnn.DynamicQNN` (or any model with ``n_layers`` and ``prefix_slice``).
+    boundary : int
+        Layers in the base, ``1 <= boundary <= n_layers - 1`` (both messages non-empty).
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (n_params,)
+    """
+    b = require_integer("boundary", boundary, 1, int(model.n_layers) - 1)
+    mask = np.zeros(model.n_params, dtype=bool)
+    mask[model.prefix_slice(b)] = True
+    return mask
+
+
+#: Period of each angle of a gate kind (radians). An uncontrolled gate shifted by 2 pi changes
+#: only by a global phase (-1), invisible; once controlled (CU3's theta) that -1 is a relative
+#: phase, so theta is only 4 pi-periodic. U3's phi and lam enter as exp(i phi), exp(i lam): 2 pi.
+_GATE_PERIODS = {
+    "rx": (2 * np.pi,), "ry": (2 * np.pi,), "rz": (2 * np.pi,),
+    "u3": (2 * np.pi,) * 3, "rot": (2 * np.pi,) * 3,
+    "cu3": (4 * np.pi, 2 * np.pi, 2 * np.pi),
+    "crx": (4 * np.pi,), "cry": (4 * np.pi,), "crz": (4 * np.pi,),
+    "cnot": (), "cz": (),
+}
+
+
+def angle_periods(model: Any) -> np.ndarray:
+    """Period of every parameter (radians), ``inf`` for parameters that are not angles.
+
+    Read from the model's circuit (``model.circuit.layers``: each gate's kind and the offset of
+    its angles); readout scales and biases are not periodic. A model without a circuit (the
+    classical MLP) gets ``inf`` everywhere.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_params,)
+    """
+    periods = np.full(int(model.n_params), np.inf)
+    circuit = getattr(model, "circuit", None)
+    if circuit is None:
+        return periods
+    for layer in circuit.layers:
+        for op in layer:
+            for j, period in enumerate(_GATE_PERIODS[op.kind]):
+                periods[op.offset + j] = period
+    return periods

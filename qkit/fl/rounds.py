@@ -146,29 +146,33 @@ def evaluate(model: Any, params, test_set, *, exit_weights=None) -> tuple[np.nda
     Parameters
     ----------
     model
-        Has ``predict(params, X, exit=k)`` (exits ``0 .. n_exits - 1``) and ``loss_and_grad``.
+        Has ``accuracy(params, X, y) -> (n_exits,)`` and ``loss(params, X, y, exit_weights)``
+        (the models of :mod:`qkit.qnn`).
     params : array (P,), or a list of per-vehicle arrays when ``test_set`` is a list
     test_set : (X, y) or list of (X, y)
         One held-out set, or one per vehicle (each scored with that vehicle's own parameters,
-        as FedBN is scored); the per-vehicle results are pooled over all test samples.
+        as FedBN is scored); per-vehicle results are pooled over all their test samples.
+    exit_weights : array, optional
+        Passed to ``model.loss``.
 
     Returns
     -------
     accuracy : numpy.ndarray, shape (n_exits,)
     loss : float
+        Sample-weighted mean of the model's (exit-weighted) loss.
     """
     sets = test_set if isinstance(test_set, list) else [test_set]
     vecs = params if isinstance(test_set, list) else [params]
     if len(vecs) != len(sets):
         raise ValueError(f"one parameter vector per test set needed, got {len(vecs)} for {len(sets)}")
-    n_ex = _n_exits(model)
-    correct, loss_sum, total = np.zeros(n_ex), 0.0, 0
+    correct, loss_sum, total = np.zeros(_n_exits(model)), 0.0, 0
     for w, (X, y) in zip(vecs, sets):
-        y = np.asarray(y)
-        for k in range(n_ex):
-            correct[k] += np.sum(np.asarray(model.predict(w, X, exit=k)) == y)
-        loss_sum += float(model.loss_and_grad(w, X, y, exit_weights)[0]) * y.size
-        total += y.size
+        n = np.asarray(y).shape[0]
+        if n == 0:
+            continue
+        correct += np.asarray(model.accuracy(w, X, y), dtype=float) * n
+        loss_sum += float(model.loss(w, X, y, exit_weights)) * n
+        total += n
     if total == 0:
         raise ValueError("test_set has no samples")
     return correct / total, loss_sum / total
