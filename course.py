@@ -81,6 +81,9 @@ def cmd_lab(args: list[str]) -> int:
     if not has_display() and "--no-browser" not in args:
         command.append("--no-browser")
         say("no display found: open the http://127.0.0.1:...?token=... URL printed below in a browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in args:
+        command.append("--allow-root")  # containers and CI machines often run as root
+        say("running as root: passing --allow-root to JupyterLab")
     say("starting JupyterLab on the course (stop it with Ctrl+C)")
     return subprocess.call(command + args, cwd=ROOT)
 
