@@ -1,0 +1,151 @@
+import numpy as np
+import pytest
+from scipy import stats
+
+from qkit.qrng.entropy import (
+    conditional_guessing_probability, conditional_min_entropy, conditional_min_entropy_curve,
+    guessing_probability, min_entropy, min_entropy_curve, shannon_entropy,
+)
+from qkit.qrng.pixel import NOISE_FREE, PIXEL_1, PIXEL_2, PIXEL_3, PIXEL_4, TABLE_I, Pixel
+from qkit.qrng.sensor import adc_pmf, kept_bits_pmf
+
+
+def brute_guessing_probability(mu, pixel):
+    """Slow reference for Eq. (6), independent of the f-interval construction.
+
+    Every cell boundary ``e = k - K n`` (all n to 12 sigma) is listed explicitly; in each cell
+    P(Z23 | E = e) is evaluated by brute force at the cell midpoint over all n, and the cell's
+    mass comes from the full Eq. (4) CDF (every dark count, the whole normal CDF).
+    Without readout noise E is a sum of atoms and P(Z23 | E) is evaluated at each.
+    """
+    K, A = pixel.gain, pixel.adc_max
+    n = np.arange(0, int(mu + 12 * np.sqrt(mu) + 40)) if mu > 0 else np.array([0])
+    w = stats.poisson.pmf(n, mu)
+    w /= w.sum()
+    md = np.arange(0, int(pixel.dark_mean + 12 * np.sqrt(pixel.dark_mean) + 40))
+    pd = stats.poisson.pmf(md, pixel.dark_mean)
+    pd /= pd.sum()
+    c = pixel.readout_mean + K * md
+    s = pixel.readout_sigma
+
+    def cond_max(e):
+        out = np.empty(e.size)
+        for a in range(0, e.size, 1000):
+            z = np.clip(np.floor(K * n[None, :] + e[a:a + 1000, None] + 1e-9), 0, A).astype(np.int64)
+            b = np.zeros(z.shape, dtype=np.int64)
+            for i, k in enumerate(pixel.kept_bits):
+                b |= ((z >> k) & 1) << i
+            out[a:a + 1000] = np.stack([(w * (b == v)).sum(1) for v in range(1 << pixel.n_kept)], 1).max(1)
+        return out
+
+    if s == 0:
+        return float(pd @ cond_max(c))
+    e_lo, e_hi = c[0] - 12 * s - 1, c[-1] + 12 * s + 1
+    pts = [np.arange(np.ceil(e_lo + K * k), np.floor(e_hi + K * k) + 1) - K * k for k in n]
+    edges = np.unique(np.concatenate(pts + [[e_lo, e_hi]]))
+    edges = edges[(edges >= e_lo) & (edges <= e_hi)]
+    cdf = stats.norm.cdf((edges[:, None] - c[None, :]) / s) @ pd
+    return float(np.diff(cdf) @ cond_max(0.5 * (edges[1:] + edges[:-1])))
+
+
+CASES = [
+    (625.0, PIXEL_1),  # the operating point: plateau
+    (30.0, PIXEL_3),  # weak light: clipping at 0
+    (1240.0, PIXEL_4),  # the ADC saturates
+    (0.0, PIXEL_2),  # no light at all
+    (625.0, NOISE_FREE),  # Fig. 2: E is one atom
+    (400.0, Pixel(readout_mean=-13.6, readout_sigma=0.0, dark_mean=17.2)),  # atoms of dark electrons
+    (80.0, Pixel(gain=1.3, readout_mean=2.0, readout_sigma=1.5, dark_mean=3.0, kept_bits=(0, 3, 5))),
+    (40.0, Pixel(gain=0.37, readout_mean=1.0, readout_sigma=0.4, dark_mean=2.0, adc_bits=5)),
+]
+
+
+@pytest.mark.parametrize("mu, pixel", CASES)
+def test_guessing_probability_matches_brute_force(mu, pixel):
+    fast = conditional_guessing_probability(mu, pixel)
+    slow = brute_guessing_probability(mu, pixel)
+    assert abs(fast - slow) <= 1e-11  # stated: 1e-12 (plus the reference's own rounding)
+
+
+def test_fig2b_noise_free_min_entropy():
+    """Fig. 2(b): K = 0.8192, no noise, mu_e = 625: H_min(Z23) = 0.982 per bit."""
+    h = float(min_entropy(kept_bits_pmf(adc_pmf(625.0, NOISE_FREE)), per_bit=True))
+    assert round(h, 3) == 0.982
+    # with nothing for Eve to know, conditioning on E changes nothing
+    assert conditional_min_entropy(625.0, NOISE_FREE, per_bit=True) == pytest.approx(h, abs=1e-12)
+
+
+@pytest.mark.parametrize("pixel", TABLE_I)
+def test_fig7_above_098_in_operating_range(pixel):
+    means = np.linspace(500.0, 750.0, 101)
+    h = conditional_min_entropy_curve(means, pixel)
+    assert h.min() > 0.98
+
+
+def test_fig7_shape():
+    means = np.array([0.0, 20.0, 100.0, 625.0, 1100.0, 1300.0, 2000.0])
+    h = conditional_min_entropy_curve(means, PIXEL_1)
+    assert h[0] == pytest.approx(0.0, abs=1e-9)  # no light: Eve knows Z
+    assert h[1] < h[2] < h[3]  # weak light: the spread of K N_e is too small
+    assert abs(h[3] - h[4]) < 1e-3  # plateau
+    assert h[5] < 0.5 and h[6] == pytest.approx(0.0, abs=1e-9)  # the ADC saturates
+
+
+def test_sec5_noise_unknown_to_eve():
+    """Sec. V: without giving E to Eve, H_min(Z23) is about 0.999 per bit."""
+    means = np.linspace(500.0, 750.0, 51)
+    h = min_entropy_curve(means, PIXEL_1)
+    assert np.all(h > 0.999)
+    assert np.all(h > conditional_min_entropy_curve(means[::10], PIXEL_1).max())
+
+
+@pytest.mark.parametrize("mu", [5.0, 300.0, 625.0, 1200.0])
+def test_side_information_never_helps_the_user(mu):
+    h_cond = conditional_min_entropy(mu, PIXEL_1)
+    h = float(min_entropy(kept_bits_pmf(adc_pmf(mu, PIXEL_1))))
+    assert h_cond <= h + 1e-12
+
+
+def test_per_bit_and_tolerance():
+    full = conditional_min_entropy(625.0, PIXEL_1)
+    assert conditional_min_entropy(625.0, PIXEL_1, per_bit=True) == pytest.approx(full / 2)
+    loose = conditional_guessing_probability(625.0, PIXEL_1, tolerance=1e-6)
+    tight = conditional_guessing_probability(625.0, PIXEL_1, tolerance=1e-14)
+    assert abs(loose - tight) <= 1e-6
+
+
+def test_curve_matches_pointwise_and_keeps_shape():
+    means = np.array([[100.0, 625.0], [900.0, 1250.0]])
+    h = conditional_min_entropy_curve(means, PIXEL_2)
+    assert h.shape == (2, 2)
+    assert h[1, 0] == conditional_min_entropy(900.0, PIXEL_2, per_bit=True)
+
+
+def test_distribution_entropies():
+    u = np.full(4, 0.25)
+    assert shannon_entropy(u) == pytest.approx(2.0)
+    assert min_entropy(u, per_bit=True) == pytest.approx(1.0)
+    p = np.array([0.5, 0.25, 0.125, 0.125])
+    assert shannon_entropy(p) == pytest.approx(1.75)
+    assert min_entropy(p) == pytest.approx(1.0)
+    assert guessing_probability(p) == 0.5
+    assert shannon_entropy([1.0, 0.0]) == 0.0  # 0 log 0 = 0, no NaN
+    np.testing.assert_allclose(min_entropy(np.stack([u, p])), [2.0, 1.0])
+    assert np.all(min_entropy(np.stack([u, p])) <= shannon_entropy(np.stack([u, p])))
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="sum to 1"):
+        min_entropy([0.5, 0.2])
+    with pytest.raises(ValueError, match="probabilities >= 0"):
+        shannon_entropy([1.5, -0.5])
+    with pytest.raises(ValueError, match="2\\*\\*k outcomes"):
+        min_entropy([0.2, 0.3, 0.5], per_bit=True)
+    with pytest.raises(ValueError, match="mean_photoelectrons must satisfy 0 <= .*-3"):
+        conditional_min_entropy(-3.0, PIXEL_1)
+    with pytest.raises(ValueError, match="means"):
+        conditional_min_entropy_curve([1.0, np.nan], PIXEL_1)
+    with pytest.raises(ValueError, match="pixel must be"):
+        conditional_guessing_probability(1.0, None)
+    with pytest.raises(ValueError, match="tolerance"):
+        conditional_guessing_probability(1.0, PIXEL_1, tolerance=1.0)
