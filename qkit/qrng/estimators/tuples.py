@@ -1,0 +1,86 @@
+"""t-Tuple and Longest Repeated Substring (LRS) estimates (SP 800-90B Sec. 6.3.5-6.3.6)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._common import ZALPHA, EstimateResult
+from ._substrings import SubstringCounts, substring_counts
+
+__all__ = ["t_tuple_estimate", "lrs_estimate", "tuple_estimates", "TUPLE_THRESHOLD"]
+
+#: A tuple length counts for the t-Tuple estimate while some tuple occurs this often.
+TUPLE_THRESHOLD = 35
+
+
+def _bound(p: float, n: int) -> float:
+    return min(1.0, p + ZALPHA * math.sqrt(p * (1.0 - p) / (n - 1.0)))
+
+
+def t_tuple_estimate(counts: SubstringCounts, n: int) -> EstimateResult:
+    """Min-entropy from the most frequent ``i``-tuples, ``i = 1 .. t``.
+
+    ``t`` is the largest length whose most common tuple occurs at least 35 times;
+    ``p_hat = max_i (Q_i / (L - i + 1))^(1/i)`` and the estimate is ``-log2 p_u``.
+
+    Parameters
+    ----------
+    counts : SubstringCounts
+        From :func:`substring_counts` on the sequence.
+    n : int
+        Sequence length ``L``.
+
+    Returns
+    -------
+    EstimateResult
+        ``values``: ``t``, ``p_hat_max``, ``p_u``. ``min_entropy`` is NaN-free: a
+        sequence with no tuple repeated 35 times raises ``ValueError``.
+    """
+    q = counts.max_count
+    u = 1
+    while u < q.size and q[u] >= TUPLE_THRESHOLD:
+        u += 1
+    t = u - 1
+    if t < 1:
+        raise ValueError("the t-Tuple estimate needs a symbol that occurs at least "
+                         f"{TUPLE_THRESHOLD} times; the sequence is too short")
+    i = np.arange(1, t + 1)
+    p_hat = float(np.max((q[1: t + 1] / (n - i + 1.0)) ** (1.0 / i)))
+    p_u = _bound(p_hat, n)
+    return EstimateResult("t-Tuple", -math.log2(p_u), {"t": t, "p_hat_max": p_hat, "p_u": p_u})
+
+
+def lrs_estimate(counts: SubstringCounts, n: int) -> EstimateResult | None:
+    """Min-entropy from the collision rate of tuples of lengths ``u .. v``.
+
+    ``u`` is the smallest length whose most common tuple occurs fewer than 35 times and
+    ``v`` the longest repeated substring; ``P_W = sum C(count, 2) / C(L - W + 1, 2)`` and
+    ``p_hat = max_W P_W^(1/W)``.
+
+    Returns
+    -------
+    EstimateResult or None
+        ``values``: ``u``, ``v``, ``p_hat``, ``p_u``; None if ``v < u`` (the tool then
+        skips the estimate).
+    """
+    q = counts.max_count
+    u = 1
+    while u < q.size and q[u] >= TUPLE_THRESHOLD:
+        u += 1
+    v = counts.longest
+    if v < u:
+        return None
+    w = np.arange(u, v + 1)
+    pairs_total = (n - w) * (n - w + 1.0) / 2.0
+    p_hat = float(np.max((counts.pairs[u: v + 1] / pairs_total) ** (1.0 / w)))
+    p_u = _bound(p_hat, n)
+    return EstimateResult("LRS", -math.log2(p_u), {"u": int(u), "v": int(v), "p_hat": p_hat, "p_u": p_u})
+
+
+def tuple_estimates(symbols: np.ndarray, k: int) -> tuple[EstimateResult, EstimateResult | None]:
+    """Both tuple estimates from one pass of substring counting."""
+    counts = substring_counts(symbols, k)
+    n = symbols.size
+    return t_tuple_estimate(counts, n), lrs_estimate(counts, n)
