@@ -257,3 +257,15 @@ def test_base_mask_is_the_first_layers_and_their_exits():
     assert base_mask(model, 2).sum() == model.layer_slices(1).stop
     with pytest.raises(ValueError, match="boundary must satisfy 1 <= boundary <= 2"):
         base_mask(model, 3)
+
+
+def test_disk_distances_are_uniform_over_the_area():
+    from qkit.fl.rounds import disk_distances
+
+    d = disk_distances(1000, 500.0, np.random.default_rng(0), rounds=50)
+    assert d.shape == (50, 1000) and d.min() >= 0 and d.max() <= 500
+    # P(r <= x) = (x / R)^2: mean 2R/3, median R / sqrt(2)
+    assert abs(d.mean() - 1000 / 3) < 1.0
+    assert abs(np.median(d) - 500 / np.sqrt(2)) < 2.0
+    with pytest.raises(ValueError, match="cell_radius_m must satisfy 0 < cell_radius_m"):
+        disk_distances(3, 0.0, np.random.default_rng(0))
