@@ -1,0 +1,132 @@
+import itertools
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from qkit.qrng.entropy import conditional_min_entropy
+from qkit.qrng.frames import (
+    PAPER_RULE, FrameRule, count_out_of_range, frame_fails, frame_failure_probability,
+    frame_min_entropy, frame_report, out_of_range_probabilities, pass_probability,
+    uniform_failure_curve,
+)
+from qkit.qrng.pixel import PIXEL_1, PIXEL_2, Pixel
+from qkit.qrng.sensor import adc_pmf, sample_adc
+
+
+def brute_pass(lo, hi, inside, rule):
+    """Enumerate every assignment of the pixels to below / inside / above."""
+    total = 0.0
+    for outcome in itertools.product(range(3), repeat=len(lo)):
+        o = np.array(outcome)
+        if (o == 0).sum() <= rule.max_low and (o == 2).sum() <= rule.max_high:
+            total += np.prod(np.choose(o, [lo, inside, hi]))
+    return total
+
+
+def test_pass_probability_matches_enumeration():
+    rng = np.random.default_rng(5)
+    for rule in [PAPER_RULE, FrameRule(10, 20, 0, 2), FrameRule(10, 20, 3, 0)]:
+        for _ in range(5):
+            p = rng.dirichlet([1, 2, 1], size=6)
+            got = pass_probability(p[:, 0], p[:, 2], p[:, 1], rule)
+            assert got == pytest.approx(brute_pass(p[:, 0], p[:, 2], p[:, 1], rule), abs=1e-14)
+
+
+def test_uniform_frame_matches_multinomial():
+    mu, n = 1080.0, 64
+    lo, hi, inside = out_of_range_probabilities(adc_pmf(mu, PIXEL_1))
+    ok = sum(
+        math.comb(n, a) * math.comb(n - a, b) * lo**a * hi**b * inside ** (n - a - b)
+        for a in range(2) for b in range(2)
+    )
+    assert uniform_failure_curve([mu], n, PIXEL_1)[0] == pytest.approx(1 - ok, abs=1e-13)
+    assert frame_failure_probability(np.full((8, 8), mu), PIXEL_1) == pytest.approx(1 - ok, abs=1e-13)
+
+
+def test_fig8_window():
+    """Fig. 8: 64 pixels, N+- = 1, T- = 64, T+ = 940: negligible failure from 150 to 1000."""
+    inside = uniform_failure_curve(np.linspace(150, 1000, 171), 64, PIXEL_1)
+    assert inside.max() < 1e-6
+    outside = uniform_failure_curve([0.0, 30.0, 60.0, 1150.0, 1300.0, 3000.0], 64, PIXEL_1)
+    np.testing.assert_allclose(outside, 1.0, atol=1e-9)
+
+
+def test_fig8_entropy_drops_only_where_frames_fail():
+    means = np.arange(0.0, 1401.0, 10.0)
+    fail = uniform_failure_curve(means, 64, PIXEL_1)
+    h = np.array([conditional_min_entropy(m, PIXEL_1, per_bit=True) for m in means])
+    assert np.all(fail[h < 0.97] > 1 - 1e-6)
+    # what the paper's wording hides: just above T-, H_min is a little under 0.98 while frames pass
+    assert np.any((h < 0.98) & (fail < 1e-6))
+
+
+def test_non_uniform_maps():
+    mu = np.full(64, 625.0)
+    base = frame_failure_probability(mu, PIXEL_1)
+    assert base < 1e-9
+    one_dark = mu.copy()
+    one_dark[0] = 0.0  # a dead pixel uses up N- = 1
+    two_dark = one_dark.copy()
+    two_dark[1] = 0.0
+    assert frame_failure_probability(one_dark, PIXEL_1) < 1e-9
+    assert frame_failure_probability(two_dark, PIXEL_1) == pytest.approx(1.0, abs=1e-12)
+    # one dead pixel: the other 63 must now all stay above T-
+    lo, hi, inside = out_of_range_probabilities(adc_pmf(100.0, PIXEL_1))
+    m = np.full(64, 100.0)
+    m[0] = 0.0
+    expect = 1 - (inside**63 + 63 * hi * inside**62)  # n- = 1 already, n+ <= 1
+    assert frame_failure_probability(m, PIXEL_1) == pytest.approx(expect, abs=1e-12)
+
+
+def test_monte_carlo_agrees():
+    rng = np.random.default_rng(8)
+    mu = np.linspace(1040.0, 1100.0, 64)  # a gradient across the frame near T+
+    frames = np.stack([sample_adc(m, PIXEL_1, 20_000, rng) for m in mu], axis=1)
+    rate = frame_fails(frames).mean()
+    p = frame_failure_probability(mu, PIXEL_1)
+    assert 0.05 < p < 0.95
+    assert abs(rate - p) < 5 * np.sqrt(p * (1 - p) / 20_000)
+
+
+def test_counts_and_rule():
+    frames = np.array([[0, 63, 64, 940, 941, 1023], [100, 100, 100, 100, 100, 100]])
+    n_low, n_high = count_out_of_range(frames)
+    assert n_low.tolist() == [2, 0] and n_high.tolist() == [2, 0]
+    assert frame_fails(frames).tolist() == [True, False]
+    assert frame_fails(frames, FrameRule(64, 940, 2, 2)).tolist() == [False, False]
+
+
+def test_report_and_entropy():
+    maps = np.stack([np.full(64, 625.0), np.full(64, 60.0), np.linspace(400, 800, 64)])
+    fail, h = frame_report(maps, PIXEL_2)
+    assert fail[0] < 1e-9 and fail[1] == pytest.approx(1.0)
+    assert h[0] == pytest.approx(conditional_min_entropy(625.0, PIXEL_2, per_bit=True))
+    assert h[2] == pytest.approx(frame_min_entropy(maps[2], PIXEL_2))
+    assert fail[2] == pytest.approx(frame_failure_probability(maps[2], PIXEL_2), abs=1e-15)
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="low_threshold must be < high_threshold.*940.*940"):
+        FrameRule(940, 940)
+    with pytest.raises(ValueError, match="max_low must satisfy 0 <= max_low, got -1"):
+        FrameRule(max_low=-1)
+    with pytest.raises(ValueError, match="high_threshold must be a whole number"):
+        FrameRule(high_threshold=940.5)
+    with pytest.raises(ValueError, match="high_threshold must be <= 255"):
+        frame_failure_probability([10.0], Pixel(adc_bits=8))
+    with pytest.raises(ValueError, match="mean_map must satisfy 0 <="):
+        frame_failure_probability([10.0, -1.0], PIXEL_1)
+    with pytest.raises(ValueError, match="empty"):
+        frame_failure_probability([], PIXEL_1)
+    with pytest.raises(ValueError, match="n_pixels must satisfy 1 <="):
+        uniform_failure_curve([1.0], 0, PIXEL_1)
+    with pytest.raises(ValueError, match="frames must be an integer array"):
+        frame_fails(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="rule must be"):
+        frame_fails(np.zeros((2, 3), int), rule=(64, 940))
+    with pytest.raises(ValueError, match="p_low must hold probabilities"):
+        pass_probability([1.5], [0.0], [0.0])
+    with pytest.raises(ValueError, match="mean_maps must have shape"):
+        frame_report(np.ones(4), PIXEL_1)
