@@ -292,81 +292,118 @@ def run_federated(
     """
     scheme = require_choice("scheme", scheme, SCHEMES)
     rounds = require_integer("rounds", rounds, 0)
-    clients = check_clients(clients)
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    if not isinstance(training, LocalTraining):
-        raise ValueError(f"training must be a LocalTraining, got {type(training).__name__}")
-    g = np.array(initial_params, dtype=float)
-    K, P = len(clients), g.size
-    block_of, names = _block_layout(scheme, P, base_mask)
-    bits = message_bits(block_of, bits_per_parameter)
-    if scheme == "dqfl":
-        power_split = float(require_in_range("power_split", power_split, 0.0, 1.0,
-                                             low_inclusive=False, high_inclusive=False))
-    if channel is not None:
-        if distances is None:
-            raise ValueError("distances (metres) are required when a channel is given")
-        if rates_from_bits:
-            channel = (channel.with_message_bits(bits[0], bits[1]) if scheme == "dqfl"
-                       else channel.with_message_bits(bits[0] / 2, bits[0] / 2))
-    local = None if local_mask is None else np.asarray(local_mask, dtype=bool)
-    per_vehicle_test = isinstance(test_set, list)
-    if per_vehicle_test and len(test_set) != K:
-        raise ValueError(f"test_set as a list needs one (X, y) per vehicle ({K}), got {len(test_set)}")
-    counts = np.array([c.n_samples for c in clients], dtype=float)
-    rng_channel, rng_train = rng.spawn(2)
-    own = np.tile(g, (K, 1))  # each vehicle's vector; only local entries persist between rounds
-    timings = dict.fromkeys(_PHASES, 0.0)
-
-    def score(global_vec):
-        t0 = time.perf_counter()
-        vecs = [_personal(global_vec, own[k], local) for k in range(K)] if per_vehicle_test else global_vec
-        out = evaluate(model, vecs, test_set, exit_weights=training.exit_weights)
-        timings["evaluation"] += time.perf_counter() - t0
-        return out
-
-    acc0, loss0 = score(g)
-    accuracy, test_loss = [acc0], [loss0]
-    arrived_all, train_loss, sent, delivered, updated, notes = [], [], [], [], [], []
+    run = _Federation(model, check_clients(clients), test_set, scheme, training, rng,
+                      np.array(initial_params, dtype=float), base_mask, period, local_mask)
+    run.connect(channel, distances, power_split, bits_per_parameter, rates_from_bits)
+    g = run.initial
+    metrics: dict[str, list] = {name: [] for name in
+                                ("accuracy", "test_loss", "arrived", "train_loss", "sent", "delivered", "updated")}
+    acc, loss = run.score(g)
+    metrics["accuracy"].append(acc)
+    metrics["test_loss"].append(loss)
+    notes = []
     it = range(rounds)
     if progress:
         from tqdm.auto import tqdm
         it = tqdm(it, desc=f"{scheme} rounds")
     for r in it:
-        t0 = time.perf_counter()
-        trained, losses = np.empty((K, P)), np.empty(K)
-        for k, data in enumerate(clients):
-            start = _personal(g, own[k], local)
-            trained[k], losses[k] = local_update(model, start, data, training, rng_train,
-                                                 global_params=start, period=period)
-        t1 = time.perf_counter()
-        arr = (np.ones((K, len(names)), bool) if channel is None else
-               draw_arrivals(channel, _distances_for_round(distances, r, K), scheme, power_split, rng_channel))
-        t2 = time.perf_counter()
-        res = aggregate(g, trained, counts, arr, block_of, period=period, local=local)
-        g = res.params
-        if local is not None:
-            own[:, local] = trained[:, local]  # FedBN: each vehicle keeps its own local part
-        t3 = time.perf_counter()
-        timings["local training"] += t1 - t0
-        timings["uplink"] += t2 - t1
-        timings["aggregation"] += t3 - t2
-        acc, loss = score(g)
-        accuracy.append(acc)
-        test_loss.append(loss)
-        arrived_all.append(arr)
-        train_loss.append(float(counts @ losses / counts.sum()))
-        sent.append(float(K * bits.sum()))
-        delivered.append(float((arr * bits).sum()))
-        updated.append(res.any_update)
+        trained, losses = run.train(g)  # stage 2: local training
+        arr = run.uplink(r)  # stage 3: uplink
+        res = run.aggregate(g, trained, arr)  # stage 4: aggregation (+ FedBN's local parts)
+        g = res.params  # stage 5: the local update delivers g to every vehicle
+        acc, loss = run.score(g)
+        for name, value in (("accuracy", acc), ("test_loss", loss), ("arrived", arr),
+                            ("train_loss", float(run.counts @ losses / run.counts.sum())),
+                            ("sent", float(len(run.clients) * run.bits.sum())),
+                            ("delivered", float((arr * run.bits).sum())), ("updated", res.any_update)):
+            metrics[name].append(value)
         notes.append("" if res.any_update else "no update arrived: global model unchanged")
     return FederatedHistory(
-        scheme=scheme, block_names=names,
-        arrived=np.array(arrived_all, dtype=bool).reshape(rounds, K, len(names)),
-        accuracy=np.array(accuracy), test_loss=np.array(test_loss), train_loss=np.array(train_loss),
-        bits_sent=np.array(sent), bits_delivered=np.array(delivered), updated=np.array(updated, bool),
-        notes=tuple(notes), params=g, client_local=None if local is None else own.copy(), timings=timings)
+        scheme=scheme, block_names=run.names,
+        arrived=np.array(metrics["arrived"], dtype=bool).reshape(rounds, len(run.clients), len(run.names)),
+        accuracy=np.array(metrics["accuracy"]), test_loss=np.array(metrics["test_loss"]),
+        train_loss=np.array(metrics["train_loss"]), bits_sent=np.array(metrics["sent"]),
+        bits_delivered=np.array(metrics["delivered"]), updated=np.array(metrics["updated"], dtype=bool),
+        notes=tuple(notes), params=g, client_local=None if run.local is None else run.own.copy(),
+        timings=run.timings)
+
+
+class _Federation:
+    """The state of one federated run: the fleet, the uplink, the vehicles' own parts, timers."""
+
+    def __init__(self, model, clients, test_set, scheme, training, rng, initial, base_mask, period, local_mask):
+        if not isinstance(rng, np.random.Generator):
+            raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+        if not isinstance(training, LocalTraining):
+            raise ValueError(f"training must be a LocalTraining, got {type(training).__name__}")
+        if isinstance(test_set, list) and len(test_set) != len(clients):
+            raise ValueError(f"test_set as a list needs one (X, y) per vehicle ({len(clients)}), got {len(test_set)}")
+        self.model, self.clients, self.test_set, self.scheme = model, clients, test_set, scheme
+        self.training, self.initial, self.period = training, initial, period
+        self.block_of, self.names = _block_layout(scheme, initial.size, base_mask)
+        self.local = None if local_mask is None else np.asarray(local_mask, dtype=bool)
+        self.counts = np.array([c.n_samples for c in clients], dtype=float)
+        self.rng_channel, self.rng_train = rng.spawn(2)  # same seed, same fades across schemes
+        self.own = np.tile(initial, (len(clients), 1))  # only local (FedBN) entries persist
+        self.timings = dict.fromkeys(_PHASES, 0.0)
+
+    def connect(self, channel, distances, power_split, bits_per_parameter, rates_from_bits) -> None:
+        """Check the uplink's settings and size its rates from the message bits."""
+        self.bits = message_bits(self.block_of, bits_per_parameter)
+        self.power_split = power_split
+        if self.scheme == "dqfl":
+            self.power_split = float(require_in_range("power_split", power_split, 0.0, 1.0,
+                                                      low_inclusive=False, high_inclusive=False))
+        if channel is not None:
+            if distances is None:
+                raise ValueError("distances (metres) are required when a channel is given")
+            _distances_for_round(distances, 0, len(self.clients))
+            if rates_from_bits:
+                b = self.bits
+                channel = (channel.with_message_bits(b[0], b[1]) if self.scheme == "dqfl"
+                           else channel.with_message_bits(b[0] / 2, b[0] / 2))
+        self.channel, self.distances = channel, distances
+
+    def _timed(self, phase: str, t0: float) -> None:
+        self.timings[phase] += time.perf_counter() - t0
+
+    def train(self, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        t0 = time.perf_counter()
+        trained, losses = np.empty((len(self.clients), g.size)), np.empty(len(self.clients))
+        for k, data in enumerate(self.clients):
+            start = _personal(g, self.own[k], self.local)
+            trained[k], losses[k] = local_update(self.model, start, data, self.training, self.rng_train,
+                                                 global_params=start, period=self.period)
+        if self.local is not None:
+            self.own[:, self.local] = trained[:, self.local]  # FedBN: kept by each vehicle
+        self._timed("local training", t0)
+        return trained, losses
+
+    def uplink(self, r: int) -> np.ndarray:
+        t0 = time.perf_counter()
+        if self.channel is None:
+            arr = np.ones((len(self.clients), len(self.names)), dtype=bool)
+        else:
+            d = _distances_for_round(self.distances, r, len(self.clients))
+            arr = draw_arrivals(self.channel, d, self.scheme, self.power_split, self.rng_channel)
+        self._timed("uplink", t0)
+        return arr
+
+    def aggregate(self, g, trained, arr):
+        t0 = time.perf_counter()
+        res = aggregate(g, trained, self.counts, arr, self.block_of, period=self.period, local=self.local)
+        self._timed("aggregation", t0)
+        return res
+
+    def score(self, g: np.ndarray) -> tuple[np.ndarray, float]:
+        t0 = time.perf_counter()
+        if isinstance(self.test_set, list):
+            vecs = [_personal(g, self.own[k], self.local) for k in range(len(self.clients))]
+        else:
+            vecs = g
+        out = evaluate(self.model, vecs, self.test_set, exit_weights=self.training.exit_weights)
+        self._timed("evaluation", t0)
+        return out
 
 
 def _personal(global_vec: np.ndarray, own: np.ndarray, local) -> np.ndarray:
