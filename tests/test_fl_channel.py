@@ -172,6 +172,22 @@ def test_superposition_never_beats_qfl_on_the_whole_model(rates):
                                                      / (2 ** sum(rates) - 1))
 
 
+@pytest.mark.parametrize("scheme,message,lam", [("qfl", "base", 0.5), ("dqfl", "base", 0.8),
+                                                ("dqfl", "enhancement", 0.8)])
+def test_range_inverts_the_reception_probability(scheme, message, lam):
+    ch = Channel()
+    for p in (0.99, 0.9, 0.5, 0.1, 1e-6):
+        d = ch.range_m(p, scheme, message, lam)
+        got = getattr(ch.reception_probability(d, scheme, lam), message)
+        assert float(got) == pytest.approx(p, rel=1e-9)
+    assert ch.range_m(1 - 1e-12, scheme, message, lam) == 0.0  # not even at d0
+    assert ch.range_m(0.5, "dqfl", "base", 0.4) == 0.0  # the base is never decoded
+    with pytest.raises(ValueError, match="probability"):
+        ch.range_m(1.0)
+    with pytest.raises(ValueError, match="message"):
+        ch.range_m(0.5, "dqfl", "both")
+
+
 def test_message_sizes_and_rates():
     assert uplink_bits(40, 32) == 1280
     assert uplink_bits(0) == 0

@@ -272,6 +272,39 @@ class Channel:
         return reception_probability_from_snr(log_snr, scheme, power_split, self.thresholds,
                                               log=True)
 
+    def range_m(self, probability: float, scheme: str = "qfl", message: str = "base",
+                power_split: float = DEFAULT_POWER_SPLIT) -> float:
+        """Distance (m) at which a message arrives with the given probability.
+
+        Inverts ``P = exp(-x / rho(d))``: ``rho = x / (-ln P)``, then the path loss. Returns 0
+        when even the reference distance does not reach ``probability`` (or the message can
+        never be decoded), and at least ``d0`` otherwise (the SNR is flat inside ``d0``).
+
+        Parameters
+        ----------
+        probability : float
+            In (0, 1).
+        scheme : {"qfl", "dqfl"}
+        message : {"base", "enhancement"}
+            Which DQFL message (ignored for ``"qfl"``).
+        power_split : float
+            ``lambda`` (``"dqfl"`` only).
+        """
+        p = float(require_in_range("probability", probability, 0.0, 1.0, low_inclusive=False,
+                                   high_inclusive=False))
+        require_choice("message", message, ("base", "enhancement"))
+        at_d0 = self.reception_probability(self.reference_distance_m, scheme, power_split)
+        if float(getattr(at_d0, message)) <= p:
+            return 0.0
+        # the fade numerator x: P = exp(-x / rho), read from the closed form at rho = 1
+        x = -np.log(float(getattr(reception_probability_from_snr(
+            1.0, scheme, power_split, self.thresholds), message)))
+        snr_db = 10.0 * np.log10(x / -np.log(p))
+        excess_db = (self.transmit_power_dbm - self.noise_power_dbm - self.reference_loss_db
+                     - snr_db)
+        decades = excess_db / (10.0 * self.path_loss_exponent)
+        return float(self.reference_distance_m * 10.0 ** decades)
+
     def reception(self, distance_m: float | np.ndarray, rng: np.random.Generator,
                   scheme: str = "dqfl",
                   power_split: float = DEFAULT_POWER_SPLIT) -> Reception:
