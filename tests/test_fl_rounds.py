@@ -269,3 +269,31 @@ def test_disk_distances_are_uniform_over_the_area():
     assert abs(np.median(d) - 500 / np.sqrt(2)) < 2.0
     with pytest.raises(ValueError, match="cell_radius_m must satisfy 0 < cell_radius_m"):
         disk_distances(3, 0.0, np.random.default_rng(0))
+
+
+def test_input_normalisation_gradient_and_fedbn_mask():
+    from qkit.fl.clients import InputNormalisation, angle_periods, base_mask
+    from qkit.qnn import DynamicQNN
+
+    inner = DynamicQNN(3, 2, 3)
+    model = InputNormalisation(inner)
+    rng = np.random.default_rng(11)
+    p = model.init_params(rng)
+    p[-6:] += 0.3 * rng.standard_normal(6)
+    X, y = rng.uniform(0, np.pi, (7, 3)), rng.integers(0, 3, 7)
+    ew = np.array([0.5, 1.0])
+    loss, grad = model.loss_and_grad(p, X, y, ew)
+    eps = 1e-6
+    numeric = [(model.loss(p + eps * e, X, y, ew) - model.loss(p - eps * e, X, y, ew)) / (2 * eps)
+               for e in np.eye(model.n_params)]
+    np.testing.assert_allclose(grad, numeric, atol=1e-7)
+    assert np.isclose(loss, model.loss(p, X, y, ew))
+    # gain 1, shift 0: exactly the wrapped model
+    q = model.init_params(np.random.default_rng(1))
+    np.testing.assert_allclose(model.forward(q, X), inner.forward(q[: inner.n_params], X))
+    mask = model.local_mask()
+    assert mask.sum() == 6 and mask[-6:].all()
+    assert not np.any(np.isfinite(angle_periods(model)[mask]))
+    np.testing.assert_array_equal(base_mask(model, 1)[: inner.n_params], base_mask(inner, 1))
+    with pytest.raises(ValueError, match="params must have shape"):
+        model.forward(q[:-1], X)

@@ -25,7 +25,8 @@ from qkit._validate import require_choice, require_integer, require_nonnegative,
 from qkit.fl.aggregate import proximal_gradient
 from qkit.qnn.optim import SGD, Adam
 
-__all__ = ["ClientData", "LocalTraining", "local_update", "check_clients", "base_mask", "angle_periods"]
+__all__ = ["ClientData", "LocalTraining", "local_update", "check_clients", "base_mask", "angle_periods",
+           "InputNormalisation"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -219,3 +220,97 @@ def angle_periods(model: Any) -> np.ndarray:
             for j, period in enumerate(_GATE_PERIODS[op.kind]):
                 periods[op.offset + j] = period
     return periods
+
+
+class InputNormalisation:
+    """A QNN behind a trainable classical input normalisation, ``x' = gain * x + shift``.
+
+    The per-feature ``gain`` and ``shift`` play the part of a batch-norm layer's affine
+    parameters: they are what FedBN (ref. [24] of the DQFL paper) keeps on each vehicle, so that
+    every camera (night, rain, mud) gets its own normalisation while the quantum layers are
+    shared. Parameters are ``[model parameters | gain (d) | shift (d)]``, so the wrapped model's
+    layout, ``prefix_slice`` and :func:`base_mask` are unchanged; :meth:`local_mask` marks the
+    normalisation.
+
+    Gradients: the quantum part's from ``model.loss_and_grad``; the normalisation's by the chain
+    rule through ``dL/dx'``, which the parameter-shift rule gives exactly because each feature
+    enters through one Pauli rotation (``RY(x_i)``): every logit is ``a cos x_i + b sin x_i + c``,
+    so ``dz/dx_i = [z(x_i + pi/2) - z(x_i - pi/2)] / 2`` (2 d extra forward passes).
+
+    Parameters
+    ----------
+    model
+        A :class:`qkit.qnn.QNN` or :class:`~qkit.qnn.DynamicQNN`.
+    """
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self.n_features = int(model.n_qubits)
+        self.n_params = int(model.n_params) + 2 * self.n_features
+        for name in ("n_exits", "n_layers", "exit_layers", "circuit", "n_qubits", "n_classes"):
+            setattr(self, name, getattr(model, name))
+        m = model.n_params
+        self.layout = dict(model.layout, input_gain=slice(m, m + self.n_features),
+                           input_shift=slice(m + self.n_features, self.n_params))
+
+    def __repr__(self) -> str:
+        return f"InputNormalisation({self.model!r})"
+
+    def prefix_slice(self, depth: int) -> slice:
+        """The wrapped model's prefix (the normalisation sits at the end of the vector)."""
+        return self.model.prefix_slice(depth)
+
+    def local_mask(self) -> np.ndarray:
+        """True for the normalisation's ``gain`` and ``shift``: FedBN's local parameters."""
+        mask = np.zeros(self.n_params, dtype=bool)
+        mask[self.model.n_params:] = True
+        return mask
+
+    def init_params(self, rng: np.random.Generator) -> np.ndarray:
+        """The wrapped model's initial parameters, then ``gain = 1`` and ``shift = 0``."""
+        return np.concatenate([self.model.init_params(rng), np.ones(self.n_features), np.zeros(self.n_features)])
+
+    def _split(self, params, X) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        p = np.asarray(params, dtype=float)
+        if p.shape != (self.n_params,):
+            raise ValueError(f"params must have shape ({self.n_params},), got {p.shape}")
+        m, d = self.model.n_params, self.n_features
+        gain, shift = p[m:m + d], p[m + d:]
+        x = np.asarray(X, dtype=float)
+        return p[:m], x * gain + shift, gain, shift
+
+    def forward(self, params, X) -> np.ndarray:
+        w, x, _, _ = self._split(params, X)
+        return self.model.forward(w, x)
+
+    def predict(self, params, X, exit: int = -1) -> np.ndarray:
+        w, x, _, _ = self._split(params, X)
+        return self.model.predict(w, x, exit=exit)
+
+    def accuracy(self, params, X, y) -> np.ndarray:
+        w, x, _, _ = self._split(params, X)
+        return self.model.accuracy(w, x, y)
+
+    def loss(self, params, X, y, exit_weights=None) -> float:
+        w, x, _, _ = self._split(params, X)
+        return self.model.loss(w, x, y, exit_weights)
+
+    def loss_and_grad(self, params, X, y, exit_weights=None) -> tuple[float, np.ndarray]:
+        """Loss ``sum_e w_e CE_e`` of the normalised inputs and its gradient (see the class docstring)."""
+        w, x, gain, _ = self._split(params, X)
+        loss, g_model = self.model.loss_and_grad(w, x, y, exit_weights)
+        ew = np.ones(self.n_exits) if exit_weights is None else np.asarray(exit_weights, dtype=float)
+        logits = self.model.forward(w, x)  # (E, B, C)
+        soft = np.exp(logits - logits.max(axis=2, keepdims=True))
+        soft /= soft.sum(axis=2, keepdims=True)
+        soft[:, np.arange(len(y)), y] -= 1.0
+        d_logits = soft * ew[:, None, None] / len(y)  # dL/dz
+        d_x = np.empty_like(x)
+        for i in range(self.n_features):
+            plus, minus = x.copy(), x.copy()
+            plus[:, i] += np.pi / 2
+            minus[:, i] -= np.pi / 2
+            dz = (self.model.forward(w, plus) - self.model.forward(w, minus)) / 2
+            d_x[:, i] = np.sum(d_logits * dz, axis=(0, 2))
+        xin = np.asarray(X, dtype=float)
+        return loss, np.concatenate([g_model, (d_x * xin).sum(axis=0), d_x.sum(axis=0)])
