@@ -166,7 +166,7 @@ class Scenario:
     task_rate: float = 1.0
     task_kinds: tuple[TaskKind, ...] = TASK_KINDS
     task_weights: tuple[float, ...] = (0.3, 0.3, 0.2, 0.2)
-    patrol_capture_rate: float = 2.0
+    patrol_capture_rate: float = 1.0
     en_route_capture_rate: float = 5.0
     camera_presets: tuple[str, ...] = ("clear day", "night", "rain", "muddy plate")
     camera_weights: tuple[float, ...] = (0.55, 0.15, 0.15, 0.15)
