@@ -113,3 +113,22 @@ def test_fleet_plates_shapes_and_skews():
     assert label_skew(iid.label_counts()) < 0.1 and all(c == CLEAR_DAY for c in iid.conditions)
     with pytest.raises(ValueError, match=r"samples_per_vehicle\[1\] must satisfy"):
         fleet_plates(2, [3, 0], rng=np.random.default_rng(0))
+
+
+def test_plate_task_features_and_clients():
+    from qkit.fl.clients import ClientData
+    from qkit.fl.partition import plate_task
+
+    task = plate_task(np.random.default_rng(0), n_features=3, n_public=300, n_test=50, samples_per_vehicle=7)
+    X, y = task.test_set
+    assert X.shape == (50, 3) and y.shape == (50,)
+    assert X.min() >= 0 and X.max() <= np.pi
+    # the components are orthonormal principal axes of the public plates
+    np.testing.assert_allclose(task.components @ task.components.T, np.eye(3), atol=1e-10)
+    clients = task.clients(4, np.random.default_rng(1))
+    assert len(clients) == 4 and all(isinstance(c, ClientData) and c.n_samples == 7 for c in clients)
+    # the map is fixed: the same image gives the same angles
+    img = np.random.default_rng(2).random((2, 16, 16))
+    np.testing.assert_array_equal(task.features(img), task.features(img))
+    with pytest.raises(ValueError, match="n_features must satisfy"):
+        plate_task(np.random.default_rng(0), n_features=0)

@@ -37,6 +37,8 @@ __all__ = [
     "DEGRADED_CONDITIONS",
     "FleetPlates",
     "fleet_plates",
+    "PlateTask",
+    "plate_task",
 ]
 
 #: The camera conditions a vehicle's camera drifts towards as ``spread`` grows.
@@ -303,3 +305,90 @@ def fleet_plates(n_vehicles: int, samples_per_vehicle, *, classes: str = "0123",
         images.append(img)
         labels.append(lab)
     return FleetPlates(images, labels, q, conditions, classes)
+
+
+@dataclass(frozen=True, eq=False)
+class PlateTask:
+    """The federated plate-recognition task: a fixed feature map, a held-out set, fleet settings.
+
+    The server fits the feature map once on public clear-day plates and ships it with the model:
+    the ``n_features`` leading principal components of the pixels, each scaled from its 1st-99th
+    percentile range to ``[0, pi]`` (clipped), one encoding angle per qubit. Vehicles never share
+    images; they only apply the map to their own.
+
+    Attributes
+    ----------
+    classes : str
+    mean, components : numpy.ndarray
+        Pixel mean ``(size*size,)`` and principal axes ``(n_features, size*size)``.
+    low, high : numpy.ndarray
+        Percentile range of each component on the public plates.
+    test_set : (X, y)
+        Held-out clear-day plates, as features (rad) and labels.
+    alpha, camera_spread, samples_per_vehicle, size
+        Fleet settings used by :meth:`clients`.
+    """
+
+    classes: str
+    mean: np.ndarray
+    components: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    test_set: tuple
+    alpha: float
+    camera_spread: float
+    samples_per_vehicle: int
+    size: int
+
+    def features(self, images) -> np.ndarray:
+        """Encoding angles ``(n, n_features)`` in ``[0, pi]`` (rad) of images ``(n, size, size)``."""
+        img = np.asarray(images, dtype=float)
+        z = (img.reshape(img.shape[0], -1) - self.mean) @ self.components.T
+        return np.clip((z - self.low) / (self.high - self.low), 0.0, 1.0) * np.pi
+
+    def fleet(self, n_vehicles: int, rng: np.random.Generator) -> FleetPlates:
+        """Plates captured by ``n_vehicles`` vehicles (label and camera skew of this task)."""
+        return fleet_plates(n_vehicles, self.samples_per_vehicle, classes=self.classes, alpha=self.alpha,
+                            camera_spread=self.camera_spread, rng=rng, size=self.size)
+
+    def clients(self, n_vehicles: int, rng: np.random.Generator) -> list:
+        """Each vehicle's training data as :class:`qkit.fl.clients.ClientData` (features, labels)."""
+        from qkit.fl.clients import ClientData
+
+        fleet = self.fleet(n_vehicles, rng)
+        return [ClientData(self.features(img), lab) for img, lab in zip(fleet.images, fleet.labels)]
+
+
+def plate_task(rng: np.random.Generator, *, classes: str = "0123", n_features: int = 4, alpha: float = 1.0,
+               camera_spread: float = 0.3, samples_per_vehicle: int = 40, n_public: int = 2000,
+               n_test: int = 400, size: int = 16) -> PlateTask:
+    """Build the default federated task (see :class:`PlateTask`).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Draws the public plates (for the feature map) and the held-out test plates.
+    classes : str
+        Characters to tell apart.
+    n_features : int
+        Principal components kept = qubits of the QNN.
+    alpha, camera_spread, samples_per_vehicle
+        The fleet's label skew, camera spread and plates per vehicle.
+    n_public, n_test : int
+        Clear-day plates for fitting the feature map, and for the held-out test set.
+    size : int
+        Image side (pixels).
+    """
+    d = require_integer("n_features", n_features, 1, size * size)
+    n_public = require_integer("n_public", n_public, d + 1)
+    public, _ = make_plates(n_public, classes, CLEAR_DAY, rng=rng, size=size)
+    flat = public.reshape(n_public, -1)
+    mean = flat.mean(axis=0)
+    _, _, vt = np.linalg.svd(flat - mean, full_matrices=False)
+    components = vt[:d] * np.sign(vt[:d].sum(axis=1, keepdims=True) + 1e-300)  # a fixed sign convention
+    z = (flat - mean) @ components.T
+    low, high = np.percentile(z, 1, axis=0), np.percentile(z, 99, axis=0)
+    task = PlateTask(classes, mean, components, low, high, (np.zeros((0, d)), np.zeros(0, int)), alpha,
+                     float(camera_spread), require_integer("samples_per_vehicle", samples_per_vehicle, 1), size)
+    test_images, test_labels = make_plates(require_integer("n_test", n_test, 1), classes, CLEAR_DAY, rng=rng, size=size)
+    return dataclasses.replace(task, test_set=(task.features(test_images), test_labels))
