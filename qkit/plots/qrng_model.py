@@ -1,0 +1,154 @@
+"""Figures of notebooks 02, 04 and 05: the ADC, the min-entropy and the frame test.
+
+Each builder draws numbers computed by :mod:`qkit.qrng` (passed in) on a given ``ax`` or figure;
+none computes anything itself beyond choosing what to show.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from qkit.plots import PAPER_COLOR, mark_paper_value
+
+__all__ = [
+    "plot_adc_pmf",
+    "plot_kept_bits",
+    "plot_bit_min_entropy",
+    "plot_entropy_curve",
+    "plot_failure_and_entropy",
+    "plot_mean_map",
+    "draw_adc",
+    "draw_entropy",
+    "draw_frames",
+]
+
+
+def plot_adc_pmf(ax, z_pmf: np.ndarray, *, window: tuple[int, int] | None = None, label: str | None = None,
+                 color: str = "C0") -> None:
+    """Bars of ``P(Z = z)`` (Fig. 2a), optionally on a window of ADC outputs."""
+    z = np.arange(z_pmf.size)
+    lo, hi = window if window is not None else (0, z_pmf.size - 1)
+    sel = (z >= lo) & (z <= hi)
+    ax.bar(z[sel], z_pmf[sel], width=1.0, color=color, label=label, linewidth=0)
+    ax.set_xlim(lo - 0.5, hi + 0.5)
+    ax.set_xlabel("ADC output Z (ADC steps)")
+    ax.set_ylabel("P(Z = z)")
+
+
+def plot_kept_bits(ax, kept_pmf: np.ndarray, *, paper_value: float | None = None, h_per_bit: float | None = None) -> None:
+    """Bars of ``P(Z23 = b)`` (Fig. 2b) with the uniform level and the most likely value marked."""
+    b = np.arange(kept_pmf.size)
+    n_bits = int(np.log2(kept_pmf.size))
+    colors = ["C1" if p == kept_pmf.max() else "C0" for p in kept_pmf]
+    ax.bar(b, kept_pmf, color=colors, width=0.6)
+    ax.axhline(1 / kept_pmf.size, color="0.3", linewidth=0.8, linestyle=":", label="uniform")
+    ax.set_xticks(b, [format(int(v), f"0{n_bits}b") for v in b])
+    ax.set_xlabel("kept bits (bit 3, bit 2)" if n_bits == 2 else "kept bits")
+    ax.set_ylabel("probability")
+    spread = max(kept_pmf.max() - kept_pmf.min(), 1e-3)
+    ax.set_ylim(max(0.0, kept_pmf.min() - 1.5 * spread), kept_pmf.max() + 1.5 * spread)
+    text = []
+    if h_per_bit is not None:
+        text.append(f"model: {h_per_bit:.3f} per bit")
+    if paper_value is not None:
+        text.append(f"paper: {paper_value:.3f} per bit")
+    if text:
+        ax.text(0.02, 0.97, "\n".join(text), transform=ax.transAxes, va="top", fontsize="small",
+                color=PAPER_COLOR if paper_value is not None else "0.2")
+
+
+def plot_bit_min_entropy(ax, h_bits: np.ndarray, *, kept: tuple[int, ...] = (2, 3)) -> None:
+    """Min-entropy of each single bit of ``Z`` (bits), the kept bits highlighted."""
+    k = np.arange(h_bits.size)
+    ax.bar(k, h_bits, color=["C1" if i in kept else "C0" for i in k], width=0.7)
+    ax.set_xticks(k)
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("bit of Z (0 = least significant)")
+    ax.set_ylabel("H_min of the bit (bits)")
+
+
+def plot_entropy_curve(ax, means: np.ndarray, curves: dict, *, paper_value: float | None = 0.98,
+                       operating_range: tuple[float, float] | None = (500.0, 750.0)) -> None:
+    """Min-entropy per bit against the mean photoelectron number (Fig. 7), one line per curve."""
+    if operating_range is not None:
+        ax.axvspan(*operating_range, color="0.9", zorder=0, label="operating range (Sec. IV)")
+    for i, (label, h) in enumerate(curves.items()):
+        ax.plot(means, h, color=f"C{i}", label=label)
+    if paper_value is not None:
+        mark_paper_value(ax, paper_value, f"paper: > {paper_value} per bit (Fig. 7)")
+    ax.set_xlabel("mean photoelectrons μ_e (electrons)")
+    ax.set_ylabel("min-entropy per bit")
+    ax.set_ylim(0, 1.02)
+    ax.legend(loc="lower center", fontsize="small")
+
+
+def plot_failure_and_entropy(ax, means: np.ndarray, failure: np.ndarray, entropy: np.ndarray, *,
+                             window: tuple[float, float] | None = (150.0, 1000.0), floor: float = 1e-14):
+    """Failure probability (log scale, left) and entropy per bit (right, twin axis), Fig. 8.
+
+    Returns the twin axis.
+    """
+    ax.semilogy(means, np.maximum(failure, floor), color="C0", label="failure probability")
+    ax.set_ylim(floor, 2.0)
+    ax.set_xlabel("mean photoelectrons per pixel μ_e (electrons)")
+    ax.set_ylabel("P(frame fails)", color="C0")
+    if window is not None:
+        ax.axvspan(*window, color="0.92", zorder=0, label=f"paper: negligible failure, {window[0]:g}-{window[1]:g}")
+    twin = ax.twinx()
+    twin.plot(means, entropy, color="C1", label="H_min(Z23|E) per bit")
+    twin.set_ylim(0, 1.02)
+    twin.set_ylabel("min-entropy per bit", color="C1")
+    twin.grid(False)
+    lines = ax.get_legend_handles_labels()
+    extra = twin.get_legend_handles_labels()
+    ax.legend(lines[0] + extra[0], lines[1] + extra[1], loc="center right", fontsize="small")
+    return twin
+
+
+def plot_mean_map(ax, mean_map: np.ndarray, *, title: str | None = None):
+    """Image of a frame's mean photoelectron numbers (electrons per pixel)."""
+    im = ax.imshow(mean_map, cmap="viridis", origin="upper")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title)
+    ax.figure.colorbar(im, ax=ax, label="μ_e (electrons)", shrink=0.8)
+    return im
+
+
+def draw_adc(fig, view) -> None:
+    """The notebook 02 explorer: P(Z) near its mean, P(Z23), and each bit's min-entropy."""
+    axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [2.2, 1, 1.3]})
+    centre = int(np.argmax(view.z_pmf))
+    plot_adc_pmf(axes[0], view.z_pmf, window=(max(centre - 48, 0), min(centre + 48, view.z_pmf.size - 1)))
+    axes[0].set_title(f"K = {view.pixel.gain:.4f}, μ_e = {view.mean:g}")
+    plot_kept_bits(axes[1], view.kept_pmf, h_per_bit=view.min_entropy_per_bit)
+    axes[1].set_title(f"Z23: {view.min_entropy_per_bit:.3f} per bit")
+    plot_bit_min_entropy(axes[2], view.bit_min_entropy, kept=view.pixel.kept_bits)
+    axes[2].set_title("each bit alone")
+    fig.tight_layout()
+
+
+def draw_entropy(fig, view) -> None:
+    """The notebook 04 explorer: the Fig. 7 curve for the chosen noise, the chosen mean marked."""
+    ax = fig.add_subplot()
+    plot_entropy_curve(ax, view.means, {"H_min(Z23 | E): noise known to Eve": view.conditional,
+                                         "H_min(Z23): noise not known to Eve": view.unconditional})
+    ax.plot([view.mean], [view.conditional_at_mean], "o", color="C0")
+    ax.set_title(f"σ_r = {view.pixel.readout_sigma:g}, μ_dark = {view.pixel.dark_mean:g}: "
+                 f"{view.conditional_at_mean:.4f} per bit at μ_e = {view.mean:g}")
+    fig.tight_layout()
+
+
+def draw_frames(fig, view) -> None:
+    """The notebook 05 explorer: failure of a uniformly lit frame and the entropy, twin axes."""
+    ax = fig.add_subplot()
+    plot_failure_and_entropy(ax, view.means, view.failure, view.entropy, window=(150.0, 1000.0))
+    r = view.rule
+    rule = f"T- = {r.low_threshold}, T+ = {r.high_threshold}, N- = {r.max_low}, N+ = {r.max_high}"
+    if view.window is None:
+        ax.set_title(f"{rule}: no mean keeps failure below 1e-6")
+    else:
+        ax.set_title(f"{rule}, {view.n_pixels} pixels: failure < 1e-6 for μ_e in "
+                     f"[{view.window[0]:.0f}, {view.window[1]:.0f}]")
+    fig.tight_layout()

@@ -1,0 +1,188 @@
+"""Widgets of notebooks 02, 04 and 05: the ADC, the min-entropy and the frame test.
+
+Each explorer wraps a pure ``*_view`` function that calls the exact model of :mod:`qkit.qrng`
+and returns a frozen dataclass; the tests drive the explorers headlessly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from functools import lru_cache
+
+import ipywidgets as widgets
+import numpy as np
+
+from qkit._validate import require_choice, require_in_range, require_integer
+from qkit.plots.qrng_model import draw_adc, draw_entropy, draw_frames
+from qkit.qrng.entropy import conditional_min_entropy, conditional_min_entropy_curve, min_entropy, min_entropy_curve
+from qkit.qrng.frames import FrameRule, uniform_failure_curve
+from qkit.qrng.pixel import NOISE_FREE, PIXEL_1, PIXEL_2, PIXEL_3, PIXEL_4, Pixel
+from qkit.qrng.sensor import adc_pmf, kept_bits_pmf
+from qkit.widgets._explorer import Explorer
+
+__all__ = [
+    "PIXELS",
+    "AdcView",
+    "adc_view",
+    "adc_explorer",
+    "EntropyView",
+    "entropy_view",
+    "entropy_explorer",
+    "FrameView",
+    "frame_view",
+    "frame_explorer",
+]
+
+#: The pixels a learner can pick: the noise-free chip of Fig. 2 and the four of Table I.
+PIXELS = {"noise-free (Fig. 2)": NOISE_FREE, "pixel 1": PIXEL_1, "pixel 2": PIXEL_2,
+          "pixel 3": PIXEL_3, "pixel 4": PIXEL_4}
+
+_STYLE = {"description_width": "initial"}
+_LAYOUT = widgets.Layout(width="520px")
+
+
+@dataclass(frozen=True)
+class AdcView:
+    """What the ADC explorer shows for one mean, gain and pixel."""
+
+    mean: float
+    pixel: Pixel
+    z_pmf: np.ndarray
+    kept_pmf: np.ndarray
+    min_entropy_per_bit: float
+    bit_min_entropy: np.ndarray
+
+
+def adc_view(mean: float, gain: float = 0.8192, pixel_name: str = "noise-free (Fig. 2)") -> AdcView:
+    """The exact ``P(Z)``, ``P(Z23)`` and single-bit min-entropies (notebook 02).
+
+    Parameters
+    ----------
+    mean : float
+        Mean photoelectrons ``mu_e``, ``0 <= mean <= 2000``.
+    gain : float
+        ``K`` (ADC steps per electron), ``0.5 <= K <= 1.5``; replaces the pixel's gain.
+    pixel_name : str
+        A key of :data:`PIXELS` (its noise is used).
+    """
+    mean = float(require_in_range("mean", mean, 0.0, 2000.0, unit="electrons"))
+    gain = float(require_in_range("gain", gain, 0.5, 1.5, unit="ADC steps per electron"))
+    pixel = dataclasses.replace(PIXELS[require_choice("pixel_name", pixel_name, tuple(PIXELS))], gain=gain)
+    z = adc_pmf(mean, pixel)
+    z = z / z.sum()  # spread the <= 1e-12/3 truncated mass: the plots need a proper pmf
+    kept = kept_bits_pmf(z, pixel.kept_bits)
+    bits = np.array([float(min_entropy(kept_bits_pmf(z, (k,)))) for k in range(pixel.adc_bits)])
+    return AdcView(mean, pixel, z, kept, float(min_entropy(kept, per_bit=True)), bits)
+
+
+def adc_explorer(mean: float = 625.0, gain: float = 0.8192, pixel_name: str = "noise-free (Fig. 2)") -> Explorer:
+    """Sliders for ``mu_e`` and ``K`` and a pixel menu over the notebook 02 figure."""
+    controls = {
+        "mean": widgets.FloatSlider(value=mean, min=0, max=1400, step=5, description="mean photoelectrons μ_e",
+                                    style=_STYLE, layout=_LAYOUT),
+        "gain": widgets.FloatSlider(value=gain, min=0.5, max=1.2, step=0.0008, readout_format=".4f",
+                                    description="gain K (ADC steps per electron)", style=_STYLE, layout=_LAYOUT),
+        "pixel_name": widgets.Dropdown(options=list(PIXELS), value=pixel_name, description="noise", style=_STYLE),
+    }
+    return Explorer(controls, compute=adc_view, draw=draw_adc, figsize=(11, 3.6),
+                    describe=lambda v: f"H_min(Z23) = {v.min_entropy_per_bit:.4f} per bit")
+
+
+@dataclass(frozen=True)
+class EntropyView:
+    """The Fig. 7 curve for one set of noise parameters, and the value at one mean."""
+
+    mean: float
+    pixel: Pixel
+    means: np.ndarray
+    conditional: np.ndarray
+    unconditional: np.ndarray
+    conditional_at_mean: float
+    unconditional_at_mean: float
+
+
+def entropy_view(mean: float, readout_sigma: float = 0.21, dark_mean: float = 17.2,
+                 readout_mean: float = -13.6, n_means: int = 141) -> EntropyView:
+    """``H_min(Z23 | E)`` and ``H_min(Z23)`` per bit against ``mu_e`` for chosen noise (notebook 04).
+
+    Parameters
+    ----------
+    mean : float
+        The mean to mark, ``0 <= mean <= 1400`` electrons.
+    readout_sigma, dark_mean, readout_mean : float
+        Noise parameters (Table I pixel 1 by default); ``K = 0.8192``.
+    n_means : int
+        Points of the curve over ``[0, 1400]``.
+    """
+    mean = float(require_in_range("mean", mean, 0.0, 1400.0, unit="electrons"))
+    n_means = require_integer("n_means", n_means, 2, 2000)
+    pixel = Pixel(readout_mean=readout_mean, readout_sigma=readout_sigma, dark_mean=dark_mean)
+    means = np.linspace(0.0, 1400.0, n_means)
+    cond = conditional_min_entropy_curve(means, pixel)
+    uncond = min_entropy_curve(means, pixel)
+    at = conditional_min_entropy(mean, pixel, per_bit=True)
+    return EntropyView(mean, pixel, means, cond, uncond, at, float(min_entropy_curve([mean], pixel)[0]))
+
+
+def entropy_explorer(mean: float = 625.0, readout_sigma: float = 0.21, dark_mean: float = 17.2) -> Explorer:
+    """Sliders for ``mu_e``, ``sigma_r`` and ``mu_dark`` over the Fig. 7 curve (notebook 04)."""
+    controls = {
+        "mean": widgets.FloatSlider(value=mean, min=0, max=1400, step=5, description="mean photoelectrons μ_e",
+                                    style=_STYLE, layout=_LAYOUT),
+        "readout_sigma": widgets.FloatSlider(value=readout_sigma, min=0.0, max=3.0, step=0.01,
+                                             description="readout noise σ_r (ADC steps)", style=_STYLE, layout=_LAYOUT),
+        "dark_mean": widgets.FloatSlider(value=dark_mean, min=0.0, max=100.0, step=0.2,
+                                         description="dark electrons μ_dark", style=_STYLE, layout=_LAYOUT),
+    }
+    return Explorer(controls, compute=entropy_view, draw=draw_entropy, figsize=(9, 4.2),
+                    describe=lambda v: (f"at μ_e = {v.mean:g}: H_min(Z23|E) = {v.conditional_at_mean:.4f}, "
+                                        f"H_min(Z23) = {v.unconditional_at_mean:.4f} per bit"))
+
+
+@dataclass(frozen=True)
+class FrameView:
+    """Failure probability of a uniformly lit frame and the entropy, against ``mu_e``."""
+
+    rule: FrameRule
+    n_pixels: int
+    means: np.ndarray
+    failure: np.ndarray
+    entropy: np.ndarray
+    window: tuple[float, float] | None  # smallest and largest mean with failure < 1e-6
+
+
+@lru_cache(maxsize=8)
+def _entropy_curve(pixel: Pixel, n_means: int) -> np.ndarray:
+    curve = conditional_min_entropy_curve(np.linspace(0.0, 1400.0, n_means), pixel)
+    curve.setflags(write=False)
+    return curve
+
+
+def frame_view(low_threshold: int = 64, high_threshold: int = 940, max_out: int = 1, n_pixels: int = 64,
+               pixel_name: str = "pixel 1", n_means: int = 281) -> FrameView:
+    """Fig. 8 for a chosen rule (``N- = N+ = max_out``) and frame size (notebook 05)."""
+    rule = FrameRule(low_threshold, high_threshold, max_out, max_out)
+    n_pixels = require_integer("n_pixels", n_pixels, 1, 100_000)
+    n_means = require_integer("n_means", n_means, 2, 2000)
+    pixel = PIXELS[require_choice("pixel_name", pixel_name, tuple(PIXELS))]
+    means = np.linspace(0.0, 1400.0, n_means)
+    failure = uniform_failure_curve(means, n_pixels, pixel, rule)
+    ok = means[failure < 1e-6]
+    window = (float(ok.min()), float(ok.max())) if ok.size else None
+    return FrameView(rule, n_pixels, means, failure, _entropy_curve(pixel, n_means), window)
+
+
+def frame_explorer(low_threshold: int = 64, high_threshold: int = 940, max_out: int = 1, n_pixels: int = 64) -> Explorer:
+    """Sliders for ``T-``, ``T+``, ``N+- `` and the number of pixels over Fig. 8 (notebook 05)."""
+    controls = {
+        "low_threshold": widgets.IntSlider(value=low_threshold, min=0, max=512, step=1,
+                                           description="T- (ADC steps)", style=_STYLE, layout=_LAYOUT),
+        "high_threshold": widgets.IntSlider(value=high_threshold, min=512, max=1023, step=1,
+                                            description="T+ (ADC steps)", style=_STYLE, layout=_LAYOUT),
+        "max_out": widgets.IntSlider(value=max_out, min=0, max=8, description="N- = N+", style=_STYLE),
+        "n_pixels": widgets.IntSlider(value=n_pixels, min=1, max=1024, description="pixels per frame", style=_STYLE),
+    }
+    return Explorer(controls, compute=frame_view, draw=draw_frames, figsize=(9, 4.2),
+                    describe=lambda v: ("no mean gives failure < 1e-6" if v.window is None else
+                                        f"failure < 1e-6 for μ_e from {v.window[0]:.0f} to {v.window[1]:.0f}"))
