@@ -46,13 +46,13 @@ def follow_scoreboard(correct: Callable[[int, int], np.ndarray], rounds: int, wi
     """
     score = np.zeros(width, dtype=np.int64)
     winner, hits_total, longest, carry = 0, 0, 0, 0
-    cols = np.arange(width)
     for start in range(0, rounds, chunk):
         stop = min(rounds, start + chunk)
         right = correct(start, stop)
         m = stop - start
-        base = np.maximum(score - score.max(), -(m + 1)).astype(np.int32)
-        value = np.cumsum(right, axis=0, dtype=np.int32)
+        small = np.int16 if 2 * m + 2 < np.iinfo(np.int16).max else np.int32
+        base = np.maximum(score - score.max(), -(m + 1)).astype(small)
+        value = np.cumsum(right, axis=0, dtype=small)
         value += base
         top = value.max(axis=1)
         leader = right & (value == top[:, None])
@@ -68,7 +68,6 @@ def follow_scoreboard(correct: Callable[[int, int], np.ndarray], rounds: int, wi
         longest = max(longest, run)
         score += np.count_nonzero(right, axis=0)
         winner = int(after[-1])
-    del cols
     return hits_total, longest
 
 

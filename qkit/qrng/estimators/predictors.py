@@ -68,7 +68,6 @@ def multi_mcw_estimate(symbols: np.ndarray, k: int) -> EstimateResult:
         raise ValueError(f"symbols must hold more than {WINDOWS[-1]} samples for MultiMCW, got {n}")
 
     def correct(a: int, b: int) -> np.ndarray:
-        rounds = np.arange(first + a, first + b)
         out = np.zeros((b - a, len(WINDOWS)), dtype=bool)
         for col, w in enumerate(WINDOWS):
             lo = max(w, first + a)
@@ -76,7 +75,6 @@ def multi_mcw_estimate(symbols: np.ndarray, k: int) -> EstimateResult:
                 continue
             guess = _window_modes(s, k, w, lo, first + b)
             out[lo - first - a:, col] = guess == s[lo:first + b]
-        del rounds
         return out
 
     c, longest = follow_scoreboard(correct, n - first, len(WINDOWS), chunk=32768)
@@ -139,7 +137,7 @@ def multi_mmc_estimate(symbols: np.ndarray, k: int) -> EstimateResult:
     n = s.size
     codes = TupleCodes(symbols, k)
     found = np.zeros((n, MMC_ORDERS), dtype=bool)
-    guess = np.zeros((n, MMC_ORDERS), dtype=np.int64)
+    guess = np.zeros((n, MMC_ORDERS), dtype=np.int16)
     for d in range(MMC_ORDERS):
         if d + 2 >= n:
             break
@@ -147,7 +145,7 @@ def multi_mmc_estimate(symbols: np.ndarray, k: int) -> EstimateResult:
         found[d + 1: d + 1 + f.size, d] = f                  # tuple start p guesses round p+d+1
         guess[d + 1: d + 1 + g.size, d] = g
     np.logical_and.accumulate(found, axis=1, out=found)
-    right = found & (guess == s[:, None])
+    right = found & (guess == symbols.astype(np.int16)[:, None])
 
     def correct(a: int, b: int) -> np.ndarray:
         return right[2 + a: 2 + b]
