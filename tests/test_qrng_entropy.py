@@ -4,7 +4,7 @@ from scipy import stats
 
 from qkit.qrng.entropy import (
     conditional_guessing_probability, conditional_min_entropy, conditional_min_entropy_curve,
-    guessing_probability, min_entropy, min_entropy_curve, shannon_entropy,
+    guessing_probability, kept_bits_given_noise, min_entropy, min_entropy_curve, shannon_entropy,
 )
 from qkit.qrng.pixel import NOISE_FREE, PIXEL_1, PIXEL_2, PIXEL_3, PIXEL_4, TABLE_I, Pixel
 from qkit.qrng.sensor import adc_pmf, kept_bits_pmf
@@ -149,3 +149,20 @@ def test_bad_input():
         conditional_guessing_probability(1.0, None)
     with pytest.raises(ValueError, match="tolerance"):
         conditional_guessing_probability(1.0, PIXEL_1, tolerance=1.0)
+
+
+def test_kept_bits_given_noise():
+    e = np.array([[-0.3, 0.0], [0.49, 7.25]])
+    got = kept_bits_given_noise(e, 625.0, PIXEL_1)
+    assert got.shape == (2, 2, 4)
+    n = np.arange(0, 1200)
+    w = stats.poisson.pmf(n, 625.0)
+    for idx in np.ndindex(e.shape):
+        z = np.clip(np.floor(0.8192 * n + e[idx] + 1e-9), 0, 1023).astype(int)
+        expect = np.bincount((z >> 2) & 3, weights=w, minlength=4)
+        np.testing.assert_allclose(got[idx], expect, atol=1e-12)
+    # without readout noise and dark electrons, E = mu_r: Eve's prediction is the plain P(Z23)
+    np.testing.assert_allclose(kept_bits_given_noise(0.0, 625.0, NOISE_FREE),
+                               kept_bits_pmf(adc_pmf(625.0, NOISE_FREE)), atol=1e-13)
+    with pytest.raises(ValueError, match="noise must be finite"):
+        kept_bits_given_noise(np.inf, 1.0, PIXEL_1)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from qkit._validate import require_nonnegative
+from qkit._validate import require_finite, require_nonnegative
 from qkit.qrng.noise import interval_masses, noise_components
 from qkit.qrng.photons import DEFAULT_TOLERANCE, _check_tolerance, poisson_weights
 from qkit.qrng.pixel import Pixel
@@ -37,6 +37,7 @@ __all__ = [
     "shannon_entropy",
     "min_entropy",
     "guessing_probability",
+    "kept_bits_given_noise",
     "conditional_guessing_probability",
     "conditional_min_entropy",
     "conditional_min_entropy_curve",
@@ -116,6 +117,42 @@ def min_entropy_curve(
     q = kept_bits_pmf(z, pixel.kept_bits)
     q = q / q.sum(axis=-1, keepdims=True)  # the <= tolerance / 3 truncated mass, spread: <= 1e-12 change
     return min_entropy(q, per_bit=per_bit)
+
+
+def kept_bits_given_noise(
+    noise: np.ndarray | float, mean_photoelectrons: float, pixel: Pixel, *, tolerance: float = DEFAULT_TOLERANCE
+) -> np.ndarray:
+    """``P(Z23 = b | E = e)`` for given noise values: what Eve predicts once she knows ``e``.
+
+    Direct evaluation, ``sum_n p(n, mu_e) [bits(clip(floor(K n + e))) = b]`` (photoelectrons
+    only: the dark electrons are inside ``e``).
+
+    Parameters
+    ----------
+    noise : float or array
+        Values ``e`` of the classical noise (ADC steps).
+    mean_photoelectrons : float
+        ``mu_e >= 0``.
+    pixel : Pixel
+        Gain, ADC and kept bits (its noise parameters are not used: ``e`` is given).
+    tolerance : float, keyword-only
+        Photoelectron mass left out (each row sums to at least ``1 - tolerance``).
+
+    Returns
+    -------
+    numpy.ndarray, shape ``noise.shape + (2**len(kept_bits),)``
+    """
+    e = require_finite("noise", noise, unit="ADC steps")
+    mu = float(require_nonnegative("mean_photoelectrons", mean_photoelectrons, unit="electrons"))
+    if not isinstance(pixel, Pixel):
+        raise ValueError(f"pixel must be a qkit.qrng.pixel.Pixel, got {type(pixel).__name__}")
+    n, w = poisson_weights(mu, _check_tolerance(tolerance))
+    flat = e.reshape(-1)
+    b = _bits(adc_floor(pixel.gain * n[None, :] + flat[:, None], pixel.adc_max), pixel.kept_bits)
+    n_out = 1 << pixel.n_kept
+    rows = np.repeat(np.arange(flat.size), n.size) * n_out
+    out = np.bincount(rows + b.ravel(), weights=np.tile(w, flat.size), minlength=flat.size * n_out)
+    return out.reshape(e.shape + (n_out,))
 
 
 def conditional_guessing_probability(
