@@ -74,7 +74,9 @@ def test_spread_of_independent_pixels_is_one_over_sqrt_frames():
     assert abs(summary.pairs.mean()) < 5 * summary.spread / np.sqrt(summary.pairs.size)
     assert np.std(summary.lags) == pytest.approx(summary.spread, rel=0.05)
     # about 1 % of the coefficients lie outside the 2.576 sigma band (Fig. 6b)
-    assert 0.003 < summary.outside_band < 0.02
+    assert summary.multiplier == pytest.approx(2.576, abs=1e-3)
+    assert 0.003 < summary.pairs_outside < 0.02
+    assert summary.lags_outside < 0.03  # 1280 lag coefficients: 12.8 expected outside
 
 
 def test_band_multipliers():

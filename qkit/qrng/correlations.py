@@ -165,8 +165,11 @@ class CorrelationSummary:
         Expected standard deviation ``1/sqrt(n_frames)``.
     pair_std : float
         Observed standard deviation of ``pairs``.
-    outside_band : float
-        Fraction of all coefficients (pairs and lags) beyond ``2.576 * spread`` (0.01 expected).
+    pairs_outside, lags_outside : float
+        Fraction of ``pairs`` and of ``lags`` beyond ``multiplier * spread`` (``1 - level``
+        expected for independent data: 0.01 for the 2.57 sigma band).
+    multiplier : float
+        The band's multiple of ``spread`` (2.576 for ``level = 0.99``).
     """
 
     pairs: np.ndarray
@@ -174,7 +177,9 @@ class CorrelationSummary:
     n_frames: int
     spread: float
     pair_std: float
-    outside_band: float
+    pairs_outside: float
+    lags_outside: float
+    multiplier: float
 
 
 def correlation_summary(frames: np.ndarray, max_lag: int = 20, level: float = 0.99) -> CorrelationSummary:
@@ -187,7 +192,8 @@ def correlation_summary(frames: np.ndarray, max_lag: int = 20, level: float = 0.
     max_lag : int, optional
         Largest lag of the autocorrelation.
     level : float, optional
-        Coverage of the band used for ``outside_band`` (0.99: the 2.57 sigma band of Fig. 6b).
+        Coverage of the band used for ``pairs_outside`` and ``lags_outside`` (0.99: the
+        2.57 sigma band of Fig. 6b).
 
     Returns
     -------
@@ -197,6 +203,8 @@ def correlation_summary(frames: np.ndarray, max_lag: int = 20, level: float = 0.
     lags = autocorrelation(frames, max_lag)
     n_frames = int(np.shape(frames)[-1])
     spread = expected_spread(n_frames)
-    everything = np.concatenate([pairs, lags.ravel()])
-    outside = float(np.mean(np.abs(everything) > confidence_multiplier(level) * spread))
-    return CorrelationSummary(pairs, lags, n_frames, spread, float(np.std(pairs)), outside)
+    multiplier = confidence_multiplier(level)
+    pairs_outside = float(np.mean(np.abs(pairs) > multiplier * spread))
+    lags_outside = float(np.mean(np.abs(lags) > multiplier * spread))
+    return CorrelationSummary(pairs, lags, n_frames, spread, float(np.std(pairs)), pairs_outside,
+                              lags_outside, multiplier)

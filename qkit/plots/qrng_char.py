@@ -1,0 +1,163 @@
+"""Figures of notebooks 01 (Poisson photons) and 03 (characterising the chip).
+
+Each ``draw_*(fig, view)`` draws a view computed by :mod:`qkit.widgets.qrng_char` (or by hand
+from the cores) and computes nothing itself.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from qkit.plots import PAPER_COLOR, mark_paper_value
+
+__all__ = [
+    "draw_multimode",
+    "draw_thinning",
+    "draw_dark_histograms",
+    "draw_dark_fit",
+    "fit_summary",
+    "draw_transfer",
+    "draw_correlations",
+]
+
+
+def _shown(*pmfs: np.ndarray, floor: float = 1e-5) -> np.ndarray:
+    """Indices where any pmf is above ``floor`` times the largest value (the visible range)."""
+    keep = np.zeros(pmfs[0].shape, dtype=bool)
+    for p in pmfs:
+        keep |= p > floor * p.max()
+    idx = np.flatnonzero(keep)
+    return np.arange(idx[0], idx[-1] + 1)
+
+
+def draw_multimode(fig, view) -> None:
+    """Negative binomial of ``M`` thermal modes against the Poisson pmf (a ``ModesView``)."""
+    ax = fig.add_subplot()
+    k = _shown(view.thermal, view.poisson, floor=1e-3)
+    ax.bar(view.counts[k], view.thermal[k], width=0.9, color="C0", alpha=0.6, label=f"M = {view.modes:.3g} thermal modes")
+    ax.plot(view.counts[k], view.poisson[k], "o-", color="C1", markersize=3, label="Poisson, same mean")
+    ax.set_xlabel("photons in one integration time, n")
+    ax.set_ylabel("probability")
+    verdict = "indistinguishable from Poisson" if view.distance < 0.01 else "wider than Poisson"
+    ax.set_title(f"Fano factor {view.fano:.3f}: {verdict}")
+    ax.legend(loc="upper right")
+
+
+def draw_thinning(fig, view) -> None:
+    """Sampled photoelectron histogram against the exact ``Poisson(eta mu_ph)`` (a ``ThinningView``)."""
+    ax = fig.add_subplot()
+    k = _shown(view.exact, floor=1e-4)
+    ax.bar(view.counts[k], view.observed[k] / view.n_samples, width=0.9, color="C0", alpha=0.6,
+           label=f"{view.n_samples:,} samples")
+    ax.plot(view.counts[k], view.exact[k], "o-", color="C1", markersize=3,
+            label=f"exact Poisson(ημ = {view.mean_photons * view.efficiency:.3g})")
+    ax.set_xlabel("photoelectrons in one integration time, k")
+    ax.set_ylabel("probability")
+    ratio = view.sample_variance / view.sample_mean if view.sample_mean > 0 else np.nan
+    ax.set_title(f"Thinned light stays Poisson: variance/mean = {ratio:.3f}")
+    ax.legend(loc="upper right")
+
+
+def draw_dark_histograms(ax, pmf_default: np.ndarray, pmf_shifted: np.ndarray, offset_steps: float = 8.0) -> None:
+    """Exact dark pmfs at the default ADC offset and shifted by ``offset_steps`` (Fig. 5)."""
+    k = _shown(pmf_default, pmf_shifted, floor=1e-6)
+    z = np.arange(pmf_default.size)[k]
+    ax.bar(z - 0.2, pmf_default[k], width=0.4, color="C1", label="default offset: piled at Z = 0")
+    ax.bar(z + 0.2, pmf_shifted[k], width=0.4, color="C0", label=f"offset shifted by +{offset_steps:g} steps")
+    ax.set_xlabel("ADC output with the LED off, Z_E (ADC steps)")
+    ax.set_ylabel("probability")
+    ax.set_title(f"Shifting the offset by +{offset_steps:g} reveals the whole dark distribution")
+    ax.legend(loc="upper right")
+
+
+def fit_summary(fit, truth=None) -> str:
+    """One line: fitted noise parameters with error bars (and the truth, if known)."""
+    parts = []
+    for name, label in (("readout_mean", "μ_r"), ("readout_sigma", "σ_r"), ("dark_mean", "μ_dark"), ("gain", "K")):
+        if name not in fit.names:
+            continue
+        value = fit.pixel.readout_mean if name == "readout_mean" else fit.value(name)
+        text = f"{label} = {value:.3f} ± {fit.error(name):.3f}"
+        if truth is not None:
+            text += f" (true {getattr(truth, name):g})"
+        parts.append(text)
+    return "; ".join(parts)
+
+
+def draw_dark_fit(fig, view) -> None:
+    """A sampled dark histogram with the exact and the fitted pmf (a ``DarkFitView``)."""
+    ax = fig.add_subplot()
+    k = _shown(view.exact, view.fitted, floor=1e-5)
+    z = np.arange(view.counts.size)[k]
+    n = view.counts.sum()
+    ax.bar(z, view.counts[k] / n, width=0.9, color="C0", alpha=0.5, label=f"{n:,} dark readings")
+    ax.plot(z, view.exact[k], "o", color="C1", markersize=4, label="exact pmf (Eq. 4, true parameters)")
+    ax.step(z, view.fitted[k], where="mid", color="C2", label="maximum-likelihood fit")
+    ax.set_xlabel(f"ADC output with the LED off, offset +{view.offset_steps:g} steps")
+    ax.set_ylabel("probability")
+    inside = view.fit.converged and np.all(np.abs(view.pulls) < 3)
+    ax.set_title("Fit recovers the truth within 3 error bars" if inside
+                 else "Fit misses the truth by more than 3 error bars")
+    ax.legend(loc="upper right")
+
+
+def draw_transfer(fig, view, *, paper_gain: float = 0.8192) -> None:
+    """Histograms at several light levels (Fig. 4a) and variance against mean (Fig. 4b)."""
+    left, right = fig.subplots(1, 2)
+    z = np.arange(view.counts.shape[1])
+    for row, level in zip(view.counts, view.levels):
+        k = _shown(row.astype(float), floor=1e-3)
+        left.plot(z[k], row[k] / row.sum(), linewidth=1.0, label=f"μ_e = {level:.0f}")
+    unclipped = view.counts[view.fitted]
+    left.set_ylim(0.0, 1.15 * (unclipped / unclipped.sum(axis=1, keepdims=True)).max())
+    left.set_xlabel("ADC output Z (ADC steps)")
+    left.set_ylabel("frequency")
+    left.set_title("One pixel, several LED currents")
+    c = view.curve
+    right.errorbar(c.means, c.variances, yerr=c.variance_errors, fmt="o", color="C0", label="sampled, fitted")
+    if not np.all(view.fitted):
+        out = ~view.fitted
+        right.plot(view.means[out], view.variances[out], "s", color=PAPER_COLOR, label="clipped, left out")
+    right.plot(view.exact_means, view.exact_variances, "x", color="C1", label="exact (from P(Z))")
+    grid = np.linspace(0.0, max(view.means.max(), 1.0), 50)
+    right.plot(grid, c.intercept + c.gain * grid, color="C2", label=f"fit: slope {c.gain:.4f} ± {c.gain_error:.4f}")
+    right.plot(grid, grid, ":", color="0.5", label="Var = mean (pure Poisson, K = 1)")
+    right.set_xlabel("mean of Z (ADC steps)")
+    right.set_ylabel("variance of Z (ADC steps²)")
+    clipped = not np.all(view.fitted)
+    right.set_title("Clipping bends the line" if clipped else f"Linear, slope K (paper {paper_gain})")
+    right.legend(loc="upper left", fontsize=8)
+
+
+def draw_correlations(fig, view, *, paper_sigma: float | None = None) -> None:
+    """Histogram of pair correlations (Fig. 6a) and autocorrelations with their bands (Fig. 6b)."""
+    left, right = fig.subplots(1, 2)
+    s = view.summary
+    spread = s.spread
+    width = max(5 * spread, 1.2 * np.abs(s.pairs).max())
+    left.hist(s.pairs, bins=40, range=(-width, width), density=True, color="C0", alpha=0.6,
+              label=f"{s.pairs.size} pairs, σ = {s.pair_std:.2e}")
+    grid = np.linspace(-width, width, 200)
+    left.plot(grid, np.exp(-0.5 * (grid / spread) ** 2) / (spread * np.sqrt(2 * np.pi)), color="C1",
+              label=f"normal, σ = 1/√N = {spread:.2e}")
+    if paper_sigma is not None:
+        mark_paper_value(left, paper_sigma, f"paper σ = {paper_sigma:.2e}", axis="x")
+    left.set_xlabel("Pearson coefficient ρ_ij")
+    left.set_ylabel("density")
+    quiet = s.pairs_outside < 0.05
+    left.set_title(f"Pixel pairs, N = {s.n_frames:,}: " + ("independent" if quiet else "correlated"),
+                   color="black" if quiet else PAPER_COLOR)
+    left.legend(loc="upper left", fontsize=8)
+    lags = np.arange(1, s.lags.shape[1] + 1)
+    for i, row in enumerate(s.lags[:4]):
+        right.plot(lags, row, "o-", markersize=3, linewidth=1.0, label=f"pixel {i + 1}")
+    for mult, style in ((1.0, "-"), (s.multiplier, "--")):
+        right.axhline(mult * spread, color="0.5", linestyle=style, linewidth=1.0)
+        right.axhline(-mult * spread, color="0.5", linestyle=style, linewidth=1.0,
+                      label=f"±{mult:.2f}σ" if mult != 1.0 else "±σ")
+    right.set_xlabel("lag l (frames)")
+    right.set_ylabel("autocorrelation ρ_i(l)")
+    quiet = s.lags_outside < 0.05
+    right.set_title("No memory beyond the bands" if quiet else "Memory stands out of the bands",
+                    color="black" if quiet else PAPER_COLOR)
+    right.legend(loc="lower left", ncol=3, fontsize=8)

@@ -1,0 +1,118 @@
+"""Widgets of notebooks 01 and 03: the pure views under them, and the explorers driven headlessly."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from qkit.qrng.pixel import PIXEL_1
+from qkit.widgets.qrng_char import (
+    correlation_explorer,
+    correlation_view,
+    dark_fit_explorer,
+    dark_fit_view,
+    multimode_explorer,
+    multimode_view,
+    thinning_explorer,
+    thinning_view,
+    transfer_explorer,
+    transfer_view,
+)
+
+
+def test_multimode_light_tends_to_poisson():
+    one = multimode_view(20.0, 1.0)
+    # one thermal mode: geometric (Bose-Einstein) law, p(n) = m^n / (1 + m)^(n + 1)
+    np.testing.assert_allclose(one.thermal[:5], 20.0 ** np.arange(5) / 21.0 ** np.arange(1, 6), rtol=1e-12)
+    assert one.fano == pytest.approx(21.0)
+    many = multimode_view(20.0, 1e6)
+    assert many.fano == pytest.approx(1.00002)
+    assert many.distance < 1e-4 < one.distance
+    for view in (one, many):
+        n = view.counts
+        assert view.thermal.sum() == pytest.approx(1.0, abs=1e-11)
+        variance = np.sum(n**2 * view.thermal) - np.sum(n * view.thermal) ** 2
+        assert variance == pytest.approx(view.fano * view.mean, rel=1e-9)
+
+
+def test_thinning_view_samples_agree_with_exact_poisson():
+    view = thinning_view(200.0, 0.25, 100_000, seed=3)
+    assert view.exact.sum() == pytest.approx(1.0, abs=1e-12)
+    assert view.observed.sum() == 100_000
+    assert view.sample_mean == pytest.approx(50.0, abs=5 * np.sqrt(50 / 1e5))
+    # variance of the sample variance of a Poisson(50): about 2 * 50^2 / n
+    assert view.sample_variance == pytest.approx(50.0, abs=5 * np.sqrt(2 * 50**2 / 1e5))
+    assert view.test.p_value > 1e-3
+    with pytest.raises(ValueError, match="efficiency must satisfy 0 < efficiency <= 1"):
+        thinning_view(10.0, 0.0, 100)
+
+
+def test_dark_fit_view_recovers_the_pixel():
+    view = dark_fit_view(8.0, 0.21, 17.2, 100_000, seed=2)
+    assert view.fit.converged and np.all(np.abs(view.pulls) < 3)
+    assert view.exact.sum() == pytest.approx(1.0, abs=1e-12)
+    assert view.counts.sum() == 100_000
+    assert view.fit.pixel.readout_mean == pytest.approx(PIXEL_1.readout_mean, abs=3 * view.fit.error("readout_mean"))
+
+
+def test_transfer_view_exact_moments_lie_on_the_line():
+    view = transfer_view(1000.0, 6, 5000, seed=1)
+    slope, intercept = np.polyfit(view.exact_means, view.exact_variances, 1)
+    assert slope == pytest.approx(PIXEL_1.gain, rel=1e-6)
+    expected = PIXEL_1.readout_sigma**2 + 1 / 12 - PIXEL_1.gain * (PIXEL_1.readout_mean - 0.5)
+    assert intercept == pytest.approx(expected, rel=1e-6)
+    assert abs(view.curve.gain - PIXEL_1.gain) < 3 * view.curve.gain_error
+    assert np.all(view.clipped == 0)
+    bright = transfer_view(2000.0, 8, 2000, seed=1)
+    # mu_e = 2000 would read ~1620 steps: the 10-bit ADC saturates, and those levels are left out
+    assert bright.clipped[-1] == 1.0 and bright.variances[-1] == 0.0
+    assert not bright.fitted[-1] and bright.fitted[0]
+    assert abs(bright.curve.gain - PIXEL_1.gain) < 3 * bright.curve.gain_error
+    with pytest.raises(ValueError, match="need at least 3"):
+        transfer_view(2000.0, 3, 2000, seed=1)
+
+
+def test_correlation_view_spread_and_led_noise():
+    quiet = correlation_view(20_000, 0.0, 0.0, n_pixels=32, seed=4)
+    assert quiet.expected_pair == 0.0
+    assert quiet.summary.pair_std == pytest.approx(1 / np.sqrt(20_000), rel=0.1)
+    noisy = correlation_view(20_000, 0.02, 0.8, n_pixels=8, seed=4)
+    # common LED noise: rho_ij = (K mu s)^2 / Var Z and rho_i(l) = rho_ij * memory**l
+    assert noisy.expected_pair == pytest.approx(0.196, abs=0.001)
+    assert np.mean(noisy.summary.pairs) == pytest.approx(noisy.expected_pair, abs=0.03)
+    lag_one = np.mean(noisy.summary.lags[:, 0])
+    assert lag_one == pytest.approx(noisy.expected_pair * 0.8, abs=0.04)
+    assert noisy.summary.pairs_outside > 0.5 and noisy.summary.lags_outside > 0.2
+
+
+@pytest.mark.parametrize(
+    "build, control, value, attribute",
+    [
+        (multimode_explorer, "log10_modes", 4.0, "modes"),
+        (thinning_explorer, "efficiency", 0.2, "efficiency"),
+        (correlation_explorer, "intensity_noise", 0.01, "intensity_noise"),
+    ],
+)
+def test_explorers_follow_their_controls(build, control, value, attribute):
+    ex = build()
+    title = ex.figure.axes[-1].get_title()
+    ex.controls[control].value = value
+    got = getattr(ex.result, attribute)
+    assert got == pytest.approx(10**value if attribute == "modes" else value)
+    assert ex.error == "" and ex.updates == 2 and ex.text
+    assert ex.figure.axes and (ex.figure.axes[-1].get_title() != title or attribute == "efficiency")
+
+
+def test_dark_fit_explorer_reports_the_fit():
+    ex = dark_fit_explorer()
+    assert "μ_dark = 17.1" in ex.text or "μ_dark = 17.2" in ex.text
+    ex.controls["readout_sigma"].value = 0.5
+    assert ex.result.pixel.readout_sigma == 0.5 and "(true 0.5)" in ex.text
+    assert "within 3 error bars" in ex.figure.axes[0].get_title()
+
+
+def test_transfer_explorer_shows_saturation():
+    ex = transfer_explorer()
+    assert "Linear" in ex.figure.axes[1].get_title()
+    ex.controls["max_photoelectrons"].value = 1500.0
+    assert ex.result.clipped.max() > 1e-3
+    assert "Clipping bends the line" in ex.figure.axes[1].get_title()
