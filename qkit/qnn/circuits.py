@@ -42,7 +42,7 @@ __all__ = [
     "Circuit",
     "build_circuit",
     "gate_matrix",
-    "gate_derivatives",
+    "gate_tables",
     "run",
     "layer_states",
 ]
@@ -169,50 +169,60 @@ def build_circuit(n_qubits: int, layers: Sequence[Sequence[tuple[str, Sequence[i
     return Circuit(n_qubits, tuple(built), offset, encoding)
 
 
-def gate_matrix(kind: str, angles: np.ndarray) -> np.ndarray:
-    """The ``(2, 2)`` matrix acting on the target (for controlled gates, on the control=1 half)."""
-    a = [float(v) for v in angles]
-    match kind:
-        case "rx" | "crx":
-            return gates.rx(a[0])
-        case "ry" | "cry":
-            return gates.ry(a[0])
-        case "rz" | "crz":
-            return gates.rz(a[0])
-        case "u3" | "cu3":
-            return gates.u3(*a)
-        case "rot":
-            return gates.rot(*a)
-        case "cnot":
-            return gates.PAULI_X
-        case "cz":
-            return gates.PAULI_Z
-    raise ValueError(f"kind must be one of {', '.join(map(repr, GATE_KINDS))}; got {kind!r}")
+# matrix family of each kind: (vectorised matrix builder, vectorised derivative builder)
+_FAMILIES = {
+    "rx": (gates.rx, lambda a: gates.rx_derivative(a)[None]),
+    "ry": (gates.ry, lambda a: gates.ry_derivative(a)[None]),
+    "rz": (gates.rz, lambda a: gates.rz_derivative(a)[None]),
+    "u3": (gates.u3, gates.u3_derivatives),
+    "rot": (gates.rot, gates.rot_derivatives),
+}
+_FAMILY_OF = {"rx": "rx", "crx": "rx", "ry": "ry", "cry": "ry", "rz": "rz", "crz": "rz",
+              "u3": "u3", "cu3": "u3", "rot": "rot"}
+_FIXED = {"cnot": gates.PAULI_X, "cz": gates.PAULI_Z}
 
 
-def gate_derivatives(kind: str, angles: np.ndarray) -> np.ndarray:
-    """``d(target matrix)/d(angle_j)``, shape ``(n_params, 2, 2)``."""
-    a = [float(v) for v in angles]
-    match kind:
-        case "rx" | "crx":
-            return gates.rx_derivative(a[0])[None]
-        case "ry" | "cry":
-            return gates.ry_derivative(a[0])[None]
-        case "rz" | "crz":
-            return gates.rz_derivative(a[0])[None]
-        case "u3" | "cu3":
-            return gates.u3_derivatives(*a)
-        case "rot":
-            return gates.rot_derivatives(*a)
-    return np.zeros((0, 2, 2), dtype=complex)
+def gate_tables(circuit: Circuit, params) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Target matrices and their angle derivatives for every op, built in a few vector calls.
+
+    Returns
+    -------
+    mats : numpy.ndarray
+        ``(n_ops, 2, 2)``: the matrix acting on the target (for a controlled gate, on the
+        control=1 half), ops numbered layer by layer in execution order.
+    derivs : list of numpy.ndarray
+        ``derivs[i]`` has shape ``(n_params of op i, 2, 2)``: ``d mats[i] / d angle_j``.
+    """
+    p = circuit.check_params(params)
+    ops = [op for layer in circuit.layers for op in layer]
+    mats = np.empty((len(ops), 2, 2), dtype=complex)
+    derivs: list[np.ndarray] = [np.zeros((0, 2, 2), dtype=complex)] * len(ops)
+    groups: dict[str, list[int]] = {}
+    for i, op in enumerate(ops):
+        if op.kind in _FIXED:
+            mats[i] = _FIXED[op.kind]
+        else:
+            groups.setdefault(_FAMILY_OF[op.kind], []).append(i)
+    for family, idx in groups.items():
+        build, derive = _FAMILIES[family]
+        k = ops[idx[0]].n_params
+        angles = p[np.array([ops[i].offset for i in idx])[:, None] + np.arange(k)]
+        mats[idx] = np.moveaxis(build(*angles.T), -1, 0)
+        d = np.moveaxis(derive(*angles.T), -1, 0)
+        for j, i in enumerate(idx):
+            derivs[i] = d[j]
+    return mats, derivs
 
 
-def _apply_op(psi: np.ndarray, op: Op, u: np.ndarray) -> np.ndarray:
-    """Apply ``op`` with target matrix ``u`` to a contiguous state; may work in place."""
-    if GATE_KINDS[op.kind].controlled:
-        sv._apply_c1q(psi, u, op.wires[0], op.wires[1])
-        return psi
-    return sv._apply_1q(psi, u, op.wires[0])
+def gate_matrix(kind: str, angles) -> np.ndarray:
+    """The ``(2, 2)`` target matrix of one gate of ``kind`` with ``angles`` (rad)."""
+    require_choice("kind", kind, tuple(GATE_KINDS))
+    if kind in _FIXED:
+        return _FIXED[kind].copy()
+    a = np.atleast_1d(np.asarray(angles, dtype=float))
+    if a.shape != (GATE_KINDS[kind].n_params,):
+        raise ValueError(f"a {kind!r} gate takes {GATE_KINDS[kind].n_params} angle(s), got {angles!r}")
+    return _FAMILIES[_FAMILY_OF[kind]][0](*a)
 
 
 def run(circuit: Circuit, params, features,
@@ -237,14 +247,22 @@ def run(circuit: Circuit, params, features,
     numpy.ndarray
         The final state, shape ``(2,)*n_qubits + (batch,)``.
     """
-    p = circuit.check_params(params)
-    psi = sv.angle_encode(circuit.check_features(features), circuit.encoding)
+    mats, _ = gate_tables(circuit, params)
+    stack = sv.angle_encode(circuit.check_features(features), circuit.encoding)[None]
+    buf = np.empty_like(stack)
+    i = 0
     for k, layer in enumerate(circuit.layers):
         for op in layer:
-            psi = _apply_op(psi, op, gate_matrix(op.kind, p[op.offset:op.offset + op.n_params]))
+            u = mats[i:i + 1]
+            if GATE_KINDS[op.kind].controlled:
+                sv._apply_c1q_inplace(u, stack, buf, op.wires[0], op.wires[1])
+            else:
+                sv._apply_1q_into(u, stack, buf, op.wires[0])
+                stack, buf = buf, stack
+            i += 1
         if on_layer is not None:
-            on_layer(k, psi)
-    return psi
+            on_layer(k, stack[0])
+    return stack[0]
 
 
 def layer_states(circuit: Circuit, params, features) -> list[np.ndarray]:

@@ -193,22 +193,35 @@ def rz_derivative(theta) -> np.ndarray:
     return -0.5j * np.einsum("ij,jk...->ik...", PAULI_Z, rz(theta))
 
 
-def u3_derivatives(theta: float, phi: float, lam: float) -> np.ndarray:
-    """Partial derivatives of :func:`u3`, shape ``(3, 2, 2)``: d/dtheta, d/dphi, d/dlam."""
-    c, s = np.cos(theta / 2), np.sin(theta / 2)
-    ep, el, epl = np.exp(1j * phi), np.exp(1j * lam), np.exp(1j * (phi + lam))
-    d_theta = 0.5 * np.array([[-s, -el * c], [ep * c, -epl * s]])
-    d_phi = np.array([[0.0, 0.0], [1j * ep * s, 1j * epl * c]])
-    d_lam = np.array([[0.0, -1j * el * s], [0.0, 1j * epl * c]])
-    return np.stack([d_theta, d_phi, d_lam])
+def u3_derivatives(theta, phi, lam) -> np.ndarray:
+    """Partial derivatives of :func:`u3`: d/dtheta, d/dphi, d/dlam.
+
+    Returns shape ``(3, 2, 2)``, or ``(3, 2, 2, m)`` for arrays of ``m`` angles.
+    """
+    t, p, q = _angle("theta", theta), _angle("phi", phi), _angle("lam", lam)
+    c, s = np.cos(t / 2), np.sin(t / 2)
+    ep, el, epl = np.exp(1j * p), np.exp(1j * q), np.exp(1j * (p + q))
+    return np.stack([
+        _matrix(-s / 2, -el * c / 2, ep * c / 2, -epl * s / 2),
+        _matrix(0.0 * c, 0.0 * c, 1j * ep * s, 1j * epl * c),
+        _matrix(0.0 * c, -1j * el * s, 0.0 * c, 1j * epl * c),
+    ])
 
 
-def rot_derivatives(phi: float, theta: float, omega: float) -> np.ndarray:
-    """Partial derivatives of :func:`rot`, shape ``(3, 2, 2)``: d/dphi, d/dtheta, d/domega."""
-    z = PAULI_Z
-    d_phi = -0.5j * rot(phi, theta, omega) @ z
-    d_omega = -0.5j * z @ rot(phi, theta, omega)
-    d_theta = rz(omega) @ ry_derivative(theta) @ rz(phi)
+def rot_derivatives(phi, theta, omega) -> np.ndarray:
+    """Partial derivatives of :func:`rot`: d/dphi, d/dtheta, d/domega.
+
+    ``dRot/dphi = Rot (-i Z / 2)``, ``dRot/domega = (-i Z / 2) Rot``; shape ``(3, 2, 2)``, or
+    ``(3, 2, 2, m)`` for arrays of ``m`` angles.
+    """
+    p, t, w = _angle("phi", phi), _angle("theta", theta), _angle("omega", omega)
+    r = rot(p, t, w)
+    half = np.array([-0.5j, 0.5j]).reshape((2,) + (1,) * (r.ndim - 2))
+    d_phi = r * half[None, :]          # scales column b by -+i/2
+    d_omega = r * half[:, None]        # scales row a by -+i/2
+    c, s = np.cos(t / 2), np.sin(t / 2)
+    d_theta = _matrix(-np.exp(-0.5j * (p + w)) * s / 2, -np.exp(0.5j * (p - w)) * c / 2,
+                      np.exp(-0.5j * (p - w)) * c / 2, -np.exp(0.5j * (p + w)) * s / 2)
     return np.stack([d_phi, d_theta, d_omega])
 
 

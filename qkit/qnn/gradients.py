@@ -32,7 +32,7 @@ from typing import Mapping
 import numpy as np
 
 from qkit.qnn import statevector as sv
-from qkit.qnn.circuits import GATE_KINDS, Circuit, gate_derivatives, gate_matrix, run
+from qkit.qnn.circuits import GATE_KINDS, Circuit, gate_tables, run
 
 __all__ = ["adjoint_backward", "adjoint_gradient", "parameter_shift_gradient", "SHIFT_RULES"]
 
@@ -79,38 +79,46 @@ def adjoint_backward(circuit: Circuit, params, final_state: np.ndarray,
     -------
     numpy.ndarray
         ``dL/dparams``, shape ``(circuit.n_params,)`` (zero where no gate reads an entry).
+
+    Notes
+    -----
+    ``phi`` and ``mu = conj(lambda)`` are stacked in one array and un-applied together
+    (``phi <- G^dagger phi``, ``mu <- G^T mu``). The gradient is read *before* the gate is
+    un-applied, on its output side: ``<lambda| dG |phi_in> = <lambda| dG G^dagger |phi_out>``.
     """
-    p = circuit.check_params(params)
-    n, shape = circuit.n_qubits, final_state.shape
+    shape = final_state.shape
     weights = _check_prob_grads(circuit, prob_grads, shape[-1])
-    phi = np.array(final_state, dtype=complex, order="C", copy=True)
-    mu = np.zeros_like(phi)  # mu = conj(lambda)
+    mats, derivs = gate_tables(circuit, params)
+    daggers = mats.conj().swapaxes(-1, -2)
+    pairs = np.stack([daggers, mats.swapaxes(-1, -2)], axis=1)  # (n_ops, 2, 2, 2): G^dag, G^T
+    stack = np.empty((2,) + shape, dtype=complex)
+    stack[0] = final_state
+    buf = np.empty_like(stack)
     grad = np.zeros(circuit.n_params)
-    active = False  # lambda stays zero above the last exit: only phi needs un-applying there
+    ops = [op for layer in circuit.layers for op in layer]
+    active = False  # lambda is zero above the deepest exit: only phi is un-applied there
+    i = len(ops)
     for k in range(circuit.n_layers - 1, -1, -1):
         if k in weights:
-            mu += weights[k].reshape(shape) * phi.conj()
+            injected = weights[k].reshape(shape) * stack[0].conj()
+            if active:
+                stack[1] += injected
+            else:
+                stack[1] = injected
             active = True
+        n_stacked = 2 if active else 1
         for op in reversed(circuit.layers[k]):
-            angles = p[op.offset:op.offset + op.n_params]
-            u = gate_matrix(op.kind, angles)
-            controlled = GATE_KINDS[op.kind].controlled
-            if controlled:
-                c, t = op.wires
-                sv._apply_c1q(phi, u.conj().T, c, t)
+            i -= 1
+            if active and op.n_params:
+                overlap = sv._overlap(stack[1], stack[0], op.wires[-1:] if len(op.wires) == 1 else op.wires)
+                d_out = derivs[i] @ daggers[i]  # dG G^dagger, (k, 2, 2)
+                grad[op.offset:op.offset + op.n_params] += 2.0 * np.einsum("jab,ab->j", d_out, overlap).real
+            u = pairs[i, :n_stacked]
+            if GATE_KINDS[op.kind].controlled:
+                sv._apply_c1q_inplace(u, stack[:n_stacked], buf[:n_stacked], *op.wires)
             else:
-                phi = sv._apply_1q(phi, u.conj().T, op.wires[0])
-            if not active:
-                continue
-            if op.n_params:
-                overlap = (sv._overlap_c1q(mu, phi, c, t) if controlled
-                           else sv._overlap_1q(mu, phi, op.wires[0]))
-                d = gate_derivatives(op.kind, angles)
-                grad[op.offset:op.offset + op.n_params] += 2.0 * np.einsum("jab,ab->j", d, overlap).real
-            if controlled:
-                sv._apply_c1q(mu, u.T, c, t)
-            else:
-                mu = sv._apply_1q(mu, u.T, op.wires[0])
+                sv._apply_1q_into(u, stack[:n_stacked], buf[:n_stacked], op.wires[0])
+                stack, buf = buf, stack
     return grad
 
 

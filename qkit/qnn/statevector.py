@@ -122,49 +122,58 @@ def apply_controlled(state: np.ndarray, matrix_1q: np.ndarray, control: int, tar
     return psi
 
 
-# --- fast in-place kernels (psi C-contiguous, shape (2,)*n + (B,)) -----------------------------
+# --- fast kernels ----------------------------------------------------------------------------
+# They work on a *stack* of G states, an array of shape (G,) + (2,)*n + (B,) (G = 1 for the
+# forward pass; G = 2 for the adjoint pass, which moves the state and the adjoint vector
+# together), with one (2, 2) matrix per stacked state, u of shape (G, 2, 2). Outputs go to
+# preallocated buffers: allocating a fresh multi-megabyte array per gate makes numpy call the
+# allocator (and the kernel's page-fault handler) hundreds of times per step, which costs more
+# than the arithmetic on a busy machine.
 
-def _view_1q(psi: np.ndarray, t: int) -> np.ndarray:
-    """View ``(2**t, 2, rest)`` with the target wire as axis 1."""
-    return psi.reshape(2**t, 2, -1)
+def _stack_view_1q(stack: np.ndarray, t: int) -> np.ndarray:
+    """View ``(G, 2**t, 2, rest)`` with the target wire on axis -2."""
+    return stack.reshape(stack.shape[0], 2**t, 2, -1)
 
 
-def _view_c1q(psi: np.ndarray, c: int, t: int) -> np.ndarray:
-    """View of the control=1 half as ``(L1, L2, 2, rest)`` with the target on axis -2."""
+def _stack_view_c1q(stack: np.ndarray, c: int, t: int) -> np.ndarray:
+    """View of the control=1 half as ``(G, L1, L2, 2, rest)`` with the target on axis -2."""
     lo, hi = min(c, t), max(c, t)
-    v = psi.reshape(2**lo, 2, 2 ** (hi - lo - 1), 2, -1)
+    v = stack.reshape(stack.shape[0], 2**lo, 2, 2 ** (hi - lo - 1), 2, -1)
     if c < t:
-        return v[:, 1, :, :, :]
-    return v[:, :, :, 1, :].swapaxes(1, 2)
+        return v[:, :, 1]
+    return v[:, :, :, :, 1].swapaxes(2, 3)
 
 
-def _apply_1q(psi: np.ndarray, u: np.ndarray, t: int) -> np.ndarray:
-    """Return ``U_t psi`` for a shared ``(2, 2)`` ``u`` (a new contiguous array)."""
-    return np.matmul(u, _view_1q(psi, t)).reshape(psi.shape)
+def _apply_1q_into(u: np.ndarray, src: np.ndarray, dst: np.ndarray, t: int) -> None:
+    """``dst[g] = U_g`` on wire ``t`` of ``src[g]`` (``u``: ``(G, 2, 2)``; src, dst distinct)."""
+    np.matmul(u[:, None], _stack_view_1q(src, t), out=_stack_view_1q(dst, t))
 
 
-def _apply_1q_batched(psi: np.ndarray, u: np.ndarray, t: int) -> np.ndarray:
-    """Return ``U_t psi`` for one gate per sample, ``u`` of shape ``(2, 2, B)``."""
-    v = psi.reshape(2**t, 2, -1, psi.shape[-1])
-    return np.einsum("ijb,ajrb->airb", u, v).reshape(psi.shape)
+def _apply_c1q_inplace(u: np.ndarray, stack: np.ndarray, scratch: np.ndarray, c: int, t: int) -> None:
+    """Controlled ``U_g`` (control ``c``, target ``t``) on ``stack[g]`` in place; ``scratch``
+    is a buffer of the same shape whose control=1 half is overwritten."""
+    v, s = _stack_view_c1q(stack, c, t), _stack_view_c1q(scratch, c, t)
+    np.matmul(u[:, None, None], v, out=s)
+    v[...] = s
+
+
+def _overlap(mu: np.ndarray, phi: np.ndarray, wires: tuple[int, ...]) -> np.ndarray:
+    """``C[a, b] = sum mu[.., a, ..] phi[.., b, ..]`` over all other wires and the batch.
+
+    ``wires = (t,)`` for a one-qubit gate on ``t``; ``(c, t)`` for a controlled gate, where the
+    sum runs over the control=1 half only. ``mu`` and ``phi`` are single states.
+    """
+    if len(wires) == 1:
+        a, b = _stack_view_1q(mu[None], wires[0]), _stack_view_1q(phi[None], wires[0])
+    else:
+        a, b = _stack_view_c1q(mu[None], *wires), _stack_view_c1q(phi[None], *wires)
+    prod = np.matmul(a, b.swapaxes(-1, -2))
+    return prod.reshape(-1, 2, 2).sum(axis=0)
 
 
 def _apply_c1q(psi: np.ndarray, u: np.ndarray, c: int, t: int) -> None:
-    """Apply the controlled ``(2, 2)`` gate ``u`` in place (control ``c``, target ``t``)."""
-    v = _view_c1q(psi, c, t)
-    v[...] = np.matmul(u, v)
-
-
-def _overlap_1q(mu: np.ndarray, phi: np.ndarray, t: int) -> np.ndarray:
-    """``C[a, b] = sum over other wires and batch of mu[.., a, ..] phi[.., b, ..]`` on wire ``t``."""
-    a, b = _view_1q(mu, t), _view_1q(phi, t)
-    return np.matmul(a, b.swapaxes(-1, -2)).sum(axis=0)
-
-
-def _overlap_c1q(mu: np.ndarray, phi: np.ndarray, c: int, t: int) -> np.ndarray:
-    """As :func:`_overlap_1q`, restricted to the control=1 half."""
-    a, b = _view_c1q(mu, c, t), _view_c1q(phi, c, t)
-    return np.matmul(a, b.swapaxes(-1, -2)).sum(axis=(0, 1))
+    """Apply a controlled ``(2, 2)`` gate to one contiguous state in place."""
+    _apply_c1q_inplace(u[None], psi[None], np.empty_like(psi)[None], c, t)
 
 
 # --- encoding and measurement ---------------------------------------------------------------
