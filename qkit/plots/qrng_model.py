@@ -126,7 +126,6 @@ def draw_adc(fig, view) -> None:
     axes[1].set_title(f"Z23: {view.min_entropy_per_bit:.3f} per bit")
     plot_bit_min_entropy(axes[2], view.bit_min_entropy, kept=view.pixel.kept_bits)
     axes[2].set_title("each bit alone")
-    fig.tight_layout()
 
 
 def draw_entropy(fig, view) -> None:
@@ -137,7 +136,6 @@ def draw_entropy(fig, view) -> None:
     ax.plot([view.mean], [view.conditional_at_mean], "o", color="C0")
     ax.set_title(f"σ_r = {view.pixel.readout_sigma:g}, μ_dark = {view.pixel.dark_mean:g}: "
                  f"{view.conditional_at_mean:.4f} per bit at μ_e = {view.mean:g}")
-    fig.tight_layout()
 
 
 def draw_frames(fig, view) -> None:
@@ -151,4 +149,3 @@ def draw_frames(fig, view) -> None:
     else:
         ax.set_title(f"{rule}, {view.n_pixels} pixels: failure < 1e-6 for μ_e in "
                      f"[{view.window[0]:.0f}, {view.window[1]:.0f}]")
-    fig.tight_layout()
