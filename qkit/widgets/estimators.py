@@ -1,0 +1,180 @@
+"""Widgets of notebook 06: SP 800-90B estimators on simulated chip output.
+
+The pure functions (``*_view``, :func:`chip_symbols`) simulate the chip with
+:func:`qkit.qrng.sampling.sample_frames` (Table I noise), keep bits 2 and 3 of each ADC output
+as 2-bit symbols and run :mod:`qkit.qrng.estimators`; the explorers only draw them.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import ipywidgets as widgets
+import numpy as np
+
+from qkit._validate import require_in_range, require_integer
+from qkit.plots.estimators import draw_estimator_bars
+from qkit.qrng.entropy import conditional_min_entropy, min_entropy_curve
+from qkit.qrng.estimators import SmallSampleWarning, iid_track, load_samples, non_iid_track
+from qkit.qrng.frames import frame_fails
+from qkit.qrng.pixel import PIXEL_1, Pixel
+from qkit.qrng.sampling import sample_frames
+from qkit.qrng.sensor import extract_bits
+from qkit.widgets._explorer import Explorer
+
+__all__ = ["PIXELS_PER_FRAME", "chip_symbols", "EstimatorView", "estimator_view",
+           "SampleSizeTrend", "sample_size_trend", "DriftView", "drift_view", "estimator_explorer"]
+
+#: Pixels per frame of the simulated array (the 64-pixel chip of Fig. 8).
+PIXELS_PER_FRAME = 64
+
+
+def chip_symbols(mean_photoelectrons: float, n_samples: int, *, seed: int = 0,
+                 pixel: Pixel = PIXEL_1, drift: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Simulated chip output: ``Z23`` of 64 uniformly lit pixels, frame after frame.
+
+    Parameters
+    ----------
+    mean_photoelectrons : float
+        ``mu_e`` per pixel and frame (electrons).
+    n_samples : int
+        Number of 2-bit symbols wanted (rounded up to whole frames of 64).
+    seed : int
+        Seed of the frame sampler.
+    pixel : Pixel
+        Noise and gain (default pixel 1 of Table I).
+    drift : array, optional
+        Relative LED intensity per frame (length = number of frames).
+
+    Returns
+    -------
+    (symbols, frames)
+        ``symbols``: uint8 array of ``Z23`` values 0..3 (bit 3 most significant), frame by
+        frame; ``frames``: the ADC readings, shape (64, n_frames).
+    """
+    mu = float(require_in_range("mean_photoelectrons", mean_photoelectrons, 0, 5000, unit="electrons"))
+    n = require_integer("n_samples", n_samples, low=1)
+    n_frames = -(-n // PIXELS_PER_FRAME)
+    frames = sample_frames(np.full(PIXELS_PER_FRAME, mu), pixel, n_frames,
+                           rng=np.random.default_rng(seed), drift=drift)
+    symbols = extract_bits(frames, pixel.kept_bits).T.reshape(-1)[:n].astype(np.uint8)
+    return symbols, frames
+
+
+def _assess(symbols: np.ndarray):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallSampleWarning)
+        return load_samples(symbols, 2)
+
+
+@dataclass(frozen=True)
+class EstimatorView:
+    """The ten estimates (per bit) on one simulated run, beside the model."""
+
+    mean_photoelectrons: float
+    n_samples: int
+    per_bit: dict
+    assessed_per_bit: float
+    mcv_per_bit: float
+    model_given_noise: float
+    model_no_eve: float
+
+
+def estimator_view(mean_photoelectrons: float = 625.0, n_samples: int = 100_000, seed: int = 0,
+                   pixel: Pixel = PIXEL_1) -> EstimatorView:
+    """Run the non-IID track (and the IID MCV) on simulated chip output (Fig. 9).
+
+    Returns per-bit values: each estimator's lower of literal/2 and bitstring, the assessed
+    ``min(H_original, 2 H_bitstring) / 2``, and the model's ``H_min(Z23|E)`` and ``H_min(Z23)``.
+    """
+    symbols, _ = chip_symbols(mean_photoelectrons, n_samples, seed=seed, pixel=pixel)
+    samples = _assess(symbols)
+    result = non_iid_track(samples)
+    iid = iid_track(samples, permutations=False)
+    mu = float(mean_photoelectrons)
+    return EstimatorView(mu, samples.size, result.per_bit(), result.assessed / 2, iid.assessed / 2,
+                         conditional_min_entropy(mu, pixel, per_bit=True),
+                         float(min_entropy_curve(np.array([mu]), pixel)[0]))
+
+
+@dataclass(frozen=True)
+class SampleSizeTrend:
+    """Lowest non-IID estimate and IID MCV estimate (per bit) against the sample size."""
+
+    sizes: tuple
+    assessed: np.ndarray
+    mcv: np.ndarray
+    model_given_noise: float
+    model_no_eve: float
+
+
+def sample_size_trend(sizes=(10_000, 30_000, 100_000, 300_000), mean_photoelectrons: float = 625.0,
+                      seed: int = 0, pixel: Pixel = PIXEL_1, progress=None) -> SampleSizeTrend:
+    """Estimates on the first ``n`` samples of one simulated run, for each ``n`` in ``sizes``."""
+    sizes = tuple(int(s) for s in sizes)
+    symbols, _ = chip_symbols(mean_photoelectrons, max(sizes), seed=seed, pixel=pixel)
+    assessed, mcv = [], []
+    for n in sizes:
+        view = _assess(symbols[:n])
+        assessed.append(non_iid_track(view).assessed / 2)
+        mcv.append(iid_track(view, permutations=False).assessed / 2)
+        if progress is not None:
+            progress(n)
+    mu = float(mean_photoelectrons)
+    return SampleSizeTrend(sizes, np.array(assessed), np.array(mcv),
+                           conditional_min_entropy(mu, pixel, per_bit=True),
+                           float(min_entropy_curve(np.array([mu]), pixel)[0]))
+
+
+@dataclass(frozen=True)
+class DriftView:
+    """A drifting LED, cut into stretches of frames: light level, alarms and estimates."""
+
+    segment_means: np.ndarray
+    alarm_fraction: np.ndarray
+    assessed: np.ndarray
+    assessed_kept: np.ndarray
+    model_given_noise: np.ndarray
+
+
+def drift_view(start: float = 625.0, stop: float = 40.0, segments: int = 5,
+               frames_per_segment: int = 500, seed: int = 0, pixel: Pixel = PIXEL_1) -> DriftView:
+    """LED intensity falling linearly from ``start`` to ``stop`` photoelectrons.
+
+    For each stretch: the mean ``mu_e``, the fraction of frames the ``T-/T+`` alarm rejects
+    (``N+- = 1``, ``T- = 64``, ``T+ = 940``), the lowest non-IID estimate per bit on all its
+    frames and on the frames that pass, and the model ``H_min(Z23|E)`` at the stretch's mean.
+    """
+    segments = require_integer("segments", segments, low=1)
+    per = require_integer("frames_per_segment", frames_per_segment, low=100)
+    total = segments * per
+    level = np.linspace(start, stop, total)
+    _, frames = chip_symbols(1.0, total * PIXELS_PER_FRAME, seed=seed, pixel=pixel, drift=level)
+    bits = extract_bits(frames, pixel.kept_bits).astype(np.uint8)
+    fails = frame_fails(frames.T)
+    means, alarm, assessed, kept, model = [], [], [], [], []
+    for s in range(segments):
+        sl = slice(s * per, (s + 1) * per)
+        means.append(level[sl].mean())
+        alarm.append(fails[sl].mean())
+        assessed.append(non_iid_track(_assess(bits[:, sl].T.reshape(-1))).assessed / 2)
+        good = bits[:, sl][:, ~fails[sl]]
+        kept.append(non_iid_track(_assess(good.T.reshape(-1))).assessed / 2
+                    if good.shape[1] * PIXELS_PER_FRAME >= 6006 else np.nan)
+        model.append(conditional_min_entropy(means[-1], pixel, per_bit=True))
+    return DriftView(np.array(means), np.array(alarm), np.array(assessed), np.array(kept), np.array(model))
+
+
+def estimator_explorer(n_samples: int = 50_000) -> Explorer:
+    """Bars of the ten estimators (Fig. 9) with controls for ``mu_e`` and the sample size."""
+    controls = {
+        "mean_photoelectrons": widgets.FloatSlider(value=625, min=50, max=1200, step=25,
+                                                   description="mu_e (electrons)",
+                                                   style={"description_width": "initial"}),
+        "n_samples": widgets.Dropdown(options=[20_000, 50_000, 100_000, 200_000], value=n_samples,
+                                      description="samples"),
+    }
+    return Explorer(controls, estimator_view, draw_estimator_bars, figsize=(8, 4.5),
+                    describe=lambda v: (f"assessed {v.assessed_per_bit:.4f} per bit; model "
+                                        f"H_min(Z23|E) {v.model_given_noise:.4f}"))

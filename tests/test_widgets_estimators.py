@@ -1,0 +1,44 @@
+"""Notebook 06's pure functions and its explorer, driven headlessly."""
+
+from __future__ import annotations
+
+import matplotlib
+import numpy as np
+
+matplotlib.use("Agg")
+
+from qkit.qrng.estimators import ESTIMATORS  # noqa: E402
+from qkit.widgets import estimators as w  # noqa: E402
+
+
+def test_chip_symbols_are_bits_2_and_3():
+    symbols, frames = w.chip_symbols(625.0, 1000, seed=3)
+    assert symbols.size == 1000 and frames.shape == (64, 16)
+    assert np.array_equal(symbols[:64], (frames[:, 0] >> 2) & 3)
+    assert np.array_equal(symbols[64:128], (frames[:, 1] >> 2) & 3)
+
+
+def test_estimator_view_bars_and_model():
+    v = w.estimator_view(625.0, 20_000, seed=1)
+    assert list(v.per_bit) == list(ESTIMATORS)
+    assert v.assessed_per_bit == min(v.per_bit.values())
+    assert 0.5 < v.assessed_per_bit <= v.mcv_per_bit <= 1.0
+    assert 0.98 < v.model_given_noise < v.model_no_eve <= 1.0
+
+
+def test_sample_size_trend_rises():
+    t = w.sample_size_trend(sizes=(10_000, 80_000), seed=2)
+    assert t.assessed[1] > t.assessed[0] and t.mcv[1] > t.mcv[0]
+
+
+def test_drift_view_alarm_trips_when_light_fails():
+    d = w.drift_view(start=625.0, stop=5.0, segments=3, frames_per_segment=150, seed=4)
+    assert d.alarm_fraction[0] == 0.0 and d.alarm_fraction[-1] > 0.3      # last stretch: mu_e 215 -> 5
+    assert d.model_given_noise[-1] < d.model_given_noise[0]
+
+
+def test_explorer_follows_controls():
+    ex = w.estimator_explorer(n_samples=20_000)
+    ex.controls["mean_photoelectrons"].value = 300.0
+    assert ex.result.mean_photoelectrons == 300.0 and ex.result.n_samples == 20_000
+    assert "assessed" in ex.text
