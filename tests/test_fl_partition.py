@@ -127,6 +127,8 @@ def test_plate_task_features_and_clients():
     np.testing.assert_allclose(task.components @ task.components.T, np.eye(3), atol=1e-10)
     clients = task.clients(4, np.random.default_rng(1))
     assert len(clients) == 4 and all(isinstance(c, ClientData) and c.n_samples == 7 for c in clients)
+    clients, tests = task.clients(3, np.random.default_rng(1), alpha=0.1, camera_spread=1.0, held_out=5)
+    assert [c.n_samples for c in clients] == [7, 7, 7] and [t[0].shape for t in tests] == [(5, 3)] * 3
     # the map is fixed: the same image gives the same angles
     img = np.random.default_rng(2).random((2, 16, 16))
     np.testing.assert_array_equal(task.features(img), task.features(img))

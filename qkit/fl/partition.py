@@ -346,17 +346,27 @@ class PlateTask:
         z = (img.reshape(img.shape[0], -1) - self.mean) @ self.components.T
         return np.clip((z - self.low) / (self.high - self.low), 0.0, 1.0) * np.pi
 
-    def fleet(self, n_vehicles: int, rng: np.random.Generator) -> FleetPlates:
-        """Plates captured by ``n_vehicles`` vehicles (label and camera skew of this task)."""
-        return fleet_plates(n_vehicles, self.samples_per_vehicle, classes=self.classes, alpha=self.alpha,
-                            camera_spread=self.camera_spread, rng=rng, size=self.size)
+    def clients(self, n_vehicles: int, rng: np.random.Generator, *, alpha: float | None = None,
+                camera_spread: float | None = None, held_out: int = 0):
+        """Each vehicle's training data as :class:`qkit.fl.clients.ClientData` (features, labels).
 
-    def clients(self, n_vehicles: int, rng: np.random.Generator) -> list:
-        """Each vehicle's training data as :class:`qkit.fl.clients.ClientData` (features, labels)."""
+        ``alpha`` and ``camera_spread`` override the task's label skew and camera spread. With
+        ``held_out > 0`` every vehicle captures that many extra plates, kept as its own test set
+        (drawn from its label mix and camera), and ``(clients, test_sets)`` is returned.
+        """
         from qkit.fl.clients import ClientData
 
-        fleet = self.fleet(n_vehicles, rng)
-        return [ClientData(self.features(img), lab) for img, lab in zip(fleet.images, fleet.labels)]
+        extra = require_integer("held_out", held_out, 0)
+        fleet = fleet_plates(n_vehicles, self.samples_per_vehicle + extra, classes=self.classes,
+                             alpha=self.alpha if alpha is None else alpha,
+                             camera_spread=self.camera_spread if camera_spread is None else camera_spread,
+                             rng=rng, size=self.size)
+        n = self.samples_per_vehicle
+        feats = [self.features(img) for img in fleet.images]
+        clients = [ClientData(f[:n], lab[:n]) for f, lab in zip(feats, fleet.labels)]
+        if extra == 0:
+            return clients
+        return clients, [(f[n:], lab[n:]) for f, lab in zip(feats, fleet.labels)]
 
 
 def plate_task(rng: np.random.Generator, *, classes: str = "0123", n_features: int = 4, alpha: float = 1.0,

@@ -14,6 +14,7 @@ __all__ = [
     "draw_reception",
     "plot_accuracy_curves",
     "plot_arrivals",
+    "plot_vehicle_plates",
 ]
 
 
@@ -122,3 +123,27 @@ def plot_arrivals(ax, history) -> None:
     rates = history.arrival_rate()
     ax.set_title(f"{history.scheme.upper()}: what arrived ("
                  + ", ".join(f"{n} {100 * p:.0f}%" for n, p in zip(history.block_names, rates)) + ")")
+
+
+def plot_vehicle_plates(fig, fleet, *, vehicles=(0, 1, 2, 3), per_vehicle: int = 6) -> None:
+    """A row of each chosen vehicle's first plates, labelled with its camera conditions.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    fleet : qkit.fl.partition.FleetPlates
+    vehicles : sequence of int
+    per_vehicle : int
+        Images shown per vehicle.
+    """
+    axes = fig.subplots(len(vehicles), per_vehicle, squeeze=False)
+    for row, v in zip(axes, vehicles):
+        c = fleet.conditions[v]
+        for j, ax in enumerate(row):
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if j < len(fleet.labels[v]):
+                ax.imshow(fleet.images[v][j], cmap="gray", vmin=0, vmax=1)
+                ax.set_title(f"'{fleet.classes[fleet.labels[v][j]]}'", fontsize="small")
+        row[0].set_ylabel(f"vehicle {v}\nlight {c.light_level:.2f}\nblur {c.blur_sigma:.1f} px",
+                          fontsize="small", rotation=0, ha="right", va="center")
