@@ -36,7 +36,8 @@ import numpy as np
 from qkit.fl.channel import Channel
 from qkit.fl.clients import ClientData, LocalTraining, angle_periods, base_mask
 from qkit.fl.partition import PlateTask, plate_task
-from qkit.fl.rounds import disk_distances, run_federated
+from qkit.fl.rounds import run_federated
+from qkit.fl.clients import disk_distances
 from qkit.qnn import DynamicQNN
 
 TRAINING = LocalTraining(epochs=1, batch_size=20, learning_rate=0.05)

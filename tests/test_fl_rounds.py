@@ -260,7 +260,7 @@ def test_base_mask_is_the_first_layers_and_their_exits():
 
 
 def test_disk_distances_are_uniform_over_the_area():
-    from qkit.fl.rounds import disk_distances
+    from qkit.fl.clients import disk_distances
 
     d = disk_distances(1000, 500.0, np.random.default_rng(0), rounds=50)
     assert d.shape == (50, 1000) and d.min() >= 0 and d.max() <= 500
@@ -297,3 +297,22 @@ def test_input_normalisation_gradient_and_fedbn_mask():
     np.testing.assert_array_equal(base_mask(model, 1)[: inner.n_params], base_mask(inner, 1))
     with pytest.raises(ValueError, match="params must have shape"):
         model.forward(q[:-1], X)
+
+
+def test_disk_reception_probability_against_a_fine_grid_and_sampling():
+    from qkit.fl.clients import disk_distances, disk_reception_probability
+
+    ch = Channel().with_message_bits(1024, 2048)
+    r = np.linspace(0.0, 600.0, 600001)
+    for scheme in ("qfl", "dqfl"):
+        got = disk_reception_probability(ch, 600.0, scheme, 0.8)
+        p = ch.reception_probability(r, scheme, 0.8)
+        for field in (0, 1):  # trapezoid rule on a fine grid, error ~ 1e-11 here
+            ref = np.trapezoid(p[field] * 2 * r / 600.0**2, r)
+            assert abs(got[field] - ref) < 1e-9
+        d = disk_distances(1, 600.0, np.random.default_rng(1), 100000)[:, 0]
+        mc = ch.reception_probability(d, scheme, 0.8).base.mean()
+        assert abs(mc - got[0]) < 5 * 0.5 / np.sqrt(1e5)
+    assert disk_reception_probability(ch, 1e6, "qfl")[0] < 1e-3  # a huge cell: almost nobody delivers
+    with pytest.raises(ValueError, match="cell_radius_m"):
+        disk_reception_probability(ch, -1.0)

@@ -21,12 +21,13 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from qkit._validate import require_choice, require_integer, require_nonnegative, require_positive
+from qkit._validate import (require_choice, require_in_range, require_integer, require_nonnegative,
+                            require_positive)
 from qkit.fl.aggregate import proximal_gradient
 from qkit.qnn.optim import SGD, Adam
 
 __all__ = ["ClientData", "LocalTraining", "local_update", "check_clients", "base_mask", "angle_periods",
-           "InputNormalisation"]
+           "InputNormalisation", "disk_distances", "disk_reception_probability"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -314,3 +315,72 @@ class InputNormalisation:
             d_x[:, i] = np.sum(d_logits * dz, axis=(0, 2))
         xin = np.asarray(X, dtype=float)
         return loss, np.concatenate([g_model, (d_x * xin).sum(axis=0), d_x.sum(axis=0)])
+
+
+# --- where the vehicles are -------------------------------------------------------------------
+
+def disk_distances(n_vehicles: int, cell_radius_m: float, rng: np.random.Generator,
+                   rounds: int = 1) -> np.ndarray:
+    """Distances of vehicles placed uniformly at random in a disk around the server.
+
+    Each round every vehicle is somewhere new (``r = R sqrt(U)``, ``U ~ U(0, 1)``: uniform over
+    the disk's area), a simple stand-in for the trajectories of :mod:`qkit.fl.scenario`.
+
+    Parameters
+    ----------
+    n_vehicles : int
+    cell_radius_m : float
+        Radius ``R`` of the cell (m, > 0): the channel-quality knob.
+    rng : numpy.random.Generator
+    rounds : int
+        Rows to draw.
+
+    Returns
+    -------
+    numpy.ndarray, shape (rounds, n_vehicles), metres
+    """
+    k = require_integer("n_vehicles", n_vehicles, 1)
+    r = require_integer("rounds", rounds, 1)
+    radius = float(require_in_range("cell_radius_m", cell_radius_m, 0.0, None, low_inclusive=False, unit="m"))
+    return radius * np.sqrt(rng.random((r, k)))
+
+
+def disk_reception_probability(channel: Any, cell_radius_m: float, scheme: str = "dqfl",
+                               power_split: float = 0.8, *, tolerance: float = 1e-12):
+    """Probability that a vehicle placed uniformly in the cell delivers each message.
+
+    The average of the closed-form reception probability over the disk,
+    ``P = integral_0^R P(r) (2 r / R^2) dr``, by adaptive quadrature
+    (:func:`scipy.integrate.quad`, absolute error below ``tolerance``). This is what the arrival
+    rates of :func:`qkit.fl.rounds.run_federated` with :func:`disk_distances` converge to.
+
+    Parameters
+    ----------
+    channel : qkit.fl.channel.Channel
+        With the rates of the messages (e.g. from ``with_message_bits``).
+    cell_radius_m : float
+        ``R`` (m, > 0).
+    scheme : {"qfl", "dqfl"}
+    power_split : float
+        ``lambda`` (DQFL only).
+    tolerance : float
+        Absolute error bound of the quadrature.
+
+    Returns
+    -------
+    (base, enhancement) : tuple of float
+        For ``"qfl"`` both are the probability that the whole model arrives.
+    """
+    from scipy.integrate import quad
+
+    radius = float(require_in_range("cell_radius_m", cell_radius_m, 0.0, None, low_inclusive=False, unit="m"))
+    out = []
+    for field in (0, 1):
+        def density(r, field=field):
+            return float(channel.reception_probability(r, scheme, power_split)[field]) * 2.0 * r / radius**2
+
+        value, error = quad(density, 0.0, radius, epsabs=tolerance, epsrel=0.0, limit=200)
+        if error > tolerance:
+            raise ValueError(f"quadrature error {error:.1e} above tolerance {tolerance:.1e}; raise tolerance")
+        out.append(value)
+    return tuple(out)

@@ -49,7 +49,6 @@ __all__ = [
     "message_bits",
     "draw_arrivals",
     "evaluate",
-    "disk_distances",
     "run_federated",
 ]
 
@@ -177,32 +176,6 @@ def evaluate(model: Any, params, test_set, *, exit_weights=None) -> tuple[np.nda
     if total == 0:
         raise ValueError("test_set has no samples")
     return correct / total, loss_sum / total
-
-
-def disk_distances(n_vehicles: int, cell_radius_m: float, rng: np.random.Generator,
-                   rounds: int = 1) -> np.ndarray:
-    """Distances of vehicles placed uniformly at random in a disk around the server.
-
-    Each round every vehicle is somewhere new (``r = R sqrt(U)``, ``U ~ U(0, 1)``: uniform over
-    the disk's area), a simple stand-in for the trajectories of :mod:`qkit.fl.scenario`.
-
-    Parameters
-    ----------
-    n_vehicles : int
-    cell_radius_m : float
-        Radius ``R`` of the cell (m, > 0): the channel-quality knob.
-    rng : numpy.random.Generator
-    rounds : int
-        Rows to draw.
-
-    Returns
-    -------
-    numpy.ndarray, shape (rounds, n_vehicles), metres
-    """
-    k = require_integer("n_vehicles", n_vehicles, 1)
-    r = require_integer("rounds", rounds, 1)
-    radius = float(require_in_range("cell_radius_m", cell_radius_m, 0.0, None, low_inclusive=False, unit="m"))
-    return radius * np.sqrt(rng.random((r, k)))
 
 
 def _block_layout(scheme: str, n_params: int, base_mask) -> tuple[np.ndarray, tuple[str, ...]]:
