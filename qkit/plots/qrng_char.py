@@ -16,7 +16,10 @@ __all__ = [
     "draw_dark_histograms",
     "draw_dark_fit",
     "fit_summary",
+    "draw_pulls",
     "draw_transfer",
+    "draw_pair_histogram",
+    "draw_autocorrelation",
     "draw_correlations",
 ]
 
@@ -101,6 +104,20 @@ def draw_dark_fit(fig, view) -> None:
     ax.legend(loc="upper right")
 
 
+def draw_pulls(ax, pulls: np.ndarray, names=("μ_r", "σ_r", "μ_dark")) -> None:
+    """Histogram of fit pulls ``(fit - truth) / error`` over repeated data sets, with N(0, 1)."""
+    pulls = np.asarray(pulls)
+    edges = np.linspace(-4, 4, 17)
+    ax.hist([pulls[:, i] for i in range(pulls.shape[1])], bins=edges, density=True, label=list(names),
+            color=[f"C{i}" for i in range(pulls.shape[1])], alpha=0.7)
+    grid = np.linspace(-4, 4, 200)
+    ax.plot(grid, np.exp(-grid**2 / 2) / np.sqrt(2 * np.pi), color="k", label="N(0, 1)")
+    ax.set_xlabel("pull = (fit − truth) / error bar")
+    ax.set_ylabel("density")
+    ax.set_title(f"Error bars are honest: mean squared pull {np.mean(pulls**2):.2f} (ideal 1)")
+    ax.legend(loc="upper right")
+
+
 def draw_transfer(fig, view, *, paper_gain: float = 0.8192) -> None:
     """Histograms at several light levels (Fig. 4a) and variance against mean (Fig. 4b)."""
     left, right = fig.subplots(1, 2)
@@ -129,35 +146,47 @@ def draw_transfer(fig, view, *, paper_gain: float = 0.8192) -> None:
     right.legend(loc="upper left", fontsize=8)
 
 
-def draw_correlations(fig, view, *, paper_sigma: float | None = None) -> None:
-    """Histogram of pair correlations (Fig. 6a) and autocorrelations with their bands (Fig. 6b)."""
-    left, right = fig.subplots(1, 2)
-    s = view.summary
-    spread = s.spread
-    width = max(5 * spread, 1.2 * np.abs(s.pairs).max())
-    left.hist(s.pairs, bins=40, range=(-width, width), density=True, color="C0", alpha=0.6,
-              label=f"{s.pairs.size} pairs, σ = {s.pair_std:.2e}")
+def draw_pair_histogram(ax, summary, *, paper_sigma: float | None = None) -> None:
+    """Histogram of the pair coefficients with the normal law of width 1/sqrt(N) (Fig. 6a)."""
+    spread = summary.spread
+    width = max(5 * spread, 1.2 * np.abs(summary.pairs).max())
+    ax.hist(summary.pairs, bins=40, range=(-width, width), density=True, color="C0", alpha=0.6,
+            label=f"{summary.pairs.size} pairs, σ = {summary.pair_std:.2e}")
     grid = np.linspace(-width, width, 200)
-    left.plot(grid, np.exp(-0.5 * (grid / spread) ** 2) / (spread * np.sqrt(2 * np.pi)), color="C1",
-              label=f"normal, σ = 1/√N = {spread:.2e}")
+    ax.plot(grid, np.exp(-0.5 * (grid / spread) ** 2) / (spread * np.sqrt(2 * np.pi)), color="C1",
+            label=f"normal, σ = 1/√N = {spread:.2e}")
     if paper_sigma is not None:
-        mark_paper_value(left, paper_sigma, f"paper σ = {paper_sigma:.2e}", axis="x")
-    left.set_xlabel("Pearson coefficient ρ_ij")
-    left.set_ylabel("density")
-    quiet = s.pairs_outside < 0.05
-    left.set_title(f"Pixel pairs, N = {s.n_frames:,}: " + ("independent" if quiet else "correlated"),
-                   color="black" if quiet else PAPER_COLOR)
-    left.legend(loc="upper left", fontsize=8)
-    lags = np.arange(1, s.lags.shape[1] + 1)
-    for i, row in enumerate(s.lags[:4]):
-        right.plot(lags, row, "o-", markersize=3, linewidth=1.0, label=f"pixel {i + 1}")
-    for mult, style in ((1.0, "-"), (s.multiplier, "--")):
-        right.axhline(mult * spread, color="0.5", linestyle=style, linewidth=1.0)
-        right.axhline(-mult * spread, color="0.5", linestyle=style, linewidth=1.0,
-                      label=f"±{mult:.2f}σ" if mult != 1.0 else "±σ")
-    right.set_xlabel("lag l (frames)")
-    right.set_ylabel("autocorrelation ρ_i(l)")
-    quiet = s.lags_outside < 0.05
-    right.set_title("No memory beyond the bands" if quiet else "Memory stands out of the bands",
-                    color="black" if quiet else PAPER_COLOR)
-    right.legend(loc="lower left", ncol=3, fontsize=8)
+        for sign in (-1, 1):
+            mark_paper_value(ax, sign * paper_sigma, f"paper: ±σ = {paper_sigma:.2e}" if sign > 0 else None, axis="x")
+    ax.set_xlabel("Pearson coefficient ρ_ij")
+    ax.set_ylabel("density")
+    quiet = summary.pairs_outside < 0.05
+    ax.set_title(f"Pixel pairs, N = {summary.n_frames:,}: " + ("independent" if quiet else "correlated"),
+                 color="black" if quiet else PAPER_COLOR)
+    ax.legend(loc="upper left", fontsize=8)
+
+
+def draw_autocorrelation(ax, summary, *, pixels: int = 4) -> None:
+    """Autocorrelation of the first pixels against lag, with the ±σ and ±2.57σ bands (Fig. 6b)."""
+    lags = np.arange(1, summary.lags.shape[1] + 1)
+    for i, row in enumerate(summary.lags[:pixels]):
+        ax.plot(lags, row, "o-", markersize=3, linewidth=1.0, label=f"pixel {i + 1}")
+    for mult, style in ((1.0, "-"), (summary.multiplier, "--")):
+        ax.axhline(mult * summary.spread, color="0.5", linestyle=style, linewidth=1.0)
+        ax.axhline(-mult * summary.spread, color="0.5", linestyle=style, linewidth=1.0,
+                   label=f"±{mult:.2f}σ" if mult != 1.0 else "±σ")
+    top = max(4.2 * summary.spread, 1.1 * np.abs(summary.lags[:pixels]).max())
+    ax.set_ylim(-top, top)
+    ax.set_xlabel("lag l (frames)")
+    ax.set_ylabel("autocorrelation ρ_i(l)")
+    quiet = summary.lags_outside < 0.05
+    ax.set_title(f"Lags, N = {summary.n_frames:,}: " + ("no memory" if quiet else "memory stands out"),
+                 color="black" if quiet else PAPER_COLOR)
+    ax.legend(loc="lower left", ncol=3, fontsize=8)
+
+
+def draw_correlations(fig, view) -> None:
+    """Pair histogram (Fig. 6a) and autocorrelations (Fig. 6b) of a ``CorrelationView``."""
+    left, right = fig.subplots(1, 2)
+    draw_pair_histogram(left, view.summary)
+    draw_autocorrelation(right, view.summary)
