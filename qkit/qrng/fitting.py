@@ -8,8 +8,10 @@
   light levels (Fig. 4b); for Poissonian electrons the slope is the gain ``K``.
 
 The likelihood evaluates the exact pmf of a dark reading only at the ADC values that occur,
-with its analytic gradient, so a fit of ``1e5`` readings takes a fraction of a second; the
-tests check this pmf against :func:`qkit.qrng.sensor.adc_pmf`.
+together with its analytic gradient, which the trust-region optimiser and the Hessian (central
+differences of the gradient) need; the tests check this pmf against
+:func:`qkit.qrng.sensor.adc_pmf`. A fit of ``4e5`` readings takes a fraction of a second
+(``benchmarks/bench_qrng_sampling.py``).
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 #: Default number of (pixel, frame) draws held in memory at once by :func:`sample_frames`.
-CHUNK_ELEMENTS = 1 << 21
+CHUNK_ELEMENTS = 1 << 18
 
 
 def _pixel_parameters(pixel: Any) -> tuple[dict[str, np.ndarray], int]:
