@@ -158,5 +158,9 @@ def test_histogram_and_chi_square_bad_input():
         chi_square_test(np.array([0, 0]), np.array([0.5, 0.5]))
     with pytest.raises(ValueError, match="too few merged bins"):
         chi_square_test(np.array([3, 2]), np.array([0.5, 0.5]))
+    with pytest.raises(ValueError, match="pixel must be a qkit.qrng.pixel.Pixel"):
+        sample_dark_frames("PIXEL_1", 10, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="offset_steps must be finite"):
+        sample_dark_frames(PIXEL_1, 10, rng=np.random.default_rng(0), offset_steps=np.inf)
     with pytest.raises(ValueError, match="min_expected must satisfy 0 < min_expected"):
         merge_small_bins(np.array([1.0]), 0.0)

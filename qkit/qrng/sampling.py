@@ -171,6 +171,7 @@ def sample_dark_frames(
         Dark ADC readings ``Z_E``.
     """
     offset_steps = float(require_finite("offset_steps", offset_steps, unit="ADC steps"))
+    _pixel_parameters(pixel)  # a clear error for anything that is not a Pixel
     pixels = list(pixel) if isinstance(pixel, (list, tuple)) else [pixel]
     shifted = [p.with_offset(offset_steps) for p in pixels]
     return sample_frames(0.0, shifted, n_frames, rng=rng)
