@@ -49,3 +49,13 @@ def test_explorer_reports_bad_values_without_losing_the_figure():
     assert ex.result == 3.0 and ex.error == "" and ex.figure.axes[0].get_title() == "x=3.0"
     with pytest.raises(ValueError, match="at least one control"):
         Explorer({}, compute, draw)
+
+
+def test_explorer_figure_is_not_tracked_by_pyplot():
+    """The inline backend re-shows every pyplot figure after each cell; explorers must not leak."""
+    import matplotlib.pyplot as plt
+
+    before = set(plt.get_fignums())
+    ex = poisson_explorer()
+    ex.controls["mean"].value = 9.0
+    assert set(plt.get_fignums()) == before

@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 from IPython.display import display
 
 __all__ = ["Explorer"]
@@ -53,7 +53,7 @@ class Explorer(widgets.VBox):
         self,
         controls: Mapping[str, widgets.ValueWidget],
         compute: Callable[..., Any],
-        draw: Callable[[plt.Figure, Any], None],
+        draw: Callable[[Figure, Any], None],
         *,
         fixed: Mapping[str, Any] | None = None,
         figsize: tuple[float, float] | None = None,
@@ -77,9 +77,10 @@ class Explorer(widgets.VBox):
             if hasattr(control, "continuous_update"):
                 control.continuous_update = continuous_update
             control.observe(self._on_change, names="value")
-        # The figure lives outside pyplot's registry so it is only shown through the Output.
-        with plt.ioff():
-            self.figure = plt.figure(figsize=figsize)
+        # A bare Figure, outside pyplot's registry: the inline backend would otherwise show it
+        # again at the end of every later cell that uses pyplot. It is shown only through
+        # the Output widget.
+        self.figure = Figure(figsize=figsize)
         box = widgets.VBox(list(self.controls.values()))
         super().__init__([box, self.output, self.label])
         self.update()
