@@ -87,3 +87,51 @@ def test_bad_circuits_and_inputs_raise():
         G.adjoint_gradient(circ, [0.1], np.zeros((1, 2)), {1: np.zeros((4, 1))})
     with pytest.raises(ValueError, match=r"prob_grads\[0\] must have shape \(4, 1\)"):
         G.adjoint_gradient(circ, [0.1], np.zeros((1, 2)), {0: np.zeros((4, 2))})
+
+
+def _full(circ, op, mat):
+    """Brute force 2**n matrix of one op."""
+    from qkit.qnn import gates
+
+    n = circ.n_qubits
+    psi = np.eye(2**n, dtype=complex).T.reshape((2,) * n + (2**n,))
+    if C.GATE_KINDS[op.kind].controlled:
+        out = sv.apply_gate(psi, gates.controlled(mat), op.wires)
+    else:
+        out = sv.apply_gate(psi, mat, op.wires)
+    return out.reshape(2**n, 2**n)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_fused_blocks_multiply_to_the_layer(seed):
+    rng = np.random.default_rng(seed)
+    circ = random_circuit(4, 2, rng)
+    params = rng.uniform(-3, 3, circ.n_params)
+    mats, _ = C.gate_tables(circ, params)
+    blocks, _ = C.block_tables(circ, params)
+    number, start = 0, 0
+    for layer, fused in zip(circ.layers, circ.blocks):
+        ref = np.eye(16, dtype=complex)
+        for i, op in enumerate(layer, start):
+            ref = _full(circ, op, mats[i]) @ ref
+        got = np.eye(16, dtype=complex)
+        for block in fused:
+            if block.kind == "pair":
+                big = sv.apply_gate(np.eye(16, dtype=complex).T.reshape((2,) * 4 + (16,)), blocks[number],
+                                    block.wires).reshape(16, 16)
+            else:
+                big = _full(circ, circ.ops[block.members[0]], blocks[number])
+            got = big @ got
+            number += 1
+        start += len(layer)
+        np.testing.assert_allclose(got, ref, atol=1e-13)
+        assert sorted(m for b in fused for m in b.members) == list(range(start - len(layer), start))
+
+
+def test_dqnn_layer_fuses_into_n_blocks():
+    from qkit.qnn import DynamicQNN
+
+    blocks = DynamicQNN(6, 2, 2).circuit.blocks
+    for layer in blocks:
+        assert [b.kind for b in layer] == ["pair"] * 5 + ["controlled"]
+        assert [b.wires for b in layer] == [(i, i + 1) for i in range(5)] + [(5, 0)]

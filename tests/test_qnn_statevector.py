@@ -78,7 +78,10 @@ def test_overlap_kernel_matches_einsum():
         p1 = np.take(phi, 1, axis=c)
         tt = t if t < c else t - 1
         ref = np.moveaxis(m1, tt, 0).reshape(2, -1) @ np.moveaxis(p1, tt, 0).reshape(2, -1).T
-        np.testing.assert_allclose(sv._overlap(mu, phi, (c, t)), ref, atol=1e-13)
+        np.testing.assert_allclose(sv._overlap(mu, phi, (c, t), controlled=True), ref, atol=1e-13)
+    for t in range(3):  # two adjacent wires t, t+1
+        ref = np.moveaxis(mu, (t, t + 1), (0, 1)).reshape(4, -1) @ np.moveaxis(phi, (t, t + 1), (0, 1)).reshape(4, -1).T
+        np.testing.assert_allclose(sv._overlap(mu, phi, (t, t + 1)), ref, atol=1e-13)
 
 
 def test_angle_encoding_and_expectations():

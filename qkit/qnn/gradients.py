@@ -32,7 +32,7 @@ from typing import Mapping
 import numpy as np
 
 from qkit.qnn import statevector as sv
-from qkit.qnn.circuits import GATE_KINDS, Circuit, gate_tables, run
+from qkit.qnn.circuits import GATE_KINDS, Circuit, block_tables, run
 
 __all__ = ["adjoint_backward", "adjoint_gradient", "parameter_shift_gradient", "SHIFT_RULES"]
 
@@ -88,16 +88,13 @@ def adjoint_backward(circuit: Circuit, params, final_state: np.ndarray,
     """
     shape = final_state.shape
     weights = _check_prob_grads(circuit, prob_grads, shape[-1])
-    mats, derivs = gate_tables(circuit, params)
-    daggers = mats.conj().swapaxes(-1, -2)
-    pairs = np.stack([daggers, mats.swapaxes(-1, -2)], axis=1)  # (n_ops, 2, 2, 2): G^dag, G^T
+    mats, derivs = block_tables(circuit, params)
     stack = np.empty((2,) + shape, dtype=complex)
     stack[0] = final_state
     buf = np.empty_like(stack)
     grad = np.zeros(circuit.n_params)
-    ops = [op for layer in circuit.layers for op in layer]
     active = False  # lambda is zero above the deepest exit: only phi is un-applied there
-    i = len(ops)
+    number = len(mats)
     for k in range(circuit.n_layers - 1, -1, -1):
         if k in weights:
             injected = weights[k].reshape(shape) * stack[0].conj()
@@ -107,17 +104,19 @@ def adjoint_backward(circuit: Circuit, params, final_state: np.ndarray,
                 stack[1] = injected
             active = True
         n_stacked = 2 if active else 1
-        for op in reversed(circuit.layers[k]):
-            i -= 1
-            if active and op.n_params:
-                overlap = sv._overlap(stack[1], stack[0], op.wires[-1:] if len(op.wires) == 1 else op.wires)
-                d_out = derivs[i] @ daggers[i]  # dG G^dagger, (k, 2, 2)
-                grad[op.offset:op.offset + op.n_params] += 2.0 * np.einsum("jab,ab->j", d_out, overlap).real
-            u = pairs[i, :n_stacked]
-            if GATE_KINDS[op.kind].controlled:
-                sv._apply_c1q_inplace(u, stack[:n_stacked], buf[:n_stacked], *op.wires)
+        for block in reversed(circuit.blocks[k]):
+            number -= 1
+            f = mats[number]
+            controlled = block.kind == "controlled"
+            if active and derivs[number] is not None:
+                overlap = sv._overlap(stack[1], stack[0], block.wires, controlled)
+                index, d_out = derivs[number]
+                grad[index] += 2.0 * (d_out.reshape(len(index), -1) @ overlap.ravel()).real
+            u = np.stack([f.conj().T, f.T])[:n_stacked]  # phi <- F^dagger phi, mu <- F^T mu
+            if controlled:
+                sv._apply_c1q_inplace(u, stack[:n_stacked], buf[:n_stacked], *block.wires)
             else:
-                sv._apply_1q_into(u, stack[:n_stacked], buf[:n_stacked], op.wires[0])
+                sv._apply_1q_into(u, stack[:n_stacked], buf[:n_stacked], block.wires[0])
                 stack, buf = buf, stack
     return grad
 

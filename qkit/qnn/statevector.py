@@ -125,50 +125,70 @@ def apply_controlled(state: np.ndarray, matrix_1q: np.ndarray, control: int, tar
 # --- fast kernels ----------------------------------------------------------------------------
 # They work on a *stack* of G states, an array of shape (G,) + (2,)*n + (B,) (G = 1 for the
 # forward pass; G = 2 for the adjoint pass, which moves the state and the adjoint vector
-# together), with one (2, 2) matrix per stacked state, u of shape (G, 2, 2). Outputs go to
-# preallocated buffers: allocating a fresh multi-megabyte array per gate makes numpy call the
-# allocator (and the kernel's page-fault handler) hundreds of times per step, which costs more
-# than the arithmetic on a busy machine.
+# together), with one matrix per stacked state, u of shape (G, d, d). Outputs go to
+# preallocated buffers (no multi-megabyte allocation per gate).
+#
+# Every product is cut into BLAS calls of at most _GEMM_LIMIT = d * d * columns: numpy's
+# OpenBLAS hands larger matrix products to a second thread, and on a machine whose cores are
+# busy, waking that thread costs milliseconds -- a hundred times the arithmetic. Chunks are
+# whole multiples of the batch (the last axis), so the split is a view, never a copy.
 
-def _stack_view_1q(stack: np.ndarray, t: int) -> np.ndarray:
-    """View ``(G, 2**t, 2, rest)`` with the target wire on axis -2."""
-    return stack.reshape(stack.shape[0], 2**t, 2, -1)
+_GEMM_LIMIT = 16384
+
+
+def _chunked(view: np.ndarray, batch: int) -> np.ndarray:
+    """``(..., d, M)`` -> view ``(..., M // m, d, m)`` with ``d * d * m <= _GEMM_LIMIT``."""
+    d, total = view.shape[-2], view.shape[-1]
+    m = batch
+    while 2 * m <= total and total % (2 * m) == 0 and d * d * 2 * m <= _GEMM_LIMIT:
+        m *= 2
+    return view.reshape(view.shape[:-1] + (total // m, m)).swapaxes(-3, -2)
+
+
+def _stack_view_1q(stack: np.ndarray, t: int, width: int = 1) -> np.ndarray:
+    """View ``(G, 2**t, chunks, 2**width, m)``: wires ``t .. t+width-1`` on axis -2."""
+    return _chunked(stack.reshape(stack.shape[0], 2**t, 2**width, -1), stack.shape[-1])
 
 
 def _stack_view_c1q(stack: np.ndarray, c: int, t: int) -> np.ndarray:
-    """View of the control=1 half as ``(G, L1, L2, 2, rest)`` with the target on axis -2."""
+    """View of the control=1 half as ``(G, L1, L2, chunks, 2, m)``, target on axis -2."""
     lo, hi = min(c, t), max(c, t)
     v = stack.reshape(stack.shape[0], 2**lo, 2, 2 ** (hi - lo - 1), 2, -1)
-    if c < t:
-        return v[:, :, 1]
-    return v[:, :, :, :, 1].swapaxes(2, 3)
+    v = v[:, :, 1] if c < t else v[:, :, :, :, 1].swapaxes(2, 3)
+    return _chunked(v, stack.shape[-1])
 
 
 def _apply_1q_into(u: np.ndarray, src: np.ndarray, dst: np.ndarray, t: int) -> None:
-    """``dst[g] = U_g`` on wire ``t`` of ``src[g]`` (``u``: ``(G, 2, 2)``; src, dst distinct)."""
-    np.matmul(u[:, None], _stack_view_1q(src, t), out=_stack_view_1q(dst, t))
+    """``dst[g] = U_g src[g]`` for ``U_g`` acting on wire ``t`` (``u``: ``(G, 2, 2)``), or on the
+    adjacent wires ``t, t+1`` (``u``: ``(G, 4, 4)``, wire ``t`` the more significant bit).
+    ``src`` and ``dst`` must not overlap."""
+    width = u.shape[-1].bit_length() - 1
+    np.matmul(u[:, None, None], _stack_view_1q(src, t, width), out=_stack_view_1q(dst, t, width))
 
 
 def _apply_c1q_inplace(u: np.ndarray, stack: np.ndarray, scratch: np.ndarray, c: int, t: int) -> None:
     """Controlled ``U_g`` (control ``c``, target ``t``) on ``stack[g]`` in place; ``scratch``
     is a buffer of the same shape whose control=1 half is overwritten."""
     v, s = _stack_view_c1q(stack, c, t), _stack_view_c1q(scratch, c, t)
-    np.matmul(u[:, None, None], v, out=s)
+    np.matmul(u[:, None, None, None], v, out=s)
     v[...] = s
 
 
-def _overlap(mu: np.ndarray, phi: np.ndarray, wires: tuple[int, ...]) -> np.ndarray:
+def _overlap(mu: np.ndarray, phi: np.ndarray, wires: tuple[int, ...], controlled: bool = False) -> np.ndarray:
     """``C[a, b] = sum mu[.., a, ..] phi[.., b, ..]`` over all other wires and the batch.
 
-    ``wires = (t,)`` for a one-qubit gate on ``t``; ``(c, t)`` for a controlled gate, where the
-    sum runs over the control=1 half only. ``mu`` and ``phi`` are single states.
+    ``wires = (t,)``: one wire (``C`` is ``2 x 2``); ``(t, t+1)``: two adjacent wires, ``t``
+    the more significant bit (``4 x 4``); with ``controlled=True``, ``wires = (c, t)`` and the
+    sum runs over the control=1 half only (``2 x 2``). ``mu`` and ``phi`` are single states.
     """
-    if len(wires) == 1:
-        a, b = _stack_view_1q(mu[None], wires[0]), _stack_view_1q(phi[None], wires[0])
-    else:
+    if controlled:
         a, b = _stack_view_c1q(mu[None], *wires), _stack_view_c1q(phi[None], *wires)
+    else:
+        width = len(wires)
+        a, b = _stack_view_1q(mu[None], wires[0], width), _stack_view_1q(phi[None], wires[0], width)
     prod = np.matmul(a, b.swapaxes(-1, -2))
-    return prod.reshape(-1, 2, 2).sum(axis=0)
+    d = prod.shape[-1]
+    return prod.reshape(-1, d, d).sum(axis=0)
 
 
 def _apply_c1q(psi: np.ndarray, u: np.ndarray, c: int, t: int) -> None:
