@@ -105,9 +105,10 @@ def plot_failure_and_entropy(ax, means: np.ndarray, failure: np.ndarray, entropy
     return twin
 
 
-def plot_mean_map(ax, mean_map: np.ndarray, *, title: str | None = None):
+def plot_mean_map(ax, mean_map: np.ndarray, *, title: str | None = None, vmin: float | None = None,
+                  vmax: float | None = None):
     """Image of a frame's mean photoelectron numbers (electrons per pixel)."""
-    im = ax.imshow(mean_map, cmap="viridis", origin="upper")
+    im = ax.imshow(mean_map, cmap="viridis", origin="upper", vmin=vmin, vmax=vmax)
     ax.set_xticks([])
     ax.set_yticks([])
     if title:
