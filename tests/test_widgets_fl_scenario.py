@@ -18,6 +18,8 @@ def test_uplink_outcome_words():
     dqfl = np.array([[True, True], [True, False], [False, False]])
     np.testing.assert_array_equal(uplink_outcome(dqfl), ["both", "base only", "nothing"])
     np.testing.assert_array_equal(uplink_outcome(np.array([True, False])), ["both", "nothing"])
+    np.testing.assert_array_equal(uplink_outcome(dqfl, sent=[True, False, True]),
+                                  ["both", "not sent", "nothing"])
     with pytest.raises(ValueError, match="arrived must have shape"):
         uplink_outcome(np.ones((3, 3), dtype=bool))
 
@@ -51,7 +53,12 @@ def test_map_view_with_arrivals(trace):
     arrived[..., 1] &= arrived[..., 0]
     v = map_view(trace, 3, arrived=arrived)
     np.testing.assert_array_equal(v.outcome, uplink_outcome(arrived[3]))
-    assert f"{int(arrived[3, :, 0].sum())} uplinks got through" in v.title
+    assert f"{int(arrived[3, :, 0].sum())} of 25 uplinks got through" in v.title
+    sent = np.ones((12, 25), dtype=bool)
+    sent[3, :4] = False
+    v = map_view(trace, 3, arrived=arrived, sent=sent)
+    assert np.all(v.outcome[:4] == "not sent")
+    assert "of 21 uplinks got through" in v.title
     with pytest.raises(ValueError, match="arrived has 5 vehicles"):
         map_view(trace, 3, arrived=arrived[3, :5])
     with pytest.raises(ValueError, match="round_index"):
@@ -65,7 +72,7 @@ def test_round_slider_drives_the_map(trace):
     ex.controls["round_index"].value = 9
     assert ex.result.round_index == 9 and ex.text.startswith("round 9:")
     assert ex.figure.axes[0].get_title().startswith("round 9:")
-    assert "25 uplinks got through" in ex.text
+    assert "25 of 25 uplinks got through" in ex.text
     on_task = trace.status[9] == ON_TASK
     np.testing.assert_array_equal(ex.result.positions[on_task],
                                   trace.task_xy[trace.task_of[9, on_task]])

@@ -9,14 +9,15 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["TASK_MARKERS", "STATUS_MARKERS", "UPLINK_COLORS", "draw_map", "draw_map_view",
-           "plot_fleet_over_rounds"]
+           "plot_fleet_over_rounds", "plot_channel_states", "plot_camera_samples"]
 
 #: One colour per task kind, in the order of :data:`qkit.fl.scenario.TASK_KINDS`.
 TASK_MARKERS = ("#CC79A7", "#E69F00", "#56B4E9", "#D55E00")
 #: Marker shape of each vehicle status (patrol, mobilising, on task).
 STATUS_MARKERS = ("o", ">", "s")
 #: Colour of a vehicle by what its uplink delivered this round.
-UPLINK_COLORS = {"both": "#009E73", "base only": "#E69F00", "nothing": "#CC3311"}
+UPLINK_COLORS = {"both": "#009E73", "base only": "#E69F00", "nothing": "#CC3311",
+                 "not sent": "#FFFFFF"}
 
 
 def _streets(ax, n_streets: int, block_m: float) -> None:
@@ -111,3 +112,33 @@ def plot_fleet_over_rounds(ax, rounds: np.ndarray, series: dict[str, np.ndarray]
     ax.set_xlabel("round")
     ax.set_ylabel("vehicles")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
+
+
+def plot_channel_states(ax, mean_snr_db: np.ndarray, *, vmin: float = -5.0,
+                        vmax: float = 30.0):
+    """Heat map of every vehicle's mean uplink SNR (dB), rounds across, vehicles down.
+
+    Returns the image, for a colour bar.
+    """
+    image = ax.imshow(np.asarray(mean_snr_db).T, aspect="auto", cmap="viridis", vmin=vmin,
+                      vmax=vmax, interpolation="nearest")
+    ax.set_xlabel("round")
+    ax.set_ylabel("vehicle")
+    ax.grid(False)
+    return image
+
+
+def plot_camera_samples(fig, samples: dict[str, tuple[np.ndarray, np.ndarray]],
+                        classes: str) -> None:
+    """One row of plate images per camera condition: ``name -> (images, labels)``."""
+    per_row = max(len(images) for images, _ in samples.values())
+    axes = fig.subplots(len(samples), per_row, squeeze=False)
+    for row, (name, (images, labels)) in zip(axes, samples.items()):
+        for j, ax in enumerate(row):
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.grid(False)
+            if j < len(images):
+                ax.imshow(images[j], cmap="gray", vmin=0, vmax=1)
+                ax.set_title(f"'{classes[labels[j]]}'", fontsize="small")
+        row[0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize="small")

@@ -28,7 +28,8 @@ class MapView:
     status : (N,) -- PATROL, MOBILISING or ON_TASK
     mean_snr_db : (N,) -- each vehicle's mean uplink SNR (dB)
     base_probability, enhancement_probability : (N,) -- exact DQFL reception probabilities
-    outcome : (N,) array of str or None -- "both", "base only" or "nothing", when arrivals known
+    outcome : (N,) array of str or None -- "both", "base only", "nothing" or "not sent", when
+        arrivals are known
     task_xy, task_kind : active task reports (m; index into ``task_names``)
     mobilising_xy, mobilising_target : (M, 2) -- mobilising vehicles and their task (m)
     server_xy, n_streets, block_m, task_names : the map
@@ -70,22 +71,26 @@ def spread_colocated(xy: np.ndarray, radius_m: float) -> np.ndarray:
     return out
 
 
-def uplink_outcome(arrived: np.ndarray) -> np.ndarray:
+def uplink_outcome(arrived: np.ndarray, sent: np.ndarray | None = None) -> np.ndarray:
     """Words for a round's arrivals: ``(N,)`` or ``(N, 1)`` (QFL) or ``(N, 2)`` (DQFL) booleans.
 
-    Returns "both" (the whole model), "base only" or "nothing" per vehicle.
+    Returns "both" (the whole model), "base only" or "nothing" per vehicle, and "not sent"
+    where ``sent`` (``(N,)`` booleans, optional) says the vehicle did not upload.
     """
     a = np.asarray(arrived, dtype=bool)
     if a.ndim == 1:
         a = a[:, None]
     if a.ndim != 2 or a.shape[1] not in (1, 2):
         raise ValueError(f"arrived must have shape (N,), (N, 1) or (N, 2), got {a.shape}")
-    whole = a.all(axis=1)
-    return np.where(whole, "both", np.where(a[:, 0], "base only", "nothing"))
+    words = np.where(a.all(axis=1), "both", np.where(a[:, 0], "base only", "nothing"))
+    if sent is not None:
+        words = np.where(np.asarray(sent, dtype=bool), words, "not sent")
+    return words
 
 
 def map_view(trace: ScenarioTrace, round_index: int, channel: Channel | None = None,
              power_split: float = DEFAULT_POWER_SPLIT, arrived: np.ndarray | None = None,
+             sent: np.ndarray | None = None,
              ring_probabilities: tuple[float, ...] = (0.9, 0.5, 0.1)) -> MapView:
     """Everything the map of round ``round_index`` shows (exact channel numbers, no sampling).
 
@@ -102,6 +107,8 @@ def map_view(trace: ScenarioTrace, round_index: int, channel: Channel | None = N
     arrived : array, optional
         ``(R, N, B)`` arrivals of a federated run (``FederatedHistory.arrived``), or ``(N, B)``
         for this round; colours the vehicles by what got through.
+    sent : array, optional
+        ``(R, N)`` or ``(N,)`` booleans: which vehicles uploaded (e.g. those with plates).
     ring_probabilities : tuple of float
         QFL reception probabilities whose distances are drawn as rings around the server.
     """
@@ -112,7 +119,9 @@ def map_view(trace: ScenarioTrace, round_index: int, channel: Channel | None = N
     outcome = None
     if arrived is not None:
         a = np.asarray(arrived)
-        outcome = uplink_outcome(a[r] if a.ndim == 3 else a)
+        s = None if sent is None else np.asarray(sent)
+        outcome = uplink_outcome(a[r] if a.ndim == 3 else a,
+                                 None if s is None else (s[r] if s.ndim == 2 else s))
         if outcome.shape != d.shape:
             raise ValueError(f"arrived has {outcome.size} vehicles, the trace has {d.size}")
     active = trace.active_tasks(r)
@@ -121,7 +130,8 @@ def map_view(trace: ScenarioTrace, round_index: int, channel: Channel | None = N
     title = (f"round {r}: {int(trace.sensing[r].sum())} of {d.size} vehicles sensing, "
              f"{active.size} task(s) active")
     if outcome is not None:
-        title += f"; {int(np.sum(outcome != 'nothing'))} uplinks got through"
+        got = int(np.sum((outcome == "both") | (outcome == "base only")))
+        title += f"; {got} of {int(np.sum(outcome != 'not sent'))} uplinks got through"
     return MapView(
         round_index=r, positions=trace.positions[r],
         display_xy=spread_colocated(trace.positions[r], 0.15 * sc.road_map.block_m),
@@ -138,11 +148,12 @@ def map_view(trace: ScenarioTrace, round_index: int, channel: Channel | None = N
 
 def scenario_explorer(trace: ScenarioTrace, channel: Channel | None = None,
                       power_split: float = DEFAULT_POWER_SPLIT,
-                      arrived: np.ndarray | None = None) -> Explorer:
+                      arrived: np.ndarray | None = None,
+                      sent: np.ndarray | None = None) -> Explorer:
     """A round slider over the map of a simulated scenario (and a federated run's arrivals)."""
     slider = widgets.IntSlider(value=0, min=0, max=trace.n_rounds - 1, step=1,
                                description="round", style={"description_width": "initial"})
     return Explorer({"round_index": slider}, compute=map_view, draw=draw_map_view,
                     fixed={"trace": trace, "channel": channel or Channel(),
-                           "power_split": power_split, "arrived": arrived},
+                           "power_split": power_split, "arrived": arrived, "sent": sent},
                     figsize=(9.5, 6.0), describe=lambda v: v.title)
