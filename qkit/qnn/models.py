@@ -200,6 +200,11 @@ class _LayeredQNN:
         final = run(self.circuit, params, x, on_layer)
         return probs, final
 
+    def _raw_scores(self, probs: np.ndarray) -> np.ndarray:
+        """``r = D p``. (``einsum`` rather than ``@``: a BLAS product this large would wake a
+        second OpenBLAS thread, which then spins and slows every kernel on a busy machine.)"""
+        return np.einsum("ck,kb->cb", self.readout_matrix, probs)
+
     def _measured(self, probs: np.ndarray, k: int, rng: np.random.Generator | None,
                   sample: bool) -> np.ndarray:
         p = probs if self.noise is None else self.noise.measured_probabilities(
@@ -215,7 +220,7 @@ class _LayeredQNN:
         """Raw class scores ``r = D p`` of every exit, shape ``(n_exits, n_classes, batch)``."""
         p = self.circuit.check_params(params)
         probs, _ = self._exit_probabilities(p, X)
-        return np.stack([self.readout_matrix @ self._measured(pk, k, rng, True)
+        return np.stack([self._raw_scores(self._measured(pk, k, rng, True))
                          for pk, k in zip(probs, self.exit_layers)])
 
     def forward(self, params, X, rng: np.random.Generator | None = None) -> np.ndarray:
@@ -243,7 +248,7 @@ class _LayeredQNN:
         p = self.circuit.check_params(params)
         k = self.exit_layers[e]
         probs, _ = self._exit_probabilities(p, X)
-        r = self.readout_matrix @ self._measured(probs[e], k, rng, True)
+        r = self._raw_scores(self._measured(probs[e], k, rng, True))
         a, b = self._scale_bias(p, k)
         return np.argmax(r.T * a + b, axis=1)
 
@@ -309,7 +314,7 @@ class _LayeredQNN:
         grad, prob_grads = np.zeros(self.n_params), {}
         for e, k in enumerate(self.exit_layers):
             measured = self._measured(probs[e], k, None, False)
-            r = self.readout_matrix @ measured
+            r = self._raw_scores(measured)
             a, b = self._scale_bias(p, k)
             logits = r.T * a + b
             shifted = logits - logits.max(axis=1, keepdims=True)
@@ -323,7 +328,7 @@ class _LayeredQNN:
             if self.readout_scale:
                 s = self.layout[f"exit{k}"]
                 grad[s] = np.concatenate([(d_logits * r.T).sum(axis=0), d_logits.sum(axis=0)])
-            g_measured = self.readout_matrix.T @ (d_logits * a).T
+            g_measured = np.einsum("ck,bc->kb", self.readout_matrix, d_logits * a)
             prob_grads[k] = (g_measured if self.noise is None
                              else self.noise.pullback(g_measured, k + 1, self.n_qubits))
         if want_grad:

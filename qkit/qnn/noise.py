@@ -65,9 +65,8 @@ def apply_readout_error(probs: np.ndarray, n_qubits: int, flip_probability: floa
     if q == 0.0:
         return p
     out = p.reshape((2,) * n + (-1,))
-    r = np.array([[1.0 - q, q], [q, 1.0 - q]])
-    for i in range(n):
-        out = np.moveaxis(np.tensordot(r, out, axes=(1, i)), 0, i)
+    for i in range(n):  # R on axis i: keep the bit with 1 - q, take the flipped one with q
+        out = (1.0 - q) * out + q * np.flip(out, axis=i)
     return out.reshape(p.shape)
 
 

@@ -282,4 +282,4 @@ def sample_expval_z(state: np.ndarray, shots: int, rng: np.random.Generator) -> 
     """
     n = n_qubits_of(state)
     counts = sample_counts(state, shots, rng)
-    return z_eigenvalues(n) @ counts / int(shots)
+    return np.einsum("ik,kb->ib", z_eigenvalues(n), counts) / int(shots)
