@@ -25,7 +25,19 @@ __all__ = [
 
 def plot_adc_pmf(ax, z_pmf: np.ndarray, *, window: tuple[int, int] | None = None, label: str | None = None,
                  color: str = "C0") -> None:
-    """Bars of ``P(Z = z)`` (Fig. 2a), optionally on a window of ADC outputs."""
+    """Bars of ``P(Z = z)`` (Fig. 2a), optionally on a window of ADC outputs.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    z_pmf : array, shape (adc_max + 1,)
+        ``P(Z = z)`` from :func:`qkit.qrng.sensor.adc_pmf`.
+    window : (int, int), optional
+        First and last ADC output shown (ADC steps).
+    label, color : str, optional
+        Legend label and bar colour.
+    """
     z = np.arange(z_pmf.size)
     lo, hi = window if window is not None else (0, z_pmf.size - 1)
     sel = (z >= lo) & (z <= hi)
@@ -36,7 +48,17 @@ def plot_adc_pmf(ax, z_pmf: np.ndarray, *, window: tuple[int, int] | None = None
 
 
 def plot_kept_bits(ax, kept_pmf: np.ndarray, *, paper_value: float | None = None, h_per_bit: float | None = None) -> None:
-    """Bars of ``P(Z23 = b)`` (Fig. 2b) with the uniform level and the most likely value marked."""
+    """Bars of ``P(Z23 = b)`` (Fig. 2b) with the uniform level and the most likely value marked.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    kept_pmf : array, shape (2**k,)
+        ``P(Z23 = b)``.
+    paper_value, h_per_bit : float, optional
+        The paper's and the model's min-entropy per bit, written on the plot.
+    """
     b = np.arange(kept_pmf.size)
     n_bits = int(np.log2(kept_pmf.size))
     colors = ["C1" if p == kept_pmf.max() else "C0" for p in kept_pmf]
@@ -58,7 +80,17 @@ def plot_kept_bits(ax, kept_pmf: np.ndarray, *, paper_value: float | None = None
 
 
 def plot_bit_min_entropy(ax, h_bits: np.ndarray, *, kept: tuple[int, ...] = (2, 3)) -> None:
-    """Min-entropy of each single bit of ``Z`` (bits), the kept bits highlighted."""
+    """Min-entropy of each single bit of ``Z`` (bits), the kept bits highlighted.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    h_bits : array, shape (adc_bits,)
+        Min-entropy of bit ``k`` alone, in bits.
+    kept : tuple of int
+        Bits to highlight.
+    """
     k = np.arange(h_bits.size)
     ax.bar(k, h_bits, color=["C1" if i in kept else "C0" for i in k], width=0.7)
     ax.set_xticks(k)
@@ -69,7 +101,21 @@ def plot_bit_min_entropy(ax, h_bits: np.ndarray, *, kept: tuple[int, ...] = (2, 
 
 def plot_entropy_curve(ax, means: np.ndarray, curves: dict, *, paper_value: float | None = 0.98,
                        operating_range: tuple[float, float] | None = (500.0, 750.0)) -> None:
-    """Min-entropy per bit against the mean photoelectron number (Fig. 7), one line per curve."""
+    """Min-entropy per bit against the mean photoelectron number (Fig. 7), one line per curve.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    means : array
+        Mean photoelectron numbers (electrons).
+    curves : dict of str to array
+        Legend label -> min-entropy per bit at ``means``.
+    paper_value : float, optional
+        The paper's bound, drawn dashed (0.98 of Fig. 7).
+    operating_range : (float, float), optional
+        Shaded range of means (electrons).
+    """
     if operating_range is not None:
         ax.axvspan(*operating_range, color="0.9", zorder=0, label="operating range (Sec. IV)")
     for i, (label, h) in enumerate(curves.items()):
@@ -86,7 +132,23 @@ def plot_failure_and_entropy(ax, means: np.ndarray, failure: np.ndarray, entropy
                              window: tuple[float, float] | None = (150.0, 1000.0), floor: float = 1e-14):
     """Failure probability (log scale, left) and entropy per bit (right, twin axis), Fig. 8.
 
-    Returns the twin axis.
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    means : array
+        Mean photoelectrons per pixel (electrons).
+    failure, entropy : array
+        ``P(frame fails)`` and the min-entropy per bit at ``means``.
+    window : (float, float), optional
+        The paper's range of negligible failure, shaded.
+    floor : float
+        Smallest probability drawn on the log axis.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The twin axis.
     """
     ax.semilogy(means, np.maximum(failure, floor), color="C0", label="failure probability")
     ax.set_ylim(floor, 2.0)
@@ -107,7 +169,19 @@ def plot_failure_and_entropy(ax, means: np.ndarray, failure: np.ndarray, entropy
 
 def plot_mean_map(ax, mean_map: np.ndarray, *, title: str | None = None, vmin: float | None = None,
                   vmax: float | None = None):
-    """Image of a frame's mean photoelectron numbers (electrons per pixel)."""
+    """Image of a frame's mean photoelectron numbers (electrons per pixel).
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    mean_map : 2-D array
+        ``mu_e`` per pixel (electrons).
+    title : str, optional
+        Axes title.
+    vmin, vmax : float, optional
+        Colour scale limits (electrons).
+    """
     im = ax.imshow(mean_map, cmap="viridis", origin="upper", vmin=vmin, vmax=vmax)
     ax.set_xticks([])
     ax.set_yticks([])
@@ -118,7 +192,15 @@ def plot_mean_map(ax, mean_map: np.ndarray, *, title: str | None = None, vmin: f
 
 
 def draw_adc(fig, view) -> None:
-    """The notebook 02 explorer: P(Z) near its mean, P(Z23), and each bit's min-entropy."""
+    """The notebook 02 explorer: P(Z) near its mean, P(Z23), and each bit's min-entropy.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The explorer's figure (cleared by the caller).
+    view : qkit.widgets.qrng_model.AdcView
+        What to draw.
+    """
     axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [2.2, 1, 1.3]})
     centre = int(np.argmax(view.z_pmf))
     plot_adc_pmf(axes[0], view.z_pmf, window=(max(centre - 48, 0), min(centre + 48, view.z_pmf.size - 1)))
@@ -130,7 +212,15 @@ def draw_adc(fig, view) -> None:
 
 
 def draw_entropy(fig, view) -> None:
-    """The notebook 04 explorer: the Fig. 7 curve for the chosen noise, the chosen mean marked."""
+    """The notebook 04 explorer: the Fig. 7 curve for the chosen noise, the chosen mean marked.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The explorer's figure.
+    view : qkit.widgets.qrng_model.EntropyView
+        What to draw.
+    """
     ax = fig.add_subplot()
     plot_entropy_curve(ax, view.means, {"H_min(Z23 | E): noise known to Eve": view.conditional,
                                          "H_min(Z23): noise not known to Eve": view.unconditional})
@@ -140,7 +230,15 @@ def draw_entropy(fig, view) -> None:
 
 
 def draw_frames(fig, view) -> None:
-    """The notebook 05 explorer: failure of a uniformly lit frame and the entropy, twin axes."""
+    """The notebook 05 explorer: failure of a uniformly lit frame and the entropy, twin axes.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The explorer's figure.
+    view : qkit.widgets.qrng_model.FrameView
+        What to draw.
+    """
     ax = fig.add_subplot()
     plot_failure_and_entropy(ax, view.means, view.failure, view.entropy, window=(150.0, 1000.0))
     r = view.rule

@@ -88,7 +88,17 @@ def shannon_entropy(pmf: np.ndarray, *, per_bit: bool = False) -> np.ndarray:
 
 
 def guessing_probability(pmf: np.ndarray) -> np.ndarray:
-    """Probability of guessing the outcome with one best guess: ``max_b p(b)``."""
+    """Probability of guessing the outcome with one best guess: ``max_b p(b)``.
+
+    Parameters
+    ----------
+    pmf : array
+        Probabilities on the last axis (sum 1 within 1e-6).
+
+    Returns
+    -------
+    numpy.ndarray or float
+    """
     return _check_pmf(pmf).max(axis=-1)
 
 
@@ -111,7 +121,21 @@ def min_entropy_curve(
 ) -> np.ndarray:
     """``H_min(Z23)`` when Eve does not know the noise (Sec. V), for many mean photoelectron numbers.
 
-    Returns ``min_entropy(kept_bits_pmf(adc_pmf(mu, pixel)))``, per bit by default.
+    Parameters
+    ----------
+    means : array of float
+        Mean photoelectron numbers ``mu_e >= 0`` (electrons), any shape.
+    pixel : Pixel
+        The pixel (its noise is part of ``Z``, unknown to Eve).
+    per_bit : bool, keyword-only
+        Divide by the number of kept bits (default True).
+    tolerance : float, keyword-only
+        Truncation of :func:`qkit.qrng.sensor.adc_pmf`.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``min_entropy(kept_bits_pmf(adc_pmf(mu, pixel)))`` with the shape of ``means``.
     """
     z = adc_pmf_many(means, pixel, tolerance=tolerance)
     q = kept_bits_pmf(z, pixel.kept_bits)
@@ -208,7 +232,24 @@ def conditional_min_entropy(
 def conditional_min_entropy_curve(
     means: np.ndarray, pixel: Pixel, *, per_bit: bool = True, tolerance: float = DEFAULT_TOLERANCE
 ) -> np.ndarray:
-    """:func:`conditional_min_entropy` for many means (the curve of Fig. 7), per bit by default."""
+    """:func:`conditional_min_entropy` for many means (the curve of Fig. 7), per bit by default.
+
+    Parameters
+    ----------
+    means : array of float
+        Mean photoelectron numbers ``mu_e >= 0`` (electrons), any shape.
+    pixel : Pixel
+        The pixel (Table I presets for Fig. 7).
+    per_bit : bool, keyword-only
+        Divide by the number of kept bits (default True).
+    tolerance : float, keyword-only
+        Bound on the error of each guessing probability.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``H_min(Z23 | E)`` with the shape of ``means``.
+    """
     mu = require_nonnegative("means", means, unit="electrons")
     flat = [conditional_min_entropy(m, pixel, per_bit=per_bit, tolerance=tolerance) for m in mu.ravel()]
     return np.asarray(flat, dtype=float).reshape(mu.shape)

@@ -90,6 +90,13 @@ PAPER_RULE = FrameRule()
 def out_of_range_probabilities(z_pmf: np.ndarray, rule: FrameRule = PAPER_RULE) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``P(Z < T-)``, ``P(Z > T+)`` and ``P(T- <= Z <= T+)`` from ADC distributions (last axis).
 
+    Parameters
+    ----------
+    z_pmf : array, shape (..., adc_max + 1)
+        ``P(Z = z)`` on the last axis.
+    rule : FrameRule
+        The thresholds (``T+`` must fit the ADC).
+
     Returns
     -------
     p_low, p_high, p_in : numpy.ndarray
@@ -176,7 +183,26 @@ def uniform_failure_curve(
     means: np.ndarray, n_pixels: int, pixel: Pixel, rule: FrameRule = PAPER_RULE,
     *, tolerance: float = DEFAULT_TOLERANCE,
 ) -> np.ndarray:
-    """Failure probability of a uniformly lit frame of ``n_pixels`` for each mean (Fig. 8)."""
+    """Failure probability of a uniformly lit frame of ``n_pixels`` for each mean (Fig. 8).
+
+    Parameters
+    ----------
+    means : array of float
+        ``mu_e`` shared by every pixel (electrons), any shape.
+    n_pixels : int
+        Pixels per frame, ``>= 1`` (64 in Fig. 8).
+    pixel : Pixel
+        Gain, noise and ADC of every pixel.
+    rule : FrameRule
+        Thresholds and counts (default: Fig. 8).
+    tolerance : float, keyword-only
+        Per-pixel truncation of :func:`qkit.qrng.sensor.adc_pmf`.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``P(frame fails)`` with the shape of ``means``.
+    """
     n_pixels = require_integer("n_pixels", n_pixels, 1)
     mu = require_nonnegative("means", means, unit="electrons")
     _check_rule(rule)
@@ -187,7 +213,17 @@ def uniform_failure_curve(
 
 
 def frame_min_entropy(mean_map: np.ndarray, pixel: Pixel, *, tolerance: float = DEFAULT_TOLERANCE) -> float:
-    """Average ``H_min(Z23 | E)`` per bit over the pixels of a frame (the bar-H of Eq. 8)."""
+    """Average ``H_min(Z23 | E)`` per bit over the pixels of a frame (the bar-H of Eq. 8).
+
+    Parameters
+    ----------
+    mean_map : array
+        ``mu_e`` of every pixel (electrons).
+    pixel : Pixel
+        Gain, noise and ADC of every pixel.
+    tolerance : float, keyword-only
+        Bound on the error of each guessing probability.
+    """
     mu = require_nonnegative("mean_map", mean_map, unit="electrons").ravel()
     if mu.size == 0:
         raise ValueError("mean_map must hold at least one pixel, got an empty array")
@@ -230,6 +266,12 @@ def count_out_of_range(frames: np.ndarray, rule: FrameRule = PAPER_RULE) -> tupl
     ----------
     frames : int array, shape (n_frames, pixels...)
         ADC outputs; the first axis indexes frames.
+    rule : FrameRule
+        Thresholds.
+
+    Returns
+    -------
+    n_low, n_high : numpy.ndarray of int, shape (n_frames,)
     """
     _check_rule(rule)
     z = np.asarray(frames)
@@ -240,7 +282,19 @@ def count_out_of_range(frames: np.ndarray, rule: FrameRule = PAPER_RULE) -> tupl
 
 
 def frame_fails(frames: np.ndarray, rule: FrameRule = PAPER_RULE) -> np.ndarray:
-    """Whether each sampled frame fails the test: ``n- > N-`` or ``n+ > N+``."""
+    """Whether each sampled frame fails the test: ``n- > N-`` or ``n+ > N+``.
+
+    Parameters
+    ----------
+    frames : int array, shape (n_frames, pixels...)
+        ADC outputs; the first axis indexes frames.
+    rule : FrameRule
+        Thresholds and counts.
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (n_frames,)
+    """
     n_low, n_high = count_out_of_range(frames, rule)
     return (n_low > rule.max_low) | (n_high > rule.max_high)
 

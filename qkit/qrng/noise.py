@@ -39,13 +39,25 @@ __all__ = [
 
 
 def noise_mean(pixel: Pixel) -> float:
-    """Mean of ``E``, ``mu_r + K mu_dark`` (ADC steps)."""
+    """Mean of ``E``, ``mu_r + K mu_dark`` (ADC steps), from Eq. (4).
+
+    Parameters
+    ----------
+    pixel : Pixel
+        Gain, readout mean and dark mean.
+    """
     _check_pixel(pixel)
     return pixel.readout_mean + pixel.gain * pixel.dark_mean
 
 
 def noise_variance(pixel: Pixel) -> float:
-    """Variance of ``E``, ``sigma_r**2 + K**2 mu_dark`` (ADC steps squared)."""
+    """Variance of ``E``, ``sigma_r**2 + K**2 mu_dark`` (ADC steps squared), from Eq. (4).
+
+    Parameters
+    ----------
+    pixel : Pixel
+        Gain, readout sigma and dark mean.
+    """
     _check_pixel(pixel)
     return pixel.readout_sigma**2 + pixel.gain**2 * pixel.dark_mean
 

@@ -115,6 +115,13 @@ class Pixel:
 def check_kept_bits(kept_bits, adc_bits: int) -> tuple[int, ...]:
     """Validate a choice of kept bits for an ``adc_bits``-bit ADC and return it as a tuple.
 
+    Parameters
+    ----------
+    kept_bits : sequence of int
+        Bit positions.
+    adc_bits : int
+        Width of the ADC.
+
     Raises
     ------
     ValueError

@@ -45,7 +45,20 @@ FLOOR_GUARD = 1e-9
 
 
 def adc_floor(x: np.ndarray, adc_max: int) -> np.ndarray:
-    """The ADC of Eq. (3): ``clip(floor(x), 0, adc_max)`` as int64 (with ``FLOOR_GUARD``)."""
+    """The ADC of Eq. (3): ``clip(floor(x), 0, adc_max)`` as int64.
+
+    Parameters
+    ----------
+    x : float or array
+        ADC input ``X`` in ADC steps.
+    adc_max : int
+        Largest output (1023 for 10 bits).
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        ``Z``; values within ``FLOOR_GUARD`` below an integer count as that integer.
+    """
     return np.clip(np.floor(np.asarray(x, dtype=float) + FLOOR_GUARD), 0, adc_max).astype(np.int64)
 
 
@@ -189,6 +202,11 @@ def kept_bits_pmf(z_pmf: np.ndarray, kept_bits: tuple[int, ...] = (2, 3)) -> np.
 
 def bit_pmfs(z_pmf: np.ndarray) -> np.ndarray:
     """``P(bit k of Z = 1)`` for every bit ``k`` of the ADC (to compare the bits, Sec. II A).
+
+    Parameters
+    ----------
+    z_pmf : array, shape (..., 2**adc_bits)
+        ``P(Z = z)`` on the last axis.
 
     Returns
     -------

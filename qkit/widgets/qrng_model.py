@@ -77,7 +77,13 @@ def adc_view(mean: float, gain: float = 0.8192, pixel_name: str = "noise-free (F
 
 
 def adc_explorer(mean: float = 625.0, gain: float = 0.8192, pixel_name: str = "noise-free (Fig. 2)") -> Explorer:
-    """Sliders for ``mu_e`` and ``K`` and a pixel menu over the notebook 02 figure."""
+    """Sliders for ``mu_e`` and ``K`` and a pixel menu over the notebook 02 figure.
+
+    Parameters
+    ----------
+    mean, gain, pixel_name
+        Starting values (see :func:`adc_view`).
+    """
     controls = {
         "mean": widgets.FloatSlider(value=mean, min=0, max=1400, step=5, description="mean photoelectrons μ_e",
                                     style=_STYLE, layout=_LAYOUT),
@@ -126,7 +132,13 @@ def entropy_view(mean: float, readout_sigma: float = 0.21, dark_mean: float = 17
 
 
 def entropy_explorer(mean: float = 625.0, readout_sigma: float = 0.21, dark_mean: float = 17.2) -> Explorer:
-    """Sliders for ``mu_e``, ``sigma_r`` and ``mu_dark`` over the Fig. 7 curve (notebook 04)."""
+    """Sliders for ``mu_e``, ``sigma_r`` and ``mu_dark`` over the Fig. 7 curve (notebook 04).
+
+    Parameters
+    ----------
+    mean, readout_sigma, dark_mean : float
+        Starting values (see :func:`entropy_view`).
+    """
     controls = {
         "mean": widgets.FloatSlider(value=mean, min=0, max=1400, step=5, description="mean photoelectrons μ_e",
                                     style=_STYLE, layout=_LAYOUT),
@@ -161,7 +173,21 @@ def _entropy_curve(pixel: Pixel, n_means: int) -> np.ndarray:
 
 def frame_view(low_threshold: int = 64, high_threshold: int = 940, max_out: int = 1, n_pixels: int = 64,
                pixel_name: str = "pixel 1", n_means: int = 281) -> FrameView:
-    """Fig. 8 for a chosen rule (``N- = N+ = max_out``) and frame size (notebook 05)."""
+    """Fig. 8 for a chosen rule (``N- = N+ = max_out``) and frame size (notebook 05).
+
+    Parameters
+    ----------
+    low_threshold, high_threshold : int
+        ``T-`` and ``T+`` (ADC steps).
+    max_out : int
+        ``N- = N+``.
+    n_pixels : int
+        Uniformly lit pixels per frame.
+    pixel_name : str
+        A key of :data:`PIXELS`.
+    n_means : int
+        Points of the curve over ``[0, 1400]`` electrons.
+    """
     rule = FrameRule(low_threshold, high_threshold, max_out, max_out)
     n_pixels = require_integer("n_pixels", n_pixels, 1, 100_000)
     n_means = require_integer("n_means", n_means, 2, 2000)
@@ -174,7 +200,13 @@ def frame_view(low_threshold: int = 64, high_threshold: int = 940, max_out: int 
 
 
 def frame_explorer(low_threshold: int = 64, high_threshold: int = 940, max_out: int = 1, n_pixels: int = 64) -> Explorer:
-    """Sliders for ``T-``, ``T+``, ``N+- `` and the number of pixels over Fig. 8 (notebook 05)."""
+    """Sliders for ``T-``, ``T+``, ``N+-`` and the number of pixels over Fig. 8 (notebook 05).
+
+    Parameters
+    ----------
+    low_threshold, high_threshold, max_out, n_pixels : int
+        Starting values (see :func:`frame_view`).
+    """
     controls = {
         "low_threshold": widgets.IntSlider(value=low_threshold, min=0, max=512, step=1,
                                            description="T- (ADC steps)", style=_STYLE, layout=_LAYOUT),
