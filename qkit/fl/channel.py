@@ -1,5 +1,7 @@
 """The wireless uplink of vehicular federated learning (Sec. III and IV B 3-4 of the DQFL paper).
 
+The paper describes the uplink in words only (superposition coding, successive decoding); the
+model below and every default are the kit's choices, documented on :class:`Channel`.
 Each vehicle sends its model parameters to the road-side server over a block-fading channel:
 
 * **large-scale loss** -- log-distance path loss ``PL(d) = PL(d0) + 10 n log10(d / d0)`` dB, with
@@ -39,29 +41,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from qkit._validate import (
-    require_choice,
-    require_in_range,
-    require_integer,
-    require_nonnegative,
-    require_positive,
-)
+from qkit._validate import (require_choice, require_in_range, require_integer,
+                            require_nonnegative, require_positive)
 
-__all__ = [
-    "Channel",
-    "DEFAULT_POWER_SPLIT",
-    "SCHEMES",
-    "Reception",
-    "ReceptionProbability",
-    "rate_threshold",
-    "uplink_bits",
-    "sample_fading",
-    "sinr_base",
-    "snr_enhancement",
-    "decode",
-    "reception_probability_from_snr",
-    "monte_carlo_reception",
-]
+__all__ = ["Channel", "DEFAULT_POWER_SPLIT", "SCHEMES", "Reception", "ReceptionProbability",
+           "rate_threshold", "uplink_bits", "sample_fading", "sinr_base", "snr_enhancement",
+           "decode", "reception_probability_from_snr", "monte_carlo_reception"]
 
 SCHEMES = ("qfl", "dqfl")
 DEFAULT_POWER_SPLIT = 0.8

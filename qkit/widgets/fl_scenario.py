@@ -59,7 +59,7 @@ class MapView:
 
 
 def spread_colocated(xy: np.ndarray, radius_m: float) -> np.ndarray:
-    """Move vehicles that share a position onto a circle of ``radius_m`` around it (display only)."""
+    """Spread vehicles sharing a position on a circle of ``radius_m`` around it (display only)."""
     xy = np.asarray(xy, dtype=float)
     out = xy.copy()
     _, group, counts = np.unique(np.round(xy, 6), axis=0, return_inverse=True, return_counts=True)
