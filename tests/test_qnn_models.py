@@ -162,3 +162,25 @@ def test_bad_input_raises():
         m.loss_and_grad(params, X, y, method="backprop")
     with pytest.raises(ValueError, match="noise must be a NoiseModel"):
         DynamicQNN(3, 2, 2, noise=0.1)
+
+
+@pytest.mark.parametrize("model", [DynamicQNN(3, 2, 3), DynamicQNN(2, 2, 2, encoding="rx"),
+                                   QNN(3, 2, 2, noise=NoiseModel(depolarizing=0.1, readout_error=0.02))],
+                         ids=["dqnn-ry", "dqnn-rx", "qnn-noisy"])
+def test_input_gradient_matches_finite_differences_and_shift(model):
+    params = model.init_params(np.random.default_rng(11))
+    X, y = data(model, 5, 12)
+    loss, grad, grad_x = model.loss_and_grad(params, X, y, input_grad=True)
+    assert grad_x.shape == X.shape
+    np.testing.assert_allclose(grad, model.loss_and_grad(params, X, y)[1], atol=1e-14)
+    h = 1e-6
+    fd = np.zeros_like(X)
+    for b in range(X.shape[0]):
+        for i in range(X.shape[1]):
+            e = np.zeros_like(X)
+            e[b, i] = h
+            fd[b, i] = (model.loss(params, X + e, y) - model.loss(params, X - e, y)) / (2 * h)
+    np.testing.assert_allclose(grad_x, fd, atol=1e-8)
+    _, _, shift_x = model.loss_and_grad(params, X, y, method="parameter-shift", input_grad=True)
+    np.testing.assert_allclose(grad_x, shift_x, atol=1e-12)
+    assert np.abs(grad_x).max() > 1e-3

@@ -32,9 +32,15 @@ from typing import Mapping
 import numpy as np
 
 from qkit.qnn import statevector as sv
-from qkit.qnn.circuits import GATE_KINDS, Circuit, block_tables, run
+from qkit.qnn.circuits import GATE_KINDS, Circuit, block_tables, layer_states, run
 
-__all__ = ["adjoint_backward", "adjoint_gradient", "parameter_shift_gradient", "SHIFT_RULES"]
+__all__ = [
+    "adjoint_backward",
+    "adjoint_gradient",
+    "parameter_shift_gradient",
+    "parameter_shift_input_gradient",
+    "SHIFT_RULES",
+]
 
 _C_PLUS = (np.sqrt(2.0) + 1.0) / (4.0 * np.sqrt(2.0))
 _C_MINUS = (np.sqrt(2.0) - 1.0) / (4.0 * np.sqrt(2.0))
@@ -62,7 +68,7 @@ def _check_prob_grads(circuit: Circuit, prob_grads: Mapping[int, np.ndarray], ba
 
 
 def adjoint_backward(circuit: Circuit, params, final_state: np.ndarray,
-                     prob_grads: Mapping[int, np.ndarray]) -> np.ndarray:
+                     prob_grads: Mapping[int, np.ndarray], input_grad: bool = False):
     """Backward sweep of the adjoint method from the final state of a forward :func:`run`.
 
     Parameters
@@ -74,11 +80,17 @@ def adjoint_backward(circuit: Circuit, params, final_state: np.ndarray,
         State after the last layer, ``(2,)*n + (batch,)`` (not modified).
     prob_grads : mapping {layer index: array (2**n, batch)}
         ``dL/dp_k`` at each exit layer ``k``.
+    input_grad : bool
+        Also return ``dL/dfeatures``, shape ``(batch, n_qubits)`` (rad^-1), from the same sweep:
+        after the first layer the sweep holds the encoded state, and each feature ``x_i``
+        enters through one rotation ``exp(-i x_i P / 2)`` (``P = Y`` or ``X``), so
+        ``dL/dx_i = 2 Re <lambda| (-i P_i / 2) |psi_0>`` per sample.
 
     Returns
     -------
-    numpy.ndarray
-        ``dL/dparams``, shape ``(circuit.n_params,)`` (zero where no gate reads an entry).
+    numpy.ndarray or (numpy.ndarray, numpy.ndarray)
+        ``dL/dparams``, shape ``(circuit.n_params,)`` (zero where no gate reads an entry), and
+        ``dL/dfeatures`` if ``input_grad``.
 
     Notes
     -----
@@ -118,14 +130,37 @@ def adjoint_backward(circuit: Circuit, params, final_state: np.ndarray,
             else:
                 sv._apply_1q_into(u, stack[:n_stacked], buf[:n_stacked], block.wires[0])
                 stack, buf = buf, stack
-    return grad
+    if not input_grad:
+        return grad
+    return grad, _encoding_gradient(circuit, stack[0], stack[1] if active else None)
+
+
+def _encoding_gradient(circuit: Circuit, psi0: np.ndarray, mu: np.ndarray | None) -> np.ndarray:
+    """``dL/dx[b, i] = 2 Re <lambda_b| (-i P_i / 2) |psi0_b>`` with ``mu = conj(lambda)``.
+
+    For ``P = Y``: ``-i Y / 2 = [[0, -1/2], [1/2, 0]]``, giving ``Re(C10 - C01)``; for ``P = X``:
+    ``-i X / 2 = [[0, -i/2], [-i/2, 0]]``, giving ``Im(C01 + C10)``, where
+    ``C_ac[b] = sum over the other wires of mu[.., a, .., b] psi0[.., c, .., b]``.
+    """
+    n, batch = circuit.n_qubits, psi0.shape[-1]
+    out = np.zeros((batch, n))
+    if mu is None:
+        return out
+    for i in range(n):
+        m = mu.reshape(2**i, 2, -1, batch)
+        p = psi0.reshape(2**i, 2, -1, batch)
+        c01 = np.einsum("lrb,lrb->b", m[:, 0], p[:, 1])
+        c10 = np.einsum("lrb,lrb->b", m[:, 1], p[:, 0])
+        out[:, i] = (c10 - c01).real if circuit.encoding == "ry" else (c01 + c10).imag
+    return out
 
 
 def adjoint_gradient(circuit: Circuit, params, features,
-                     prob_grads: Mapping[int, np.ndarray]) -> np.ndarray:
-    """Forward pass + :func:`adjoint_backward`: ``dL/dparams`` for fixed ``dL/dp_k``."""
+                     prob_grads: Mapping[int, np.ndarray], input_grad: bool = False):
+    """Forward pass + :func:`adjoint_backward`: ``dL/dparams`` (and ``dL/dfeatures`` if
+    ``input_grad``) for fixed ``dL/dp_k``."""
     final = run(circuit, params, features)
-    return adjoint_backward(circuit, params, final, prob_grads)
+    return adjoint_backward(circuit, params, final, prob_grads, input_grad)
 
 
 def parameter_shift_gradient(circuit: Circuit, params, features,
@@ -161,3 +196,24 @@ def parameter_shift_gradient(circuit: Circuit, params, features,
                     shifted[op.offset + j] += shift
                     grad[op.offset + j] += coeff * contracted(shifted)
     return grad
+
+
+def parameter_shift_input_gradient(circuit: Circuit, params, features,
+                                   prob_grads: Mapping[int, np.ndarray]) -> np.ndarray:
+    """``dL/dfeatures`` (``(batch, n_qubits)``) by the two-term shift rule on each encoding angle.
+
+    Each feature enters through one Pauli rotation, so ``dp/dx_i = [p(x_i + pi/2) -
+    p(x_i - pi/2)] / 2`` exactly; the contraction with ``prob_grads`` is per sample.
+    """
+    p = circuit.check_params(params)
+    x = circuit.check_features(features)
+    weights = _check_prob_grads(circuit, prob_grads, x.shape[0])
+    out = np.zeros(x.shape)
+    for i in range(circuit.n_qubits):
+        for coeff, shift in SHIFT_RULES["two-term"]:
+            shifted = x.copy()
+            shifted[:, i] += shift
+            states = layer_states(circuit, p, shifted)
+            out[:, i] += coeff * sum(np.sum(w * sv.probabilities(states[k]), axis=0)
+                                     for k, w in weights.items())
+    return out

@@ -51,7 +51,8 @@ import numpy as np
 from qkit._validate import require_choice, require_finite, require_integer, require_nonnegative
 from qkit.qnn import statevector as sv
 from qkit.qnn.circuits import Circuit, Op, run
-from qkit.qnn.gradients import adjoint_backward, parameter_shift_gradient
+from qkit.qnn.gradients import (adjoint_backward, parameter_shift_gradient,
+                                 parameter_shift_input_gradient)
 from qkit.qnn.noise import NoiseModel
 
 __all__ = ["QNN", "DynamicQNN", "ring_pairs"]
@@ -283,8 +284,8 @@ class _LayeredQNN:
         """``sum_e w_e CE_e`` (exact noisy expectations; shots ignored)."""
         return float(self._exit_weights(exit_weights) @ self.exit_losses(params, X, y))
 
-    def loss_and_grad(self, params, X, y, exit_weights=None,
-                      method: str = "adjoint") -> tuple[float, np.ndarray]:
+    def loss_and_grad(self, params, X, y, exit_weights=None, method: str = "adjoint",
+                      input_grad: bool = False):
         """Loss and its gradient with respect to the flat parameter vector.
 
         Parameters
@@ -296,17 +297,28 @@ class _LayeredQNN:
         method : {"adjoint", "parameter-shift"}
             The adjoint method (fast, one backward sweep for all exits) or the parameter-shift
             rule (2-4 circuit runs per angle, a reference).
+        input_grad : bool
+            Also return ``dL/dX``, shape ``(batch, n_qubits)`` (per rad of encoding angle), e.g.
+            to train a classical layer in front of the circuit. The adjoint sweep gives it
+            almost free; parameter shift costs two runs per feature.
 
         Returns
         -------
-        (float, numpy.ndarray)
+        loss : float
+        grad : numpy.ndarray, shape (n_params,)
+        grad_X : numpy.ndarray, shape (batch, n_qubits)
+            Only if ``input_grad``.
         """
         require_choice("method", method, ("adjoint", "parameter-shift"))
         w = self._exit_weights(exit_weights)
-        losses, grad = self._loss_terms(params, X, y, w, want_grad=True, method=method)
+        losses, grad, grad_x = self._loss_terms(params, X, y, w, want_grad=True, method=method,
+                                                input_grad=input_grad)
+        if input_grad:
+            return float(w @ losses), grad, grad_x
         return float(w @ losses), grad
 
-    def _loss_terms(self, params, X, y, weights, want_grad: bool, method: str = "adjoint"):
+    def _loss_terms(self, params, X, y, weights, want_grad: bool, method: str = "adjoint",
+                    input_grad: bool = False):
         p = self.circuit.check_params(params)
         probs, final = self._exit_probabilities(p, X)
         labels = self._check_labels(y, final.shape[-1])
@@ -331,12 +343,15 @@ class _LayeredQNN:
             g_measured = np.einsum("ck,bc->kb", self.readout_matrix, d_logits * a)
             prob_grads[k] = (g_measured if self.noise is None
                              else self.noise.pullback(g_measured, k + 1, self.n_qubits))
-        if want_grad:
-            if method == "adjoint":
-                grad += adjoint_backward(self.circuit, p, final, prob_grads)
-            else:
-                grad += parameter_shift_gradient(self.circuit, p, X, prob_grads)
-        return losses, grad
+        grad_x = None
+        if want_grad and method == "adjoint":
+            out = adjoint_backward(self.circuit, p, final, prob_grads, input_grad)
+            grad, grad_x = (grad + out[0], out[1]) if input_grad else (grad + out, None)
+        elif want_grad:
+            grad += parameter_shift_gradient(self.circuit, p, X, prob_grads)
+            if input_grad:
+                grad_x = parameter_shift_input_gradient(self.circuit, p, X, prob_grads)
+        return losses, grad, grad_x
 
 
 @dataclass(frozen=True)
