@@ -119,6 +119,8 @@ def test_bad_input():
         adc_pmf_many([1.0, -2.0], PIXEL_1)
     with pytest.raises(ValueError, match="z must be whole"):
         extract_bits(np.array([1.5]))
+    with pytest.raises(ValueError, match="kept_bits must be distinct whole numbers in \\[0, 61\\], got \\(2, 2\\)"):
+        extract_bits(np.arange(4), (2, 2))
     with pytest.raises(ValueError, match="z must be >= 0"):
         extract_bits(np.array([-1]))
     with pytest.raises(ValueError, match="kept_bits"):

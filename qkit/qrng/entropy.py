@@ -225,7 +225,7 @@ def conditional_min_entropy(
         Bound on the error of ``p_guess``.
     """
     p = conditional_guessing_probability(mean_photoelectrons, pixel, tolerance=tolerance)
-    h = -np.log2(min(p, 1.0))
+    h = max(0.0, -float(np.log2(min(p, 1.0))))  # p_guess = 1 (within rounding): exactly 0, not -0
     return float(h / pixel.n_kept if per_bit else h)
 
 

@@ -158,7 +158,10 @@ def extract_bits(z: np.ndarray, kept_bits: tuple[int, ...] = (2, 3)) -> np.ndarr
     >>> int(extract_bits(0b1100, (2, 3))), int(extract_bits(0b0100, (2, 3))), int(extract_bits(0b1000, (3, 2)))
     (3, 1, 1)
     """
-    bits = check_kept_bits(kept_bits, 62)
+    try:
+        bits = check_kept_bits(kept_bits, 62)
+    except ValueError:
+        raise ValueError(f"kept_bits must be distinct whole numbers in [0, 61], got {kept_bits!r}") from None
     arr = np.asarray(z)
     if arr.dtype.kind not in "iu":
         if arr.dtype.kind != "f" or not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
