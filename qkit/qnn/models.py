@@ -43,7 +43,7 @@ then ``n_classes`` biases.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from functools import cached_property
 
 import numpy as np
@@ -77,6 +77,7 @@ class _LayeredQNN:
     n_qubits: int
     n_layers: int
     n_classes: int
+    _: KW_ONLY
     rotation: str = "u3"
     entangler: str = "cu3"
     readout: str = "expval"
@@ -364,6 +365,7 @@ class DynamicQNN(_LayeredQNN):
     docstring for the readout and the parameter layout.
     """
 
+    _: KW_ONLY
     rotation: str = "u3"
     entangler: str = "cu3"
     _all_exits = True
@@ -377,6 +379,7 @@ class QNN(_LayeredQNN):
     interface as :class:`DynamicQNN`; ``forward`` returns shape ``(1, batch, n_classes)``.
     """
 
+    _: KW_ONLY
     rotation: str = "rot"
     entangler: str = "cnot"
     _all_exits = False
