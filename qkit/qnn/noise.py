@@ -25,10 +25,11 @@ gate errors much larger than one-qubit ones, crosstalk). Local depolarising nois
 components of the state on many-qubit Pauli operators faster than those on one-qubit ones and
 spreads through the entanglers; it cannot be written as one factor per layer and needs a
 density matrix (or trajectories). The global channel keeps the essential, monotone effect --
-the signal shrinks geometrically with depth -- in a form a learner can compute by hand. Because
-it only rescales the readout, the noise alone does not change the *ranking* of class scores of a
-readout without bias; the accuracy drops once finite shots (or a classical bias) enter, which is
-exactly the regime of a real device.
+the signal shrinks geometrically with depth -- in a form a learner can compute by hand. With the
+``<Z_i>`` readout every class score is multiplied by the same ``f_k (1 - 2q)``, so noise alone does
+not change the *ranking* of scores proportional to the readout (no classical bias): the accuracy
+drops once finite shots (or a bias fitted at another noise level) enter -- the regime of a real
+device, where every expectation value is estimated from a finite number of shots.
 """
 
 from __future__ import annotations
