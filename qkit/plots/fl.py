@@ -78,7 +78,8 @@ def draw_reception(fig, view) -> None:
 
 
 def plot_accuracy_curves(ax, curves: dict, *, ylabel: str = "top-1 accuracy (held-out)",
-                         title: str | None = None, chance: float | None = None) -> None:
+                         title: str | None = None, chance: float | None = None,
+                         colors: dict | None = None) -> None:
     """Mean accuracy against rounds with a min-max band over seeds.
 
     Parameters
@@ -88,13 +89,15 @@ def plot_accuracy_curves(ax, curves: dict, *, ylabel: str = "top-1 accuracy (hel
         ``label -> array (seeds, rounds + 1)``.
     chance : float, optional
         Accuracy of guessing (``1 / n_classes``), drawn as a dotted line.
+    colors : dict, optional
+        ``label -> colour``, to keep a scheme's colour across panels (default: the cycle).
     """
     for i, (label, values) in enumerate(curves.items()):
         values = np.atleast_2d(np.asarray(values, dtype=float))
         r = np.arange(values.shape[1])
-        ax.plot(r, values.mean(axis=0), color=f"C{i % 8}", linewidth=2,
-                label=f"{label} (n={values.shape[0]})")
-        ax.fill_between(r, values.min(axis=0), values.max(axis=0), color=f"C{i % 8}", alpha=0.2)
+        color = (colors or {}).get(label, f"C{i % 8}")
+        ax.plot(r, values.mean(axis=0), color=color, linewidth=2, label=f"{label} (n={values.shape[0]})")
+        ax.fill_between(r, values.min(axis=0), values.max(axis=0), color=color, alpha=0.2)
     if chance is not None:
         ax.axhline(chance, color="0.5", linestyle=":", label="chance")
     ax.set_xlabel("round")
