@@ -145,3 +145,18 @@ def test_bad_input_raises():
         sv.sample_counts(psi, 10, 42)
     with pytest.raises(ValueError, match="n_qubits must satisfy"):
         sv.zero_state(0)
+
+
+@pytest.mark.parametrize("batch", [1, 3, 300, 5000])
+def test_kernels_for_any_batch_size(batch):
+    """Small, odd and large batches (the large one is split inside the batch axis)."""
+    rng = np.random.default_rng(batch)
+    psi = random_state(3, batch, rng)
+    u4 = random_unitary(4, rng)
+    stack, out = psi[None].copy(), np.empty((1,) + psi.shape, dtype=complex)
+    sv._apply_1q_into(u4[None], stack, out, 1)
+    np.testing.assert_allclose(out[0], sv.apply_gate(psi, u4, (1, 2)), atol=1e-13)
+    u = g.u3(0.3, 1.1, -0.4)
+    np.testing.assert_allclose(sv.apply_controlled(psi, u, 2, 0), sv.apply_gate(psi, g.controlled(u), (2, 0)), atol=1e-13)
+    ref = np.moveaxis(psi, 0, 0).reshape(2, -1) @ np.moveaxis(psi, 0, 0).reshape(2, -1).T
+    np.testing.assert_allclose(sv._overlap(psi, psi, (0,)), ref, atol=1e-10)

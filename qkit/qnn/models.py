@@ -99,8 +99,9 @@ class _LayeredQNN:
         require_finite("logit_scale", self.logit_scale)
         limit = n if self.readout == "expval" else 2**n
         if c > limit:
+            hint = " (readout='probs' allows up to 2**n_qubits)" if self.readout == "expval" else ""
             raise ValueError(f"n_classes must be <= {limit} for readout={self.readout!r} with "
-                             f"{n} qubits, got {c}")
+                             f"{n} qubits{hint}, got {c}")
         if self.noise is not None and not isinstance(self.noise, NoiseModel):
             raise ValueError(f"noise must be a NoiseModel or None, got {self.noise!r}")
 

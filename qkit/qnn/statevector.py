@@ -20,6 +20,7 @@ a notebook can show the ``1/sqrt(shots)`` scatter around the exact values.
 
 from __future__ import annotations
 
+import functools
 import numbers
 
 import numpy as np
@@ -136,10 +137,22 @@ def apply_controlled(state: np.ndarray, matrix_1q: np.ndarray, control: int, tar
 _GEMM_LIMIT = 16384
 
 
+@functools.lru_cache(maxsize=64)
+def _batch_chunk(d: int, batch: int) -> int:
+    if d * d * batch <= _GEMM_LIMIT:
+        return batch
+    fits = [k for k in range(64, _GEMM_LIMIT // (d * d) + 1) if batch % k == 0]
+    return fits[-1] if fits else batch
+
+
 def _chunked(view: np.ndarray, batch: int) -> np.ndarray:
-    """``(..., d, M)`` -> view ``(..., M // m, d, m)`` with ``d * d * m <= _GEMM_LIMIT``."""
+    """``(..., d, M)`` -> view ``(..., M // m, d, m)`` with ``d * d * m <= _GEMM_LIMIT``.
+
+    ``m`` is the batch times a power of two, or, for a batch too large on its own, the largest
+    divisor of the batch (>= 64) that fits; a batch without one is left whole.
+    """
     d, total = view.shape[-2], view.shape[-1]
-    m = batch
+    m = _batch_chunk(d, batch)
     while 2 * m <= total and total % (2 * m) == 0 and d * d * 2 * m <= _GEMM_LIMIT:
         m *= 2
     return view.reshape(view.shape[:-1] + (total // m, m)).swapaxes(-3, -2)
