@@ -87,6 +87,9 @@ class PCAAngles:
             raise ValueError(f"images must hold at least 2 training images, got {X.shape[0]}")
         self.mean_ = X.mean(axis=0)
         _, s, vt = np.linalg.svd(X - self.mean_, full_matrices=False)
+        # Singular values at the level of rounding errors (e.g. identical images) are zero.
+        s = np.where(s > max(X.shape) * np.finfo(float).eps * max(np.abs(X).max(), 1e-300)
+                     * np.sqrt(X.shape[0]), s, 0.0)
         comps = vt[:k]
         signs = np.sign(comps[np.arange(k), np.argmax(np.abs(comps), axis=1)])
         self.components_ = comps * signs[:, None]
@@ -95,6 +98,7 @@ class PCAAngles:
         proj = (X - self.mean_) @ self.components_.T
         self.low_ = np.quantile(proj, q, axis=0)
         self.high_ = np.quantile(proj, 1 - q, axis=0)
+        self.high_ = np.where(s[:k] > 0, self.high_, self.low_)  # no spread: middle angle
         return self
 
     def project(self, images: np.ndarray) -> np.ndarray:

@@ -23,7 +23,8 @@ images -- is vectorised numpy on the cached bank.
 
 Image model (per image, in this order)
 --------------------------------------
-1. coverage ``g(x, y)`` in [0, 1]: the glyph, rotated by ``U(-max_rotation_deg, +max_rotation_deg)``,
+1. coverage ``g(x, y)`` in [0, 1]: the glyph (its font's tallest glyph 72 % of the image side),
+   rotated by ``U(-max_rotation_deg, +max_rotation_deg)`` (positive = clockwise as displayed),
    scaled by ``U(1 - max_scale_change, 1 + max_scale_change)`` and shifted by
    ``U(-max_shift, +max_shift)`` pixels in x and y (bilinear resampling, 2 x 2 supersampling);
 2. reflectance ``r = PLATE_REFLECTANCE - (PLATE_REFLECTANCE - INK_REFLECTANCE) * g``: dark ink on
@@ -87,7 +88,8 @@ GLYPH_RESOLUTION = 48
 PLATE_REFLECTANCE = 0.9
 INK_REFLECTANCE = 0.1
 
-_GLYPH_HEIGHT = 0.72  # height of the tallest glyph, as a fraction of the image side
+_GLYPH_HEIGHT = 0.72  # height of the tallest glyph of a font, as a fraction of the image side
+_GLYPH_MAX_WIDTH = 0.9  # unless its widest glyph (STIX's M) would then exceed this
 _SUPERSAMPLE = 2
 _CHUNK = 4096
 
@@ -188,7 +190,8 @@ def _glyph_bank(classes: tuple[str, ...], fonts: tuple[str, ...], resolution: in
         prop = FontProperties(fname=f"{matplotlib.get_data_path()}/fonts/ttf/{FONTS[family]}")
         paths = [TextPath((0, 0), ch, size=100.0, prop=prop) for ch in classes]
         boxes = [p.get_extents() for p in paths]
-        scale = _GLYPH_HEIGHT / max(max(b.height, b.width) for b in boxes)
+        scale = min(_GLYPH_HEIGHT / max(b.height for b in boxes),
+                    _GLYPH_MAX_WIDTH / max(b.width for b in boxes))
         for c, (path, box) in enumerate(zip(paths, boxes)):
             inside = np.zeros(len(points), dtype=bool)
             for contour in path.to_polygons():
