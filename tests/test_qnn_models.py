@@ -184,3 +184,14 @@ def test_input_gradient_matches_finite_differences_and_shift(model):
     _, _, shift_x = model.loss_and_grad(params, X, y, method="parameter-shift", input_grad=True)
     np.testing.assert_allclose(grad_x, shift_x, atol=1e-12)
     assert np.abs(grad_x).max() > 1e-3
+
+
+def test_with_noise_keeps_architecture_and_parameters():
+    m = DynamicQNN(3, 2, 2)
+    noisy = m.with_noise(NoiseModel(depolarizing=0.3))
+    assert noisy.noise == NoiseModel(depolarizing=0.3) and m.noise is None
+    assert noisy.layout == m.layout and noisy.n_params == m.n_params
+    params = m.init_params(np.random.default_rng(2))
+    X, _ = data(m, 3, 1)
+    np.testing.assert_allclose(noisy.exit_readouts(params, X)[1], 0.7**2 * m.exit_readouts(params, X)[1], atol=1e-14)
+    assert noisy.with_noise(None) == m

@@ -43,7 +43,7 @@ then ``n_classes`` biases.
 
 from __future__ import annotations
 
-from dataclasses import KW_ONLY, dataclass
+from dataclasses import KW_ONLY, dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -104,6 +104,10 @@ class _LayeredQNN:
                              f"{n} qubits{hint}, got {c}")
         if self.noise is not None and not isinstance(self.noise, NoiseModel):
             raise ValueError(f"noise must be a NoiseModel or None, got {self.noise!r}")
+
+    def with_noise(self, noise: NoiseModel | None):
+        """The same architecture under another noise model (parameters are interchangeable)."""
+        return replace(self, noise=noise)
 
     # --- layout ---------------------------------------------------------------------------
     @property
