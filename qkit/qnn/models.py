@@ -39,6 +39,15 @@ Inside ``layer{k}``: the rotation angles, qubit-major (``u3``: ``theta, phi, lam
 then qubit 1, ...; ``rot``: ``phi, theta, omega``), then the ``cu3`` angles
 ``theta, phi, lam`` of each ring pair in ring order. Inside ``exit{k}``: ``n_classes`` scales,
 then ``n_classes`` biases.
+
+Methods at a glance
+-------------------
+``init_params(rng)``; ``forward(params, X, rng=None)`` -> logits ``(n_exits, batch, n_classes)``;
+``exit_readouts`` -> raw scores ``r``; ``predict(params, X, exit=-1, rng=None)``;
+``accuracy(params, X, y, rng=None)`` -> one accuracy per exit; ``loss``, ``exit_losses``;
+``loss_and_grad(params, X, y, exit_weights=None, method="adjoint", input_grad=False)``;
+``with_noise(noise)``. With finite ``noise.shots`` the predictions sample (pass ``rng``); the
+loss and gradient always use the exact noisy expectation values.
 """
 
 from __future__ import annotations
