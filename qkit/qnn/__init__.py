@@ -11,6 +11,7 @@ noise        per-layer global depolarising noise, readout error and shots, exact
              density matrices
 models       ``QNN`` (fixed depth, one exit) and ``DynamicQNN`` (an exit after every layer)
 optim        ``SGD``, ``Adam`` and a minibatch ``train`` loop
+classical    a classical baseline (MLP / softmax regression) with the same training interface
 
 Quick start
 -----------
