@@ -334,10 +334,7 @@ def check_notebook(path: Path, timeout: float = 300.0, kernel_name: str = "pytho
 
 
 def _rel(path: Path) -> str:
-    try:
-        return str(Path(path).resolve().relative_to(ROOT))
-    except ValueError:
-        return str(path)
+    return f"{Path(path).parent.name}/{Path(path).name}"
 
 
 # -- report ------------------------------------------------------------------------------------
