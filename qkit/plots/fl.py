@@ -79,7 +79,7 @@ def draw_reception(fig, view) -> None:
 
 def plot_accuracy_curves(ax, curves: dict, *, ylabel: str = "top-1 accuracy (held-out)",
                          title: str | None = None, chance: float | None = None,
-                         colors: dict | None = None) -> None:
+                         colors: dict | None = None, legend: bool = True) -> None:
     """Mean accuracy against rounds with a min-max band over seeds.
 
     Parameters
@@ -91,6 +91,8 @@ def plot_accuracy_curves(ax, curves: dict, *, ylabel: str = "top-1 accuracy (hel
         Accuracy of guessing (``1 / n_classes``), drawn as a dotted line.
     colors : dict, optional
         ``label -> colour``, to keep a scheme's colour across panels (default: the cycle).
+    legend : bool
+        Draw a legend on ``ax`` (turn off to draw one legend for a whole figure).
     """
     for i, (label, values) in enumerate(curves.items()):
         values = np.atleast_2d(np.asarray(values, dtype=float))
@@ -104,7 +106,8 @@ def plot_accuracy_curves(ax, curves: dict, *, ylabel: str = "top-1 accuracy (hel
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
-    ax.legend(loc="lower right", fontsize="small")
+    if legend:
+        ax.legend(loc="lower right", fontsize="small")
 
 
 def plot_arrivals(ax, history) -> None:
