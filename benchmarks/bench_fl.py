@@ -9,10 +9,10 @@ Three measurements, all in this one process (the machine may be shared: times ar
     the same round with 10, 100 and 1000 vehicles (a few rounds each): seconds per round, per
     vehicle-round, and where the time goes.
 ``compare``
-    classical FL vs QFL vs DQFL: final top-1 accuracy at each exit for three cell radii
-    (channel qualities) and several seeds, plus the power split lambda and the base/enhancement
-    boundary at the poorest channel. This is the full version of the comparison notebook 11
-    runs small.
+    classical FL (an MLP of the DQNN's size and one three times larger) vs QFL (the DQNN, and the
+    paper's smaller Rot + CNOT QNN) vs DQFL: top-1 accuracy at each exit for three cell radii
+    (channel qualities) and five seeds, plus the power split lambda and the base/enhancement
+    boundary at the poorest channel. The full version of the comparison notebook 11 runs small.
 
 The default task: four plate characters ``"0123"``, 40 plates per vehicle with label skew
 ``Dir(alpha=1)`` and camera spread 0.3, features = 4 principal components of the plates scaled
@@ -38,7 +38,8 @@ from qkit.fl.clients import ClientData, LocalTraining, angle_periods, base_mask
 from qkit.fl.partition import PlateTask, plate_task
 from qkit.fl.rounds import run_federated
 from qkit.fl.clients import disk_distances
-from qkit.qnn import DynamicQNN
+from qkit.qnn import QNN, DynamicQNN
+from qkit.qnn.classical import MLP
 
 TRAINING = LocalTraining(epochs=1, batch_size=20, learning_rate=0.05)
 DQNN = DynamicQNN(n_qubits=4, n_layers=3, n_classes=4)
@@ -49,13 +50,11 @@ def default_task(rng: np.random.Generator) -> PlateTask:
     return plate_task(rng, classes="0123", n_features=4, alpha=1.0, camera_spread=0.3, samples_per_vehicle=40)
 
 
-def classical_baseline():
-    """The classical MLP for classical FL (qkit.qnn.classical), or None if it is not there yet."""
-    try:
-        from qkit.qnn.classical import MLP
-    except ImportError:
-        return None
-    return MLP(n_features=4, hidden=(16,), n_classes=4)
+PAPER_QNN = QNN(n_qubits=4, n_layers=3, n_classes=4)
+MLP_EQUAL = MLP(4, 4, hidden=(10,))   # 94 parameters, the DQNN's size
+MLP_LARGE = MLP(4, 4, hidden=(32,))   # 292 parameters, three times the bits
+SCHEMES = {"QFL (DQNN)": (DQNN, "qfl"), "QFL (paper's QNN)": (PAPER_QNN, "qfl"), "DQFL": (DQNN, "dqfl"),
+           "classical (MLP 94)": (MLP_EQUAL, "classical"), "classical (MLP 292)": (MLP_LARGE, "classical")}
 
 
 def one_run(task: PlateTask, model, clients, scheme, rounds, radius, seed, *, power_split=0.8,
@@ -102,40 +101,40 @@ def scaling(quick: bool) -> None:
           "stays flat: local training is one Python loop over vehicles)")
 
 
+def _cells(acc: np.ndarray) -> str:
+    return " ".join(f"{m:.3f}+-{sd:.3f}" for m, sd in zip(acc.mean(0), acc.std(0)))
+
+
 def compare(quick: bool) -> None:
     k, rounds, seeds = (5, 4, 2) if quick else (20, 30, 5)
-    radii = (250.0, 500.0, 800.0)
+    radii = (250.0, 600.0, 1000.0)
     task = default_task(np.random.default_rng(0))
-    mlp = classical_baseline()
-    print(f"\ncompare: {k} vehicles, {rounds} rounds, {seeds} seeds; final top-1 accuracy "
-          "(mean +- std over seeds) at each exit; arrival rate of each block")
+    print(f"\ncompare: {k} vehicles, {rounds} rounds, {seeds} seeds. Accuracy = each run's mean over its "
+          "last 5 rounds, then mean +- std over seeds, at every exit; 'arrived' = fraction of "
+          "vehicle-rounds in which each block arrived; 'silent' = rounds with no update")
     for radius in radii:
-        for scheme, model in (("classical", mlp), ("qfl", DQNN), ("dqfl", DQNN)):
-            if model is None:
-                print(f"R = {radius:5.0f} m  {scheme:9s} skipped: qkit.qnn.classical is not available")
-                continue
-            accs, rates = [], []
+        for name, (model, scheme) in SCHEMES.items():
+            accs, rates, silent = [], [], []
             for s in range(seeds):
                 clients = task.clients(k, np.random.default_rng(100 + s))
                 h = one_run(task, model, clients, scheme, rounds, radius, s)
-                accs.append(h.accuracy[-1])
+                accs.append(h.accuracy[-5:].mean(axis=0))
                 rates.append(h.arrival_rate())
-            a, r = np.array(accs), np.mean(rates, axis=0)
-            cells = " ".join(f"{m:.3f}+-{sd:.3f}" for m, sd in zip(a.mean(0), a.std(0)))
-            print(f"R = {radius:5.0f} m  {scheme:9s} [{model.n_params:4d} params] acc {cells}   "
-                  f"arrived {np.round(r, 2)}")
+                silent.append((~h.updated).mean())
+            print(f"R = {radius:5.0f} m  {name:20s} [{model.n_params:3d} params] acc {_cells(np.array(accs))}  "
+                  f"arrived {np.round(np.mean(rates, axis=0), 2)}  silent {np.mean(silent):.2f}")
     radius = radii[-1]
-    print(f"\npower split and boundary at R = {radius:.0f} m")
+    print(f"\npower split and boundary, DQFL at R = {radius:.0f} m")
     for boundary in (1, 2):
         for lam in (0.6, 0.7, 0.8, 0.9):
-            accs = []
+            accs, rates = [], []
             for s in range(seeds):
                 clients = task.clients(k, np.random.default_rng(100 + s))
-                accs.append(one_run(task, DQNN, clients, "dqfl", rounds, radius, s,
-                                    power_split=lam, boundary=boundary).accuracy[-1])
-            a = np.array(accs)
-            cells = " ".join(f"{m:.3f}+-{sd:.3f}" for m, sd in zip(a.mean(0), a.std(0)))
-            print(f"boundary {boundary} layer(s)  lambda {lam:.1f}  acc {cells}")
+                h = one_run(task, DQNN, clients, "dqfl", rounds, radius, s, power_split=lam, boundary=boundary)
+                accs.append(h.accuracy[-5:].mean(axis=0))
+                rates.append(h.arrival_rate())
+            print(f"boundary {boundary} layer(s)  lambda {lam:.1f}  acc {_cells(np.array(accs))}  "
+                  f"arrived {np.round(np.mean(rates, axis=0), 2)}")
 
 
 def main() -> None:
