@@ -29,8 +29,9 @@ Image model (per image, in this order)
    ``U(-max_shift, +max_shift)`` pixels in x and y (bilinear resampling, 2 x 2 supersampling);
 2. reflectance ``r = PLATE_REFLECTANCE - (PLATE_REFLECTANCE - INK_REFLECTANCE) * g``: dark ink on
    a white plate;
-3. occlusion: with probability ``occlusion_probability`` a rectangle whose sides are each up to
-   ``max_occlusion_fraction`` of the image is painted with a random reflectance in [0, 1];
+3. occlusion: with probability ``occlusion_probability`` a rectangle whose sides are each
+   uniform between half of and all of ``max_occlusion_fraction`` of the image side, at a uniform
+   position inside the image, is painted with a uniform random reflectance in [0, 1];
 4. blur: a Gaussian of standard deviation ``blur_sigma`` pixels (kernel truncated at 4 sigma and
    renormalised at the borders);
 5. exposure: ``light_level * r`` (1 = a well-lit plate, 0 = darkness);
@@ -116,7 +117,8 @@ class CameraConditions:
     occlusion_probability : float
         Probability that an image has an occluding rectangle.
     max_occlusion_fraction : float
-        Each side of the occluder is uniform in ``[0, max_occlusion_fraction]`` of the image side.
+        Each side of the occluder is uniform in ``[max_occlusion_fraction / 2,
+        max_occlusion_fraction]`` of the image side.
     """
 
     max_rotation_deg: float = 8.0
@@ -265,7 +267,7 @@ def _blur_matrix(size: int, sigma: float) -> np.ndarray:
 def _occlude(scene: np.ndarray, cond: CameraConditions, rng: np.random.Generator) -> None:
     n, size = scene.shape[0], scene.shape[1]
     hit = rng.random(n) < cond.occlusion_probability
-    sides = rng.uniform(0, cond.max_occlusion_fraction, size=(n, 2)) * size
+    sides = rng.uniform(0.5, 1.0, size=(n, 2)) * cond.max_occlusion_fraction * size
     corner = rng.uniform(0, 1, size=(n, 2)) * (size - sides)
     shade = rng.uniform(0, 1, size=n)
     pix = np.arange(size) + 0.5

@@ -1,0 +1,196 @@
+"""Figures of notebooks 07 (qubits and circuits) and 08 (a quantum classifier).
+
+Every builder draws numbers computed elsewhere (the views of :mod:`qkit.widgets.qnn`, or
+accuracies the notebook measured); none computes anything a test could not reach through the
+cores.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "draw_bloch_sphere",
+    "draw_rotation",
+    "draw_measurement_axis",
+    "plot_plate_grid",
+    "draw_plates",
+    "draw_pca",
+    "plot_exit_accuracy",
+    "draw_noise_deployment",
+    "plot_parameter_efficiency",
+]
+
+_AXIS_COLORS = {"Z": "C0", "X": "C1", "Y": "C2"}
+
+
+def draw_bloch_sphere(ax) -> None:
+    """A wireframe Bloch sphere with labelled x, y, z axes on a 3-D ``ax``."""
+    u = np.linspace(0, 2 * np.pi, 61)
+    for z in (-0.5, 0.0, 0.5):  # latitude circles
+        r = np.sqrt(1 - z**2)
+        ax.plot(r * np.cos(u), r * np.sin(u), z, color="0.85", linewidth=0.8)
+    for phi in (0.0, np.pi / 2):  # two meridians
+        ax.plot(np.cos(u) * np.cos(phi), np.cos(u) * np.sin(phi), np.sin(u), color="0.85", linewidth=0.8)
+    for vec, name in (((1, 0, 0), "x  |+>"), ((0, 1, 0), "y  |+i>"), ((0, 0, 1), "z  |0>")):
+        ax.plot(*[[-c, c] for c in vec], color="0.6", linewidth=0.8)
+        ax.text(*(1.15 * np.array(vec)), name, fontsize="small")
+    ax.text(0, 0, -1.25, "|1>", fontsize="small")
+    ax.set_xlim(-1, 1)
+    ax.set_ylim(-1, 1)
+    ax.set_zlim(-1, 1)
+    ax.set_box_aspect((1, 1, 1))
+    ax.set_axis_off()
+
+
+def draw_rotation(fig, view) -> None:
+    """Bloch sphere with the rotation's path, and P(+1) along Z, X, Y (a ``RotationView``)."""
+    ax = fig.add_subplot(1, 2, 1, projection="3d")
+    draw_bloch_sphere(ax)
+    ax.plot(*view.path.T, color="C3", linewidth=2, label="path of the state")
+    ax.quiver(0, 0, 0, *view.start, color="0.5", arrow_length_ratio=0.1, label="start")
+    ax.quiver(0, 0, 0, *view.end, color="C0", linewidth=2, arrow_length_ratio=0.1, label="end")
+    ax.set_title(f"{view.gate.upper()}({view.angle:.2f} rad) on |{view.start_label}>", fontsize="medium")
+    ax.legend(loc="lower left", fontsize="x-small")
+    bx = fig.add_subplot(1, 2, 2)
+    axes = list(view.probabilities)
+    bx.bar(axes, [view.probabilities[a] for a in axes], color=[_AXIS_COLORS[a] for a in axes])
+    bx.set_ylim(0, 1)
+    bx.set_xlabel("measurement axis")
+    bx.set_ylabel("probability of outcome +1")
+    bx.set_title("What a measurement along each axis gives", fontsize="medium")
+
+
+def draw_measurement_axis(fig, view) -> None:
+    """An RY-encoded feature and a measurement axis (a ``MeasurementAxisView``)."""
+    ax = fig.add_subplot(1, 2, 1, aspect="equal")
+    t = np.linspace(0, 2 * np.pi, 181)
+    ax.plot(np.cos(t), np.sin(t), color="0.85")
+    x = view.feature
+    ax.annotate("", (np.sin(x), np.cos(x)), (0, 0), arrowprops=dict(arrowstyle="->", color="C0", lw=2))
+    ax.text(1.05 * np.sin(x), 1.05 * np.cos(x), f"state, x = {x:.2f} rad", color="C0", fontsize="small")
+    n = view.axis
+    ax.plot([-n[0], n[0]], [-n[2], n[2]], "--", color="C3", linewidth=1.5,
+            label=f"axis (y-component {n[1]:+.2f} not drawn)")
+    ax.set_xlim(-1.4, 1.4)
+    ax.set_ylim(-1.3, 1.3)
+    ax.set_xlabel("Bloch x component")
+    ax.set_ylabel("Bloch z component")
+    ax.set_title("x-z plane of the Bloch sphere", fontsize="medium")
+    ax.legend(loc="lower left", fontsize="x-small")
+    bx = fig.add_subplot(1, 2, 2)
+    for name, curve in view.reference_curves.items():
+        bx.plot(view.features, curve, ":", color=_AXIS_COLORS[name], linewidth=1.2, label=f"along {name}")
+    bx.plot(view.features, view.curve, color="C3", linewidth=2.2, label="along the chosen axis")
+    bx.errorbar([x], [view.estimate], yerr=[view.estimate_error], fmt="o", color="k",
+                label=f"estimate from {view.shots} copies")
+    bx.set_ylim(-1.05, 1.05)
+    bx.set_xlabel("encoded feature x (rad)")
+    bx.set_ylabel("expectation of the measured spin")
+    bx.set_title(f"This axis reveals: {view.information}", fontsize="medium")
+    bx.legend(loc="lower left", fontsize="x-small")
+
+
+def plot_plate_grid(fig, images, labels, classes, *, ncols: int = 8, title: str | None = None) -> None:
+    """Images in a grid, each titled with its character."""
+    n = len(images)
+    nrows = max(1, int(np.ceil(n / ncols)))
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    for i, ax in enumerate(axes.ravel()):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.grid(False)
+        if i < n:
+            ax.imshow(images[i], cmap="gray", vmin=0, vmax=1)
+            ax.set_title(f"'{classes[labels[i]]}'", fontsize="small")
+        else:
+            ax.set_axis_off()
+    if title:
+        fig.suptitle(title)
+
+
+def draw_plates(fig, view) -> None:
+    """A grid of plates seen by one camera (a ``PlateView``)."""
+    c = view.conditions
+    plot_plate_grid(fig, view.images, view.labels, view.classes,
+                    title=(f"light {c.light_level:.2f}, blur {c.blur_sigma:.1f} px, noise {c.noise_sigma:.2f}, "
+                           f"rotation up to {c.max_rotation_deg:.0f} deg, occluded {view.occluded_fraction:.0%}"))
+
+
+def draw_pca(fig, view) -> None:
+    """Originals, their PCA reconstructions, and the explained variance (a ``PCAView``)."""
+    k = len(view.originals)
+    grid = fig.add_gridspec(2, k + 3)
+    for j in range(k):
+        for row, imgs in enumerate((view.originals, view.reconstructions)):
+            ax = fig.add_subplot(grid[row, j])
+            ax.imshow(imgs[j], cmap="gray", vmin=0, vmax=1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.grid(False)
+            if j == 0:
+                ax.set_ylabel("image" if row == 0 else f"{view.n_components} PCs", fontsize="small")
+    ax = fig.add_subplot(grid[:, k:])
+    ks = np.arange(1, len(view.cumulative_variance) + 1)
+    ax.plot(ks, view.cumulative_variance, color="C0")
+    ax.axvline(view.n_components, color="C3", linestyle="--", linewidth=1)
+    ax.set_xlabel("principal components kept (= qubits)")
+    ax.set_ylabel("fraction of pixel variance kept")
+    ax.set_ylim(0, 1)
+    ax.set_title(f"{view.n_components} components keep {view.variance_kept:.0%} of the variance",
+                 fontsize="medium")
+
+
+def plot_exit_accuracy(ax, accuracy, *, label: str, color: str = "C0", chance: float | None = None,
+                       mark_best: bool = True, linestyle: str = "-") -> None:
+    """Mean +- std (over seeds) of each exit's accuracy; ``accuracy`` has shape (seeds, exits)."""
+    acc = np.atleast_2d(np.asarray(accuracy, dtype=float))
+    depth = np.arange(1, acc.shape[1] + 1)
+    mean, std = acc.mean(axis=0), acc.std(axis=0)
+    ax.errorbar(depth, mean, yerr=std, color=color, marker="o", capsize=3, linestyle=linestyle, label=label)
+    if mark_best:
+        best = int(np.argmax(mean))
+        ax.plot(depth[best], mean[best], marker="*", markersize=16, color=color, linestyle="none")
+    if chance is not None:
+        ax.axhline(chance, color="0.5", linestyle=":", linewidth=1)
+    ax.set_xticks(depth)
+    ax.set_xlabel("exit (layers executed before the readout)")
+    ax.set_ylabel("top-1 test accuracy")
+
+
+def draw_noise_deployment(fig, view) -> None:
+    """Accuracy of each exit of a trained model, ideal and on a noisy device (a ``NoiseDeploymentView``)."""
+    ax = fig.add_subplot()
+    plot_exit_accuracy(ax, view.ideal, label="ideal simulator", color="C0", mark_best=False)
+    plot_exit_accuracy(ax, view.noisy, label="noisy device", color="C3", chance=1 / view.n_classes)
+    ax.set_ylim(0, 1)
+    shots = "exact" if view.shots is None else f"{view.shots} shots"
+    ax.set_title(f"p = {view.depolarizing:.2f} per layer, q = {view.readout_error:.2f}, {shots}: "
+                 f"best exit {view.best_exit}", fontsize="medium")
+    ax.legend(loc="lower right", fontsize="small")
+
+
+def plot_parameter_efficiency(ax, rows, *, chance: float | None = None) -> None:
+    """Test accuracy against trainable parameters (log axis), mean +- std over seeds.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    rows : sequence of (label, n_params, accuracies, kind)
+        ``kind`` is ``"quantum"`` or ``"classical"``; ``accuracies`` holds one value per seed.
+    """
+    for label, n_params, acc, kind in rows:
+        acc = np.asarray(acc, dtype=float)
+        style = dict(marker="o", color="C0", markersize=8) if kind == "quantum" else \
+            dict(marker="s", color="C1", markersize=7)
+        ax.errorbar([n_params], [acc.mean()], yerr=[acc.std()], capsize=3, linestyle="none", **style)
+        ax.annotate(label, (n_params, acc.mean()), textcoords="offset points", xytext=(6, -4),
+                    fontsize="x-small")
+    ax.plot([], [], "o", color="C0", label="quantum")
+    ax.plot([], [], "s", color="C1", label="classical")
+    if chance is not None:
+        ax.axhline(chance, color="0.5", linestyle=":", linewidth=1, label="chance")
+    ax.set_xscale("log")
+    ax.set_xlabel("trainable parameters")
+    ax.set_ylabel("top-1 test accuracy")
+    ax.legend(loc="lower right", fontsize="small")
