@@ -124,7 +124,8 @@ def test_plate_task_features_and_clients():
     assert X.shape == (50, 3) and y.shape == (50,)
     assert X.min() >= 0 and X.max() <= np.pi
     # the components are orthonormal principal axes of the public plates
-    np.testing.assert_allclose(task.components @ task.components.T, np.eye(3), atol=1e-10)
+    comps = task.feature_map.components_
+    np.testing.assert_allclose(comps @ comps.T, np.eye(3), atol=1e-10)
     clients = task.clients(4, np.random.default_rng(1))
     assert len(clients) == 4 and all(isinstance(c, ClientData) and c.n_samples == 7 for c in clients)
     clients, tests = task.clients(3, np.random.default_rng(1), alpha=0.1, camera_spread=1.0, held_out=5)

@@ -25,6 +25,7 @@ from typing import Sequence
 import numpy as np
 
 from qkit._validate import require_in_range, require_integer, require_positive
+from qkit.data.features import PCAAngles
 from qkit.data.plates import CLEAR_DAY, MUDDY_PLATE, NIGHT, RAIN, CameraConditions, make_plates
 
 __all__ = [
@@ -312,17 +313,15 @@ class PlateTask:
     """The federated plate-recognition task: a fixed feature map, a held-out set, fleet settings.
 
     The server fits the feature map once on public clear-day plates and ships it with the model:
-    the ``n_features`` leading principal components of the pixels, each scaled from its 1st-99th
-    percentile range to ``[0, pi]`` (clipped), one encoding angle per qubit. Vehicles never share
-    images; they only apply the map to their own.
+    a :class:`qkit.data.features.PCAAngles` (the ``n_features`` leading principal components of the
+    pixels, each scaled from its 1st-99th percentile range to ``[0, pi]``, clipped), one encoding
+    angle per qubit. Vehicles never share images; they only apply the map to their own.
 
     Attributes
     ----------
     classes : str
-    mean, components : numpy.ndarray
-        Pixel mean ``(size*size,)`` and principal axes ``(n_features, size*size)``.
-    low, high : numpy.ndarray
-        Percentile range of each component on the public plates.
+    feature_map : qkit.data.features.PCAAngles
+        Fitted on the public plates.
     test_set : (X, y)
         Held-out clear-day plates, as features (rad) and labels.
     alpha, camera_spread, samples_per_vehicle, size
@@ -330,10 +329,7 @@ class PlateTask:
     """
 
     classes: str
-    mean: np.ndarray
-    components: np.ndarray
-    low: np.ndarray
-    high: np.ndarray
+    feature_map: PCAAngles
     test_set: tuple
     alpha: float
     camera_spread: float
@@ -342,9 +338,7 @@ class PlateTask:
 
     def features(self, images) -> np.ndarray:
         """Encoding angles ``(n, n_features)`` in ``[0, pi]`` (rad) of images ``(n, size, size)``."""
-        img = np.asarray(images, dtype=float)
-        z = (img.reshape(img.shape[0], -1) - self.mean) @ self.components.T
-        return np.clip((z - self.low) / (self.high - self.low), 0.0, 1.0) * np.pi
+        return self.feature_map.transform(images)
 
     def clients(self, n_vehicles: int, rng: np.random.Generator, *, alpha: float | None = None,
                 camera_spread: float | None = None, held_out: int = 0):
@@ -392,13 +386,7 @@ def plate_task(rng: np.random.Generator, *, classes: str = "0123", n_features: i
     d = require_integer("n_features", n_features, 1, size * size)
     n_public = require_integer("n_public", n_public, d + 1)
     public, _ = make_plates(n_public, classes, CLEAR_DAY, rng=rng, size=size)
-    flat = public.reshape(n_public, -1)
-    mean = flat.mean(axis=0)
-    _, _, vt = np.linalg.svd(flat - mean, full_matrices=False)
-    components = vt[:d] * np.sign(vt[:d].sum(axis=1, keepdims=True) + 1e-300)  # a fixed sign convention
-    z = (flat - mean) @ components.T
-    low, high = np.percentile(z, 1, axis=0), np.percentile(z, 99, axis=0)
-    task = PlateTask(classes, mean, components, low, high, (np.zeros((0, d)), np.zeros(0, int)), alpha,
-                     float(camera_spread), require_integer("samples_per_vehicle", samples_per_vehicle, 1), size)
+    feature_map = PCAAngles(d).fit(public)
     test_images, test_labels = make_plates(require_integer("n_test", n_test, 1), classes, CLEAR_DAY, rng=rng, size=size)
-    return dataclasses.replace(task, test_set=(task.features(test_images), test_labels))
+    return PlateTask(classes, feature_map, (feature_map.transform(test_images), test_labels), alpha,
+                     float(camera_spread), require_integer("samples_per_vehicle", samples_per_vehicle, 1), size)
