@@ -3,10 +3,14 @@
 Modules
 -------
 aggregate   FedAvg, circular means for angles, partial (per-block) aggregation, FedBN, FedProx
-partition   non-IID splits of the plates across vehicles (Dirichlet label skew, camera conditions)
-rounds      QFL and DQFL training rounds and their per-round metrics
+partition   non-IID fleets: Dirichlet label skew, a camera per vehicle, the default plate task
+clients     the vehicles' side: data, local training, what they send (base mask, angle periods),
+            a FedBN input normalisation, vehicles placed in a cell
+channel     path loss, Rayleigh fading, superposition coding and successive decoding
+scenario    the public-safety scenario: routes, task reports, sensing
+rounds      QFL, DQFL and classical FL rounds and their per-round metrics
 """
 
-from qkit.fl import aggregate
+from qkit.fl import aggregate, channel, clients, partition, rounds, scenario
 
-__all__ = ["aggregate"]
+__all__ = ["aggregate", "partition", "clients", "channel", "scenario", "rounds"]
