@@ -97,14 +97,10 @@ def plot_plate_grid(fig, images, labels, classes, *, ncols: int = 8, title: str 
     nrows = max(1, int(np.ceil(n / ncols)))
     axes = fig.subplots(nrows, ncols, squeeze=False)
     for i, ax in enumerate(axes.ravel()):
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.grid(False)
+        ax.set_axis_off()
         if i < n:
             ax.imshow(images[i], cmap="gray", vmin=0, vmax=1)
             ax.set_title(f"'{classes[labels[i]]}'", fontsize="small")
-        else:
-            ax.set_axis_off()
     if title:
         fig.suptitle(title)
 
@@ -128,6 +124,8 @@ def draw_pca(fig, view) -> None:
             ax.set_xticks([])
             ax.set_yticks([])
             ax.grid(False)
+            for spine in ax.spines.values():
+                spine.set_visible(False)
             if j == 0:
                 ax.set_ylabel("image" if row == 0 else f"{view.n_components} PCs", fontsize="small")
     ax = fig.add_subplot(grid[:, k:])
@@ -137,8 +135,7 @@ def draw_pca(fig, view) -> None:
     ax.set_xlabel("principal components kept (= qubits)")
     ax.set_ylabel("fraction of pixel variance kept")
     ax.set_ylim(0, 1)
-    ax.set_title(f"{view.n_components} components keep {view.variance_kept:.0%} of the variance",
-                 fontsize="medium")
+    ax.set_title(f"{view.n_components} PCs: {view.variance_kept:.0%} of the variance", fontsize="medium")
 
 
 def plot_exit_accuracy(ax, accuracy, *, label: str, color: str = "C0", chance: float | None = None,
