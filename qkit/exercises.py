@@ -77,11 +77,13 @@ def _compare(got: Any, expected: Any, rtol: float, atol: float) -> str:
         return ""
     if got is None:
         return "your function returned None (did you forget `return`?)"
+    e = np.asarray(expected)
+    kind = complex if np.iscomplexobj(e) or np.iscomplexobj(got) else float
     try:
-        g = np.asarray(got, dtype=float)
+        g = np.asarray(got, dtype=kind)
     except (TypeError, ValueError):
         return f"expected numbers, got {type(got).__name__}"
-    e = np.asarray(expected, dtype=float)
+    e = e.astype(kind)  # complex answers are compared as complex numbers, never cast to real
     if g.shape != e.shape:
         return f"expected shape {e.shape}, got shape {g.shape}"
     if np.any(np.isnan(g) & ~np.isnan(e)):
@@ -95,9 +97,16 @@ def _compare(got: Any, expected: Any, rtol: float, atol: float) -> str:
     first = tuple(int(i) for i in bad[0]) if g.ndim else ()
     where = f" at index {first}" if g.ndim else ""
     return (
-        f"value{where} is {g[first]:.6g}, expected {e[first]:.6g} "
+        f"value{where} is {_number(g[first])}, expected {_number(e[first])} "
         f"({len(bad)} of {e.size} values differ beyond rtol={rtol:g}, atol={atol:g})"
     )
+
+
+def _number(x: Any) -> str:
+    x = complex(x)
+    if x.imag == 0:
+        return f"{x.real:.6g}"
+    return f"{x.real:.6g}{x.imag:+.6g}j"
 
 
 def run_check(

@@ -51,3 +51,12 @@ def test_strict_mode_raises_and_normal_mode_prints(monkeypatch, capsys):
 def test_misuse_is_refused():
     with pytest.raises(ValueError, match="exactly one of"):
         run_check("1", np.sqrt, cases=[(1.0,)])
+
+
+def test_complex_answers_are_compared_as_complex():
+    matrix = np.array([[1, 1j], [1j, 1]]) / np.sqrt(2)
+    wrong = run_check("7.1", lambda: matrix.conj(), cases=[()], expected=[matrix])
+    assert wrong.status == "wrong" and "j" in wrong.message
+    assert run_check("7.1", lambda: matrix.copy(), cases=[()], expected=[matrix])
+    # a real answer where a complex one is expected is wrong, not silently cast
+    assert not run_check("7.1", lambda: matrix.real, cases=[()], expected=[matrix])
