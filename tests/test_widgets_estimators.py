@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import matplotlib
 import numpy as np
+import pytest
 
 matplotlib.use("Agg")
 
@@ -34,7 +35,27 @@ def test_sample_size_trend_rises():
 def test_drift_view_alarm_trips_when_light_fails():
     d = w.drift_view(start=625.0, stop=5.0, segments=3, frames_per_segment=150, seed=4)
     assert d.alarm_fraction[0] == 0.0 and d.alarm_fraction[-1] > 0.3      # last stretch: mu_e 215 -> 5
-    assert d.model_given_noise[-1] < d.model_given_noise[0]
+    # simulated alarms agree with the exact expectation (150 frames: binomial error <= 0.04)
+    np.testing.assert_allclose(d.alarm_fraction, d.expected_alarm, atol=0.15)
+    # the model is averaged over the stretch: its dimmest frames (mu_e ~ 5) have almost no entropy,
+    # so the average lies well below the value at the stretch's mean level (~0.97 at 110 electrons)
+    assert d.model_given_noise[0] > 0.98 and d.model_given_noise[-1] < 0.95
+    assert np.all(d.model_given_noise <= d.model_no_eve)
+    # the frames the alarm lets through keep the plateau's entropy (Fig. 8)
+    assert np.all(d.model_passing > 0.97) and d.model_passing[-1] > d.model_given_noise[-1] + 0.05
+
+
+def test_drift_view_model_is_the_stretch_average():
+    from qkit.qrng.entropy import conditional_min_entropy_curve
+    from qkit.qrng.pixel import PIXEL_1
+
+    d = w.drift_view(start=300.0, stop=200.0, segments=1, frames_per_segment=100, seed=1)
+    grid = np.linspace(300.0, 200.0, 41)
+    assert d.model_given_noise[0] == pytest.approx(conditional_min_entropy_curve(grid, PIXEL_1).mean())
+    assert d.segment_means[0] == pytest.approx(250.0)
+    assert d.expected_alarm[0] < 1e-6 and d.alarm_fraction[0] == 0.0
+    with pytest.raises(ValueError, match="frames_per_segment"):
+        w.drift_view(frames_per_segment=10)
 
 
 def test_explorer_follows_controls():

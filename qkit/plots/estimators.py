@@ -5,67 +5,100 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
+from qkit.plots import mark_paper_value
+
 __all__ = ["draw_estimator_bars", "draw_sample_size_trend", "draw_drift"]
+
+#: The paper's non-IID result on 10 MB of chip output (Sec. V, Fig. 9), per bit.
+PAPER_NON_IID = 0.94
 
 _SHORT = {"Most Common Value": "MCV", "Collision": "Collision", "Markov": "Markov",
           "Compression": "Compression", "t-Tuple": "t-Tuple", "LRS": "LRS",
           "MultiMCW": "MultiMCW", "Lag": "Lag", "MultiMMC": "MultiMMC", "LZ78Y": "LZ78Y"}
 
 
+def _model_lines(ax, given_noise: float, no_eve: float) -> None:
+    ax.axhline(given_noise, color="k", lw=1.5, label=f"model $H_{{min}}(Z_{{23}}|E)$ = {given_noise:.3f}")
+    ax.axhline(no_eve, color="0.4", ls=":", label=f"model $H_{{min}}(Z_{{23}})$, noise not Eve's = {no_eve:.4f}")
+    mark_paper_value(ax, PAPER_NON_IID, f"paper: non-IID on 10 MB, {PAPER_NON_IID}")
+
+
 def draw_estimator_bars(fig: plt.Figure, view) -> None:
-    """Fig. 9 style: one bar per non-IID estimator (min-entropy per bit), with the model's
-    ``H_min(Z23|E)``, the no-Eve ``H_min(Z23)`` and the paper's 0.94 marked."""
+    """Fig. 9 on simulated data: one bar per non-IID estimator (min-entropy per bit).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        Cleared and drawn on.
+    view : qkit.widgets.estimators.EstimatorView
+        The estimates and the model values; the lowest bar (the assessment) is highlighted.
+    """
     fig.clear()
     ax = fig.add_subplot(111)
     names = list(view.per_bit)
     values = np.array([view.per_bit[n] for n in names])
     low = values == values.min()
-    ax.bar(range(len(names)), values, color=np.where(low, "C3", "C0"))
-    ax.axhline(view.model_given_noise, color="k", lw=1.5, label=f"model H_min(Z23|E) = {view.model_given_noise:.3f}")
-    ax.axhline(view.model_no_eve, color="0.4", ls=":", label=f"model H_min(Z23), noise not Eve's = {view.model_no_eve:.4f}")
-    ax.axhline(0.94, color="C2", ls="--", label="paper, non-IID (10 MB): 0.94")
+    ax.bar(range(len(names)), values, color=np.where(low, "C1", "C0"))
+    _model_lines(ax, view.model_given_noise, view.model_no_eve)
     ax.set_xticks(range(len(names)), [_SHORT.get(n, n) for n in names], rotation=40, ha="right")
-    ax.set_ylim(min(0.8, values.min() - 0.02), 1.005)
+    bottom = min(0.8, values.min() - 0.02)
+    ax.set_ylim(bottom, 1.0 + 0.45 * (1.0 - bottom))  # head room for the legend above the bars
+    ax.set_yticks(ax.get_yticks()[ax.get_yticks() <= 1.0])
     ax.set_ylabel("min-entropy (bits per bit)")
-    ax.set_title(f"{view.n_samples:,} samples at mu_e = {view.mean_photoelectrons:g}: "
-                 f"lowest estimate {values.min():.3f} per bit (red)")
-    ax.legend(loc="lower left", fontsize="small")
+    ax.set_title(f"{view.n_samples:,} samples at $\\mu_e$ = {view.mean_photoelectrons:g}: the assessment "
+                 f"is the lowest bar, {values.min():.3f} per bit")
+    ax.legend(loc="upper center", fontsize="small", ncol=2)
 
 
 def draw_sample_size_trend(fig: plt.Figure, trend) -> None:
-    """Lowest non-IID estimate and IID MCV estimate against the number of samples."""
+    """Lowest non-IID estimate and IID MCV estimate against the number of samples.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        Cleared and drawn on.
+    trend : qkit.widgets.estimators.SampleSizeTrend
+        The estimates per size and the model values.
+    """
     fig.clear()
     ax = fig.add_subplot(111)
     n = np.asarray(trend.sizes)
-    ax.semilogx(n, trend.assessed, "o-", color="C3", label="non-IID track (lowest estimator)")
+    ax.semilogx(n, trend.assessed, "o-", color="C1", label="non-IID track (lowest estimator)")
     ax.semilogx(n, trend.mcv, "s-", color="C0", label="IID track (MCV)")
-    ax.axhline(trend.model_given_noise, color="k", lw=1.5, label="model H_min(Z23|E)")
-    ax.axhline(trend.model_no_eve, color="0.4", ls=":", label="model H_min(Z23)")
-    ax.axhline(0.94, color="C2", ls="--", label="paper, non-IID at 10 MB")
-    ax.set_xlabel("samples (2-bit symbols)")
+    _model_lines(ax, trend.model_given_noise, trend.model_no_eve)
+    ax.set_xlabel("samples L (2-bit symbols)")
     ax.set_ylabel("min-entropy (bits per bit)")
-    ax.set_title("The estimates rise towards the model as the data grow")
+    ax.set_title("Both tracks rise with the data; the non-IID one stays below the model")
     ax.legend(loc="lower right", fontsize="small")
 
 
 def draw_drift(fig: plt.Figure, drift) -> None:
-    """A drifting LED: light level, frame alarms and the estimates on each stretch."""
+    """A drifting LED: light level and frame alarms (left), estimates and model (right).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        Cleared and drawn on.
+    drift : qkit.widgets.estimators.DriftView
+        One value per stretch of frames.
+    """
     fig.clear()
     ax1, ax2 = fig.subplots(1, 2)
-    ax1.plot(drift.segment_means, "o-", color="C1")
-    ax1.axhspan(150, 1000, color="C2", alpha=0.1, label="no-alarm range (Fig. 8)")
-    ax1.set_xlabel("stretch of frames")
-    ax1.set_ylabel("mean photoelectrons mu_e")
-    ax1b = ax1.twinx()
-    ax1b.bar(range(len(drift.alarm_fraction)), drift.alarm_fraction, alpha=0.3, color="C3")
-    ax1b.set_ylabel("fraction of frames rejected")
-    ax1b.set_ylim(0, 1.05)
-    ax1.set_title("LED drift and the frame alarm")
-    ax1.legend(loc="upper right", fontsize="small")
-    x = np.arange(len(drift.segment_means))
-    ax2.plot(x, drift.assessed, "o-", color="C3", label="non-IID estimate (all frames)")
-    ax2.plot(x, drift.model_given_noise, "k-", label="model H_min(Z23|E)")
-    ax2.set_xlabel("stretch of frames")
+    x = np.arange(1, len(drift.segment_means) + 1)
+    ax1.bar(x, drift.alarm_fraction, color="C3", alpha=0.5, label="frames rejected (simulated)")
+    ax1.plot(x, drift.expected_alarm, "_", color="k", markersize=18, mew=2, label="frames rejected (exact)")
+    ax1.set_ylim(0, 1.05)
+    ax1.set_xlabel("stretch of frames (mean $\\mu_e$)")
+    ax1.set_ylabel("fraction of frames rejected")
+    ax1.set_xticks(x, [f"{k}\n{m:.0f} e⁻" for k, m in zip(x, drift.segment_means)])
+    ax1.set_title("The alarm rejects frames only once the light is too low")
+    ax1.legend(loc="upper left", fontsize="small")
+    ax2.plot(x, drift.model_passing, "s-", color="C2", label="model $H_{min}(Z_{23}|E)$, frames that pass")
+    ax2.plot(x, drift.model_given_noise, "k-", label="model $H_{min}(Z_{23}|E)$, all frames")
+    ax2.plot(x, drift.model_no_eve, ":", color="0.4", label="model $H_{min}(Z_{23})$, all frames")
+    ax2.plot(x, drift.assessed, "o-", color="C1", label="non-IID estimate, all frames")
+    ax2.set_xticks(x, [f"{k}\n{m:.0f} e⁻" for k, m in zip(x, drift.segment_means)])
+    ax2.set_xlabel("stretch of frames (mean $\\mu_e$)")
     ax2.set_ylabel("min-entropy (bits per bit)")
-    ax2.set_title("What the estimators see")
-    ax2.legend(loc="lower left", fontsize="small")
+    ax2.set_title("The estimates scatter as much as the entropy drops")
+    ax2.legend(loc="center left", fontsize="small")

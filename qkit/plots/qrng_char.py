@@ -147,19 +147,26 @@ def draw_transfer(fig, view, *, paper_gain: float = 0.8192) -> None:
 
 
 def draw_pair_histogram(ax, summary, *, paper_sigma: float | None = None) -> None:
-    """Histogram of the pair coefficients with the normal law of width 1/sqrt(N) (Fig. 6a)."""
+    """Histogram of the pair coefficients with the normal law of width 1/sqrt(N) (Fig. 6a).
+
+    The coefficients are drawn in units of 10^-3 so that the tick labels stay short.
+    """
+    scale = 1e3
     spread = summary.spread
     width = max(5 * spread, 1.2 * np.abs(summary.pairs).max())
-    ax.hist(summary.pairs, bins=40, range=(-width, width), density=True, color="C0", alpha=0.6,
-            label=f"{summary.pairs.size} pairs, σ = {summary.pair_std:.2e}")
+    ax.hist(summary.pairs * scale, bins=40, range=(-width * scale, width * scale), density=True, color="C0",
+            alpha=0.6, label=f"{summary.pairs.size:,} pairs, σ = {summary.pair_std * scale:.2f}e-3")
     grid = np.linspace(-width, width, 200)
-    ax.plot(grid, np.exp(-0.5 * (grid / spread) ** 2) / (spread * np.sqrt(2 * np.pi)), color="C1",
-            label=f"normal, σ = 1/√N = {spread:.2e}")
+    ax.plot(grid * scale, np.exp(-0.5 * (grid / spread) ** 2) / (spread * scale * np.sqrt(2 * np.pi)),
+            color="C1", label=f"normal, σ = 1/√N = {spread * scale:.2f}e-3")
     if paper_sigma is not None:
         for sign in (-1, 1):
-            mark_paper_value(ax, sign * paper_sigma, f"paper: ±σ = {paper_sigma:.2e}" if sign > 0 else None, axis="x")
-    ax.set_xlabel("Pearson coefficient ρ_ij")
-    ax.set_ylabel("density")
+            mark_paper_value(ax, sign * paper_sigma * scale,
+                             f"paper: ±σ = {paper_sigma * scale:.2f}e-3" if sign > 0 else None, axis="x")
+    top = ax.get_ylim()[1]
+    ax.set_ylim(0, 1.4 * top)  # room for the legend above the histogram
+    ax.set_xlabel("Pearson coefficient ρ_ij (units of 10⁻³)")
+    ax.set_ylabel("density (per 10⁻³)")
     quiet = summary.pairs_outside < 0.05
     ax.set_title(f"Pixel pairs, N = {summary.n_frames:,}: " + ("independent" if quiet else "correlated"),
                  color="black" if quiet else PAPER_COLOR)
@@ -167,14 +174,14 @@ def draw_pair_histogram(ax, summary, *, paper_sigma: float | None = None) -> Non
 
 
 def draw_autocorrelation(ax, summary, *, pixels: int = 4) -> None:
-    """Autocorrelation of the first pixels against lag, with the ±σ and ±2.57σ bands (Fig. 6b)."""
+    """Autocorrelation of the first pixels against lag, with the ±σ and 99 % (±2.576σ) bands (Fig. 6b)."""
     lags = np.arange(1, summary.lags.shape[1] + 1)
     for i, row in enumerate(summary.lags[:pixels]):
         ax.plot(lags, row, "o-", markersize=3, linewidth=1.0, label=f"pixel {i + 1}")
     for mult, style in ((1.0, "-"), (summary.multiplier, "--")):
         ax.axhline(mult * summary.spread, color="0.5", linestyle=style, linewidth=1.0)
         ax.axhline(-mult * summary.spread, color="0.5", linestyle=style, linewidth=1.0,
-                   label=f"±{mult:.2f}σ" if mult != 1.0 else "±σ")
+                   label=f"±{mult:.3f}σ (99 %)" if mult != 1.0 else "±σ")
     top = max(4.2 * summary.spread, 1.1 * np.abs(summary.lags[:pixels]).max())
     ax.set_ylim(-top, top)
     ax.set_xlabel("lag l (frames)")

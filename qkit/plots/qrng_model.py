@@ -129,7 +129,8 @@ def plot_entropy_curve(ax, means: np.ndarray, curves: dict, *, paper_value: floa
 
 
 def plot_failure_and_entropy(ax, means: np.ndarray, failure: np.ndarray, entropy: np.ndarray, *,
-                             window: tuple[float, float] | None = (150.0, 1000.0), floor: float = 1e-14):
+                             window: tuple[float, float] | None = (150.0, 1000.0), floor: float = 1e-14,
+                             budget: float | None = None):
     """Failure probability (log scale, left) and entropy per bit (right, twin axis), Fig. 8.
 
     Parameters
@@ -144,18 +145,26 @@ def plot_failure_and_entropy(ax, means: np.ndarray, failure: np.ndarray, entropy
         The paper's range of negligible failure, shaded.
     floor : float
         Smallest probability drawn on the log axis.
+    budget : float, optional
+        The truncation budget of the failure probability (``n_pixels * 1e-12``): values below it
+        are not physical, and the band up to it is hatched.
 
     Returns
     -------
     matplotlib.axes.Axes
         The twin axis.
     """
-    ax.semilogy(means, np.maximum(failure, floor), color="C0", label="failure probability")
+    ax.semilogy(means, np.maximum(failure, floor), color="C0", label="P(frame fails)")
     ax.set_ylim(floor, 2.0)
     ax.set_xlabel("mean photoelectrons per pixel μ_e (electrons)")
     ax.set_ylabel("P(frame fails)", color="C0")
     if window is not None:
-        ax.axvspan(*window, color="0.92", zorder=0, label=f"paper: negligible failure, {window[0]:g}-{window[1]:g}")
+        ax.axvspan(*window, color="0.93", zorder=0)
+        for edge, label in zip(window, (f"paper: negligible failure for μ_e in [{window[0]:g}, {window[1]:g}]", None)):
+            mark_paper_value(ax, edge, label, axis="x")
+    if budget is not None:
+        ax.axhspan(floor, budget, facecolor="none", edgecolor="0.6", hatch="///", linewidth=0, zorder=0,
+                   label=f"truncation budget (< {budget:.0e}): not physical")
     twin = ax.twinx()
     twin.plot(means, entropy, color="C1", label="H_min(Z23|E) per bit")
     twin.set_ylim(0, 1.02)
@@ -163,7 +172,7 @@ def plot_failure_and_entropy(ax, means: np.ndarray, failure: np.ndarray, entropy
     twin.grid(False)
     lines = ax.get_legend_handles_labels()
     extra = twin.get_legend_handles_labels()
-    ax.legend(lines[0] + extra[0], lines[1] + extra[1], loc="center right", fontsize="small")
+    ax.legend(lines[0] + extra[0], lines[1] + extra[1], loc="center", fontsize="small")
     return twin
 
 
@@ -240,7 +249,8 @@ def draw_frames(fig, view) -> None:
         What to draw.
     """
     ax = fig.add_subplot()
-    plot_failure_and_entropy(ax, view.means, view.failure, view.entropy, window=(150.0, 1000.0))
+    plot_failure_and_entropy(ax, view.means, view.failure, view.entropy, window=(150.0, 1000.0),
+                             budget=view.n_pixels * 1e-12)
     r = view.rule
     rule = f"T- = {r.low_threshold}, T+ = {r.high_threshold}, N- = {r.max_low}, N+ = {r.max_high}"
     if view.window is None:

@@ -15,9 +15,9 @@ import numpy as np
 
 from qkit._validate import require_in_range, require_integer
 from qkit.plots.estimators import draw_estimator_bars
-from qkit.qrng.entropy import conditional_min_entropy, min_entropy_curve
+from qkit.qrng.entropy import conditional_min_entropy, conditional_min_entropy_curve, min_entropy_curve
 from qkit.qrng.estimators import SmallSampleWarning, iid_track, load_samples, non_iid_track
-from qkit.qrng.frames import frame_fails
+from qkit.qrng.frames import PAPER_RULE, frame_fails, uniform_failure_curve
 from qkit.qrng.pixel import PIXEL_1, Pixel
 from qkit.qrng.sampling import sample_frames
 from qkit.qrng.sensor import extract_bits
@@ -85,8 +85,23 @@ def estimator_view(mean_photoelectrons: float = 625.0, n_samples: int = 100_000,
                    pixel: Pixel = PIXEL_1) -> EstimatorView:
     """Run the non-IID track (and the IID MCV) on simulated chip output (Fig. 9).
 
-    Returns per-bit values: each estimator's lower of literal/2 and bitstring, the assessed
-    ``min(H_original, 2 H_bitstring) / 2``, and the model's ``H_min(Z23|E)`` and ``H_min(Z23)``.
+    Parameters
+    ----------
+    mean_photoelectrons : float
+        ``mu_e`` of every pixel (electrons).
+    n_samples : int
+        Number of 2-bit symbols simulated.
+    seed : int
+        Seed of the frame sampler.
+    pixel : Pixel
+        Noise and gain (default pixel 1 of Table I).
+
+    Returns
+    -------
+    EstimatorView
+        Per bit: each estimator's lower of (estimate on the symbols) / 2 and (estimate on the
+        bitstring), the assessed ``min(H_original, 2 H_bitstring) / 2``, the IID MCV estimate,
+        and the model's ``H_min(Z23|E)`` (Eqs. 5-6) and ``H_min(Z23)`` at ``mu_e``.
     """
     symbols, _ = chip_symbols(mean_photoelectrons, n_samples, seed=seed, pixel=pixel)
     samples = _assess(symbols)
@@ -111,8 +126,28 @@ class SampleSizeTrend:
 
 def sample_size_trend(sizes=(10_000, 30_000, 100_000, 300_000), mean_photoelectrons: float = 625.0,
                       seed: int = 0, pixel: Pixel = PIXEL_1, progress=None) -> SampleSizeTrend:
-    """Estimates on the first ``n`` samples of one simulated run, for each ``n`` in ``sizes``."""
-    sizes = tuple(int(s) for s in sizes)
+    """Both SP 800-90B tracks on the first ``n`` samples of one simulated run, for each ``n``.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Sample sizes (2-bit symbols), each at least 1.
+    mean_photoelectrons : float
+        ``mu_e`` of every pixel (electrons).
+    seed : int
+        Seed of the frame sampler.
+    pixel : Pixel
+        Noise and gain (default pixel 1 of Table I).
+    progress : callable, optional
+        Called with ``n`` after each size is done (e.g. to advance a progress bar).
+
+    Returns
+    -------
+    SampleSizeTrend
+        Per bit: the non-IID assessment and the IID MCV estimate at each size, and the model's
+        ``H_min(Z23|E)`` (Eqs. 5-6) and ``H_min(Z23)`` at ``mu_e``.
+    """
+    sizes = tuple(require_integer("sizes", s, low=1) for s in sizes)
     symbols, _ = chip_symbols(mean_photoelectrons, max(sizes), seed=seed, pixel=pixel)
     assessed, mcv = [], []
     for n in sizes:
@@ -129,22 +164,59 @@ def sample_size_trend(sizes=(10_000, 30_000, 100_000, 300_000), mean_photoelectr
 
 @dataclass(frozen=True)
 class DriftView:
-    """A drifting LED, cut into stretches of frames: light level, alarms and estimates."""
+    """A drifting LED, cut into stretches of frames: light level, alarms, estimates and model.
+
+    Every ``model_*`` value is the exact model averaged over the light levels of the stretch
+    (each frame has its own ``mu_e``), not the model at the stretch's mean level.
+    """
 
     segment_means: np.ndarray
     alarm_fraction: np.ndarray
+    expected_alarm: np.ndarray
     assessed: np.ndarray
-    assessed_kept: np.ndarray
     model_given_noise: np.ndarray
+    model_no_eve: np.ndarray
+    model_passing: np.ndarray
+
+
+def _stretch_model(levels: np.ndarray, pixel: Pixel, points: int = 41) -> tuple[float, float, float, float]:
+    """Exact model over a stretch of linearly drifting levels, averaged on ``points`` levels.
+
+    Returns the mean failure probability of a frame, ``H_min(Z23|E)`` and ``H_min(Z23)`` per
+    bit averaged over all frames, and ``H_min(Z23|E)`` averaged over the frames that pass.
+    """
+    grid = np.linspace(levels[0], levels[-1], points)
+    fail = uniform_failure_curve(grid, PIXELS_PER_FRAME, pixel, PAPER_RULE)
+    given_noise = conditional_min_entropy_curve(grid, pixel)
+    no_eve = min_entropy_curve(grid, pixel)
+    passing = float(np.sum((1 - fail) * given_noise) / np.sum(1 - fail)) if np.any(fail < 1) else np.nan
+    return float(fail.mean()), float(given_noise.mean()), float(no_eve.mean()), passing
 
 
 def drift_view(start: float = 625.0, stop: float = 40.0, segments: int = 5,
                frames_per_segment: int = 500, seed: int = 0, pixel: Pixel = PIXEL_1) -> DriftView:
-    """LED intensity falling linearly from ``start`` to ``stop`` photoelectrons.
+    """An LED whose intensity falls (or rises) linearly from ``start`` to ``stop`` photoelectrons.
 
-    For each stretch: the mean ``mu_e``, the fraction of frames the ``T-/T+`` alarm rejects
-    (``N+- = 1``, ``T- = 64``, ``T+ = 940``), the lowest non-IID estimate per bit on all its
-    frames and on the frames that pass, and the model ``H_min(Z23|E)`` at the stretch's mean.
+    Parameters
+    ----------
+    start, stop : float
+        ``mu_e`` of the first and last frame (electrons).
+    segments : int
+        Number of stretches the run is cut into.
+    frames_per_segment : int
+        Frames of 64 pixels per stretch, at least 100.
+    seed : int
+        Seed of the frame sampler.
+    pixel : Pixel
+        Noise and gain of every pixel (default pixel 1 of Table I).
+
+    Returns
+    -------
+    DriftView
+        For each stretch: the mean ``mu_e``; the fraction of simulated frames the paper's alarm
+        rejects (``T- = 64``, ``T+ = 940``, ``N+- = 1``) and the exact expected fraction; the
+        lowest non-IID estimate per bit on all its frames; and, from the exact model averaged over
+        the stretch, ``H_min(Z23|E)``, ``H_min(Z23)`` and ``H_min(Z23|E)`` of the frames that pass.
     """
     segments = require_integer("segments", segments, low=1)
     per = require_integer("frames_per_segment", frames_per_segment, low=100)
@@ -153,17 +225,13 @@ def drift_view(start: float = 625.0, stop: float = 40.0, segments: int = 5,
     _, frames = chip_symbols(1.0, total * PIXELS_PER_FRAME, seed=seed, pixel=pixel, drift=level)
     bits = extract_bits(frames, pixel.kept_bits).astype(np.uint8)
     fails = frame_fails(frames.T)
-    means, alarm, assessed, kept, model = [], [], [], [], []
+    rows = []
     for s in range(segments):
         sl = slice(s * per, (s + 1) * per)
-        means.append(level[sl].mean())
-        alarm.append(fails[sl].mean())
-        assessed.append(non_iid_track(_assess(bits[:, sl].T.reshape(-1))).assessed / 2)
-        good = bits[:, sl][:, ~fails[sl]]
-        kept.append(non_iid_track(_assess(good.T.reshape(-1))).assessed / 2
-                    if good.shape[1] * PIXELS_PER_FRAME >= 6006 else np.nan)
-        model.append(conditional_min_entropy(means[-1], pixel, per_bit=True))
-    return DriftView(np.array(means), np.array(alarm), np.array(assessed), np.array(kept), np.array(model))
+        estimate = non_iid_track(_assess(bits[:, sl].T.reshape(-1))).assessed / 2
+        expected, given_noise, no_eve, passing = _stretch_model(level[sl], pixel)
+        rows.append((level[sl].mean(), fails[sl].mean(), expected, estimate, given_noise, no_eve, passing))
+    return DriftView(*(np.array(column) for column in zip(*rows)))
 
 
 def estimator_explorer(n_samples: int = 50_000) -> Explorer:
