@@ -71,3 +71,26 @@ def test_reception_view_infeasible_base_and_explorer():
     assert ex.result.power_split == 0.6 and "lambda = 0.60" in ex.figure.axes[0].get_title()
     ex.controls["boundary"].value = 2
     assert ex.result.boundary == 2 and "base 1536 bits" in ex.text
+
+
+def test_arrival_raster_and_accuracy_figures():
+    import matplotlib.pyplot as plt
+
+    from qkit.fl.rounds import FederatedHistory
+    from qkit.plots.fl import plot_accuracy_curves, plot_arrivals
+
+    arrived = np.zeros((4, 3, 2), bool)
+    arrived[:2, 0, 0] = True
+    arrived[0, 0, 1] = True
+    h = FederatedHistory("dqfl", ("base", "enhancement"), arrived, np.zeros((5, 2)), np.zeros(5), np.zeros(4),
+                         np.zeros(4), np.zeros(4), arrived.any(axis=(1, 2)), ("",) * 4, np.zeros(3))
+    fig, ax = plt.subplots()
+    plot_arrivals(ax, h)
+    image = ax.images[0].get_array()
+    assert image.shape == (3, 4) and image[0, 0] == 2 and image[0, 1] == 1 and image[1, 0] == 0
+    assert "base 17%" in ax.get_title() and "enhancement 8%" in ax.get_title()
+    fig, ax = plt.subplots()
+    plot_accuracy_curves(ax, {"a": np.array([[0.2, 0.5], [0.4, 0.7]])}, chance=0.25, legend=False)
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [0.3, 0.6])
+    assert ax.get_legend() is None
+    plt.close("all")

@@ -111,21 +111,26 @@ def plot_accuracy_curves(ax, curves: dict, *, ylabel: str = "top-1 accuracy (hel
 
 
 def plot_arrivals(ax, history) -> None:
-    """Raster of which blocks each vehicle delivered in each round (a FederatedHistory)."""
-    arr = history.arrived
-    code = arr[:, :, 0].astype(int) + (arr[:, :, 1].astype(int) if arr.shape[2] > 1 else 0)
-    from matplotlib.colors import ListedColormap
+    """Raster of which blocks each vehicle delivered in each round (a FederatedHistory).
 
-    n_levels = arr.shape[2] + 1
-    cmap = ListedColormap(["#eeeeee", "#E69F00", "#0072B2"][:n_levels])
-    ax.imshow(code.T, aspect="auto", cmap=cmap, vmin=0, vmax=n_levels - 1, interpolation="nearest")
+    Grey: nothing arrived; orange: the base only (DQFL); blue: the whole model.
+    """
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import MaxNLocator
+
+    arr = history.arrived
+    two = arr.shape[2] > 1
+    code = arr[:, :, 0].astype(int) + (arr[:, :, 1].astype(int) if two else arr[:, :, 0].astype(int))
+    cmap = ListedColormap(["#eeeeee", "#E69F00", "#0072B2"])
+    ax.imshow(code.T, aspect="auto", cmap=cmap, vmin=0, vmax=2, interpolation="nearest")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("round")
     ax.set_ylabel("vehicle")
-    labels = ["nothing", "base only", "base + enhancement"] if arr.shape[2] > 1 else ["lost", "arrived"]
-    from matplotlib.patches import Patch
-
-    ax.legend(handles=[Patch(color=cmap(i), label=labels[i]) for i in range(n_levels)],
-              loc="upper right", fontsize="small", framealpha=0.9)
+    labels = ["nothing", "base only", "base + enhancement"] if two else ["lost", None, "whole model"]
+    ax.legend(handles=[Patch(color=cmap(i), label=label) for i, label in enumerate(labels) if label],
+              loc="upper center", bbox_to_anchor=(0.5, -0.18), ncols=3, fontsize="small", frameon=False)
     rates = history.arrival_rate()
     ax.set_title(f"{history.scheme.upper()}: what arrived ("
                  + ", ".join(f"{n} {100 * p:.0f}%" for n, p in zip(history.block_names, rates)) + ")")
