@@ -296,7 +296,7 @@ def notebook_problems(nb) -> list[str]:
     for index, cell in enumerate(nb.cells):
         for out in cell.get("outputs", []):
             if out.output_type == "error":
-                problems.append(f"cell {index}: {out.ename}: {out.evalue}"[:300])
+                problems.append(f"cell {index}: {out.ename}: {out.evalue or _failing_line(out)}"[:300])
             elif out.output_type == "stream" and out.name == "stderr":
                 problems.append(f"cell {index} wrote to stderr: {out.text.strip()[:200]}")
             else:
@@ -305,6 +305,13 @@ def notebook_problems(nb) -> list[str]:
                 if warning:
                     problems.append(f"cell {index} shows a {warning.group(1)}")
     return problems
+
+
+def _failing_line(error) -> str:
+    """The source line an error's traceback points at (``---> 12 assert ...``), for bare asserts."""
+    text = _ANSI.sub("", "\n".join(error.get("traceback", [])))
+    arrows = re.findall(r"^-+>\s*\d+\s+(.*)$", text, re.M)
+    return arrows[-1].strip() if arrows else ""
 
 
 def check_notebook(path: Path, timeout: float = 300.0, kernel_name: str = "python3") -> CheckResult:

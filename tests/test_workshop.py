@@ -159,3 +159,10 @@ def test_main_exit_status_and_list(tmp_path, capsys):
     assert "PASS  notebooks/00_ok.ipynb" in out
     assert "FAIL" in out and "broken on purpose" in out and "NOT READY" in out
     assert w.main(["--root", str(tmp_path), "--extra", "none", "--notebooks", "00"]) == 0
+
+
+@pytest.mark.slow
+def test_a_bare_assert_is_reported_with_its_line(tmp_path):
+    result = w.check_notebook(_write(tmp_path, "checks.ipynb", "x = 2\nassert x == 3"))
+    assert result.status == "FAIL"
+    assert "AssertionError" in result.detail and "assert x == 3" in result.detail
