@@ -110,7 +110,7 @@ def plot_fleet_over_rounds(ax, rounds: np.ndarray, series: dict[str, np.ndarray]
     for label, values in series.items():
         ax.plot(rounds, values, marker=".", label=label)
     ax.set_xlabel("round")
-    ax.set_ylabel("vehicles")
+    ax.set_ylabel("vehicles, or expected messages delivered")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
 
 
@@ -122,8 +122,12 @@ def plot_channel_states(ax, mean_snr_db: np.ndarray, *, vmin: float = -5.0,
     """
     image = ax.imshow(np.asarray(mean_snr_db).T, aspect="auto", cmap="viridis", vmin=vmin,
                       vmax=vmax, interpolation="nearest")
+    from matplotlib.ticker import MaxNLocator
+
     ax.set_xlabel("round")
     ax.set_ylabel("vehicle")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(False)
     return image
 
