@@ -15,6 +15,7 @@ Run ``python3 course.py exercises`` (or ``python -m qkit.authoring exercises``) 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import re
 import sys
@@ -27,6 +28,7 @@ __all__ = [
     "AuthoringError", "strip_solutions", "make_exercise", "write_exercises", "execute_notebook", "main",
 ]
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 _LABEL = re.compile(r"^\s*#\s*Exercise\s+([0-9A-Za-z][\w.\-]*)\s*[:.\-]?", re.IGNORECASE)
@@ -154,12 +156,17 @@ def execute_notebook(path: Path, *, timeout: int = 900) -> list[str]:
             km.shutdown_kernel(now=False)
         os.environ.clear()
         os.environ.update(old_env)
-    # Widget models get fresh ids on every run; saving their state would churn every diff.
+    # Widget models get fresh random ids on every run. Their state is not saved (it would churn
+    # every diff), so the views point at nothing; give them stable ids so that re-executing an
+    # unchanged notebook rewrites it byte for byte.
     nb.metadata.pop("widgets", None)
     problems = []
     for index, cell in enumerate(nb.cells):
         cell.metadata.pop("execution", None)
-        for output in cell.get("outputs", []):
+        for number, output in enumerate(cell.get("outputs", [])):
+            view = output.get("data", {}).get(WIDGET_VIEW)
+            if view is not None:
+                view["model_id"] = hashlib.sha256(f"{path.name}:{index}:{number}".encode()).hexdigest()[:32]
             if output.output_type == "error":
                 problems.append(f"cell {index}: {output.ename}: {output.evalue}")
             elif output.output_type == "stream" and output.name == "stderr":

@@ -78,3 +78,24 @@ def test_make_exercise_clears_outputs_and_keeps_other_cells():
 def test_notebook_without_regions_is_refused():
     with pytest.raises(AuthoringError, match="no '### BEGIN SOLUTION' region"):
         make_exercise(new_notebook(cells=[new_code_cell("x = 1")]), name="plain.ipynb")
+
+
+def test_execute_notebook_reports_problems_and_rewrites_identically(tmp_path):
+    from qkit.authoring import execute_notebook
+
+    nb = new_notebook(cells=[
+        new_code_cell("import ipywidgets\nipywidgets.IntSlider(3)"),
+        new_code_cell("import sys\nprint('to stderr', file=sys.stderr)"),
+        new_code_cell("1 / 0"),
+    ])
+    path = tmp_path / "probe.ipynb"
+    nbformat.write(nb, path)
+    problems = execute_notebook(path)
+    assert any("stderr: to stderr" in p for p in problems)
+    assert any("ZeroDivisionError" in p for p in problems)
+    first = path.read_bytes()
+    execute_notebook(path)
+    assert path.read_bytes() == first, "re-executing an unchanged notebook must not change the file"
+    saved = nbformat.read(path, as_version=4)
+    assert "widgets" not in saved.metadata
+    assert all("execution" not in c.metadata for c in saved.cells)
