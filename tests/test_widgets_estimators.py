@@ -63,3 +63,22 @@ def test_explorer_follows_controls():
     ex.controls["mean_photoelectrons"].value = 300.0
     assert ex.result.mean_photoelectrons == 300.0 and ex.result.n_samples == 20_000
     assert "assessed" in ex.text
+
+
+def test_trend_and_drift_figures_draw_what_they_are_given():
+    from matplotlib.figure import Figure
+
+    from qkit.plots.estimators import PAPER_NON_IID, draw_drift, draw_sample_size_trend
+
+    trend = w.sample_size_trend(sizes=(10_000, 20_000), seed=3)
+    fig = Figure()
+    draw_sample_size_trend(fig, trend)
+    ax = fig.axes[0]
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), trend.assessed)
+    assert PAPER_NON_IID in [line.get_ydata()[0] for line in ax.lines[2:]]   # the paper's 0.94, marked
+    drift = w.drift_view(start=625.0, stop=5.0, segments=3, frames_per_segment=120, seed=5)
+    fig = Figure()
+    draw_drift(fig, drift)
+    left, right = fig.axes[:2]
+    np.testing.assert_allclose([p.get_height() for p in left.patches], drift.alarm_fraction)
+    np.testing.assert_allclose(right.lines[-1].get_ydata(), drift.assessed)
