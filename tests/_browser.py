@@ -21,6 +21,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -153,7 +154,7 @@ class LabServer:
     """
 
     def __init__(self, command_factory: Callable[..., list[str]] = course_lab_command, *,
-                 log_path: Path, start_timeout: float = 900.0) -> None:
+                 log_path: Path, start_timeout: float = 900.0, disabled_extensions: tuple[str, ...] = ()) -> None:
         self.port = free_port()
         self.token = secrets.token_hex(16)
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -165,9 +166,14 @@ class LabServer:
             path = settings_dir / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(value))
+        if disabled_extensions:  # as `jupyter labextension disable` would, in the fresh config dir
+            page_config = Path(self._tmp.name) / "config" / "labconfig" / "page_config.json"
+            page_config.parent.mkdir(parents=True)
+            page_config.write_text(json.dumps({"disabledExtensions": dict.fromkeys(disabled_extensions, True)}))
         self.command = command_factory(self.port, self.token, settings_dir, Path(self._tmp.name) / "workspaces")
         self.runtime_dir = Path(self._tmp.name) / "runtime"
         self.proc: subprocess.Popen | None = None
+        self._stopping: list[threading.Thread] = []
         self._log = None
         self.startup_seconds = float("nan")
 
@@ -216,6 +222,8 @@ class LabServer:
         if self.proc is None:
             self._tmp.cleanup()
             return
+        for thread in self._stopping:
+            thread.join(timeout=30)
         tree = _descendants(self.proc.pid)
         if self.proc.poll() is None:
             try:
@@ -286,9 +294,22 @@ class LabServer:
         return None
 
     def shutdown_sessions(self) -> None:
-        """End every session (and its kernel), so the next notebook has the CPU to itself."""
+        """End every session and its kernel, in the background (a kernel takes seconds to stop)."""
         for session in self.api("GET", "/api/sessions"):
-            self.api("DELETE", f"/api/sessions/{session['id']}")
+            thread = threading.Thread(target=self._delete_quietly, args=(f"/api/sessions/{session['id']}",))
+            thread.start()
+            self._stopping.append(thread)
+
+    def _delete_quietly(self, path: str) -> None:
+        try:
+            self.api("DELETE", path, timeout=60)
+        except (OSError, LabError):
+            pass  # already gone, or the server is stopping; stop() ends what is left
+
+    def saved_paths(self) -> list[str]:
+        """Files the lab has written since it started (Jupyter Server logs "Saving file at ...")."""
+        text = self.log_path.read_text(errors="replace")
+        return re.findall(r"Saving file at (\S+)", text)
 
     def log_tail(self, lines: int = 40) -> str:
         try:
@@ -360,8 +381,13 @@ class NotebookPage:
 
     # -- opening ----------------------------------------------------------------------------
     def open(self, url: str | None = None, timeout: float = 120.0) -> None:
-        """Open the notebook (``url`` defaults to /lab/tree/<path>) and wait for an idle kernel."""
-        url = url or f"{self.lab.base_url}/lab/tree/{self.path}?token={self.lab.token}"
+        """Open the notebook and wait for an idle kernel and every committed output on the page.
+
+        ``url`` defaults to the notebook in a workspace of its own (a shared workspace would
+        reopen, and start kernels for, every notebook opened before).
+        """
+        workspace = re.sub(r"\W", "-", Path(self.path).stem)
+        url = url or f"{self.lab.base_url}/lab/workspaces/{workspace}/tree/{self.path}?token={self.lab.token}"
         self.page.goto(url)
         tab = self.page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel")
         self.wait(lambda: self._dialog() or (tab.count() == 1 and tab.inner_text() == self.name),
@@ -372,6 +398,14 @@ class NotebookPage:
                   timeout, f"the kernel of {self.path} to start and become idle")
         if self._dialog():
             self.fail(f"a dialog opened while the kernel started: {self._dialog()!r}")
+        self.wait(self._rendered, timeout, "every cell and committed output to be on the page")
+
+    def _rendered(self) -> bool:
+        """Every cell of the file is on the page, and every code cell with saved outputs shows them."""
+        committed = json.loads((REPO / self.path).read_text())["cells"]
+        shown = self.cells()
+        return len(shown) == len(committed) and all(
+            bool(c["outputs"]) or not cell.get("outputs") for c, cell in zip(shown, committed))
 
     def _dialog(self) -> str:
         dialog = self.page.locator(".jp-Dialog")
