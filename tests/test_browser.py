@@ -31,7 +31,8 @@ from pathlib import Path
 
 import pytest
 
-from _browser import ARTIFACTS, CHROMIUM, REPO, LabServer, NotebookPage, launch_chromium
+from _browser import CHROMIUM, NotebookPage, launch_chromium
+from _lab import ARTIFACTS, REPO, LabServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
