@@ -41,6 +41,7 @@ __all__ = [
     "check_python",
     "check_requirement",
     "check_widget_extension",
+    "slow_cells_without_progress",
     "course_requirements",
     "format_report",
     "parse_labextension_list",
@@ -324,7 +325,7 @@ def check_notebook(path: Path, timeout: float = 300.0, kernel_name: str = "pytho
     nb = nbformat.read(path, as_version=4)
     stated = stated_run_time(nb)
     client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, allow_errors=True,
-                            resources={"metadata": {"path": str(path.parent)}})
+                            record_timing=True, resources={"metadata": {"path": str(path.parent)}})
     started = time.monotonic()
     try:
         client.execute(stderr=subprocess.DEVNULL)  # the kernel's log, not the notebook's outputs
@@ -337,7 +338,30 @@ def check_notebook(path: Path, timeout: float = 300.0, kernel_name: str = "pytho
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         return CheckResult(_rel(path), "FAIL", problems[0] + more, seconds)
-    return CheckResult(_rel(path), "PASS", f"executed; {stated_text}", seconds)
+    notes = [f"cell {i} ran {t:.0f} s with no progress bar" for i, t in slow_cells_without_progress(nb)]
+    if stated is not None and seconds > 2 * stated + 10:
+        notes.append("slower than stated on this machine")
+    return CheckResult(_rel(path), "PASS", "; ".join([f"executed; {stated_text}", *notes]), seconds)
+
+
+def slow_cells_without_progress(nb, threshold: float = 15.0) -> list[tuple[int, float]]:
+    """``(cell index, seconds)`` of cells that ran longer than ``threshold`` s and showed no
+    progress bar (a tqdm bar: its text has ``%|``). Needs nbclient's ``record_timing``."""
+    from datetime import datetime
+
+    found = []
+    for index, cell in enumerate(nb.cells):
+        timing = cell.get("metadata", {}).get("execution", {})
+        start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+        if not (start and end):
+            continue
+        seconds = (datetime.fromisoformat(end.replace("Z", "+00:00"))
+                   - datetime.fromisoformat(start.replace("Z", "+00:00"))).total_seconds()
+        shown = " ".join(str(out.get("text", "")) + str(out.get("data", {}).get("text/plain", ""))
+                         for out in cell.get("outputs", []))
+        if seconds > threshold and "%|" not in shown:
+            found.append((index, seconds))
+    return found
 
 
 def _rel(path: Path) -> str:

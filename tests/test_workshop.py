@@ -166,3 +166,15 @@ def test_a_bare_assert_is_reported_with_its_line(tmp_path):
     result = w.check_notebook(_write(tmp_path, "checks.ipynb", "x = 2\nassert x == 3"))
     assert result.status == "FAIL"
     assert "AssertionError" in result.detail and "assert x == 3" in result.detail
+
+
+def test_slow_cells_without_progress_bar_are_noted():
+    def cell(seconds, text):
+        c = nbformat.v4.new_code_cell("work()")
+        c.metadata["execution"] = {"iopub.execute_input": "2026-01-01T10:00:00.000000Z",
+                                   "shell.execute_reply": f"2026-01-01T10:00:{seconds:02d}.500000Z"}
+        c.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
+        return c
+    nb = nbformat.v4.new_notebook(cells=[cell(2, "quick"), cell(20, "done"), cell(30, "fits: 100%|####| 30/30")])
+    assert w.slow_cells_without_progress(nb) == [(1, 20.5)]
+    assert w.slow_cells_without_progress(nb, threshold=40) == []
