@@ -166,6 +166,8 @@ class LabServer:
         home = Path(self._tmp.name)
         env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(self.runtime_dir),
                    JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_DATA_DIR=str(home / "data"))
+        for test_only in ("QKIT_STRICT_CHECKS", "MPLBACKEND"):  # set by conftest.py for the suite
+            env.pop(test_only, None)
         started = time.monotonic()
         self.proc = subprocess.Popen(self.command, cwd=REPO, stdout=self._log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, env=env, start_new_session=True)
