@@ -147,6 +147,13 @@ def page(browser, lab):
     lab.shutdown_sessions()  # the next chapter gets a fresh kernel and the CPU to itself
 
 
+def test_every_chapter_has_a_row():
+    """A new notebook gets its row in CHAPTERS (and so its main widget tested in the browser)."""
+    listed = {chapter.path for chapter in CHAPTERS}
+    present = {f"notebooks/{p.name}" for p in (REPO / "notebooks").glob("*.ipynb")}
+    assert present <= listed, f"add a Chapter row to tests/test_browser.py for {sorted(present - listed)}"
+
+
 def test_lab_command_opens_the_course_on_start_here(lab, page):
     """The page the README's command hands to the browser opens 00_start_here with a live kernel."""
     listing = lab.api("GET", "/api/contents/notebooks")
