@@ -3,7 +3,11 @@
 A widget that passes under nbval can still show "Error displaying widget", or its Python repr
 as text, in a browser whose front end is missing or disagrees with the kernel. These tests start
 JupyterLab with the README's own command (``python3 course.py lab``, on a free loopback port with
-a token), open it in Debian's Chromium through Playwright, and for each chapter:
+a token), open it in Debian's Chromium through Playwright, and check that:
+
+* the page the command hands to the browser opens 00_start_here with a live kernel;
+
+and for each chapter:
 
 * run: Edit > Clear Outputs of All Cells, then Run > Run All Cells (00 and the ADC chapter) or
   the cells up to and including the chapter's main widget (the others: keeps the test short);
@@ -14,6 +18,9 @@ a token), open it in Debian's Chromium through Playwright, and for each chapter:
   error, no warning and no widget as its Python repr;
 * the lab never saved a file (autosave is off in the test's fresh settings; the server's log
   would say "Saving file at ...").
+
+A last test starts a second lab with the widget extension disabled and requires the same checks
+to report the widgets shown as text: the checks can fail.
 
 Screenshots go to ``artifacts/browser/``; the lab's log to ``artifacts/browser/lab.log``.
 ``QKIT_BROWSER_RUN_ALL=1`` runs every chapter in full. Without ``/usr/bin/chromium`` (or
