@@ -20,6 +20,7 @@ Environment variables: ``QKIT_VENV`` (another place for the environment),
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import platform
 import subprocess
@@ -51,14 +52,23 @@ def ensure_environment(extras: list[str]) -> Path:
         say(f"creating the virtual environment {env_dir} (once)")
         venv.EnvBuilder(with_pip=True, clear=False).create(env_dir)
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
-    stamp = env_dir / f".qkit-installed-{'-'.join(sorted(extras)) or 'base'}"
-    if not stamp.exists() or stamp.read_text().strip() != digest:
-        target = f"{ROOT}[{','.join(extras)}]" if extras else str(ROOT)
-        say(f"installing qkit and its dependencies ({', '.join(extras) or 'base'}) into {env_dir}; "
+    stamp = env_dir / ".qkit-installed.json"
+    installed: set[str] | None = None  # the extras installed for this pyproject.toml, if any
+    try:
+        record = json.loads(stamp.read_text())
+        if record.get("pyproject") == digest:
+            installed = set(record.get("extras", []))
+    except (OSError, ValueError, AttributeError):
+        pass
+    if installed is None or not set(extras) <= installed:
+        installed = installed or set()
+        wanted = sorted(installed | set(extras))
+        target = f"{ROOT}[{','.join(wanted)}]" if wanted else str(ROOT)
+        say(f"installing qkit and its dependencies ({', '.join(wanted) or 'base'}) into {env_dir}; "
             "the first time takes a few minutes")
         run([python, "-m", "pip", "install", "--upgrade", "--quiet", "pip"])
         run([python, "-m", "pip", "install", "--quiet", "-e", target])
-        stamp.write_text(digest + "\n")
+        stamp.write_text(json.dumps({"pyproject": digest, "extras": wanted}) + "\n")
     return python
 
 
@@ -89,7 +99,8 @@ def cmd_lab(args: list[str]) -> int:
 
 
 def cmd_test(args: list[str]) -> int:
-    python = ensure_environment(["test"])
+    # The suite also starts the course's JupyterLab (the browser test), so install both extras.
+    python = ensure_environment(["lab", "test"])
     say("running the test suite: " + " ".join(["pytest", *args]))
     return subprocess.call([str(python), "-m", "pytest", *args], cwd=ROOT)
 

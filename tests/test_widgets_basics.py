@@ -59,3 +59,14 @@ def test_explorer_figure_is_not_tracked_by_pyplot():
     ex = poisson_explorer()
     ex.controls["mean"].value = 9.0
     assert set(plt.get_fignums()) == before
+
+
+def test_explorer_display_falls_back_to_a_still_image_and_a_sentence():
+    import base64
+
+    ex = poisson_explorer(mean=6.0)
+    bundle = ex._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert base64.b64decode(bundle["image/png"]).startswith(b"\x89PNG")
+    assert bundle["text/plain"] == (
+        "Interactive figure (controls: mean): run the notebook's cells to use it.")

@@ -18,6 +18,8 @@ callbacks themselves, so a test can drive the explorer headlessly::
 
 from __future__ import annotations
 
+import base64
+import io
 from typing import Any, Callable, Mapping
 
 import ipywidgets as widgets
@@ -84,6 +86,24 @@ class Explorer(widgets.VBox):
         box = widgets.VBox(list(self.controls.values()))
         super().__init__([box, self.output, self.label])
         self.update()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
+        """Display data: the live widget, plus a still image and a sentence to fall back on.
+
+        A running kernel shows the widget. A notebook opened before its cells are run (or on a
+        code host) has no widget state to restore, so it shows the still image of the figure as
+        it was when the cell ran, and the sentence says how to bring the controls back.
+        """
+        bundle = super()._repr_mimebundle_(**kwargs)
+        names = ", ".join(self.controls)
+        bundle["text/plain"] = (
+            f"Interactive figure (controls: {names}): run the notebook's cells to use it."
+        )
+        if self.updates:
+            buffer = io.BytesIO()
+            self.figure.savefig(buffer, format="png", dpi=72, bbox_inches="tight")
+            bundle["image/png"] = base64.b64encode(buffer.getvalue()).decode("ascii")
+        return bundle
 
     @property
     def values(self) -> dict[str, Any]:
