@@ -116,3 +116,13 @@ def test_transfer_explorer_shows_saturation():
     ex.controls["max_photoelectrons"].value = 1500.0
     assert ex.result.clipped.max() > 1e-3
     assert "Clipping bends the line" in ex.figure.axes[1].get_title()
+
+
+def test_transfer_view_reports_the_gain_of_the_pixel_it_simulated():
+    from qkit.qrng.pixel import Pixel
+    from qkit.widgets.qrng_char import transfer_view
+
+    pixel = Pixel(gain=0.6, readout_mean=-5.0, readout_sigma=0.3, dark_mean=10.0)
+    view = transfer_view(800.0, 5, 2000, pixel=pixel)
+    assert view.pixel.gain == 0.6
+    assert abs(view.curve.gain - 0.6) < 5 * view.curve.gain_error

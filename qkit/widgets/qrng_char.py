@@ -242,6 +242,7 @@ class TransferView:
     clipped: np.ndarray
     fitted: np.ndarray
     curve: PhotonTransferCurve
+    pixel: Pixel = PIXEL_1
 
 
 def transfer_view(max_photoelectrons: float, n_levels: int, n_frames: int, seed: int = 0,
@@ -286,7 +287,7 @@ def transfer_view(max_photoelectrons: float, n_levels: int, n_frames: int, seed:
                          "need at least 3: lower it or add levels")
     curve = photon_transfer_curve(z[fitted])
     return TransferView(levels, counts, z.mean(axis=1), z.var(axis=1, ddof=1), means, variances,
-                        clipped, fitted, curve)
+                        clipped, fitted, curve, pixel)
 
 
 def transfer_explorer() -> Explorer:
@@ -301,7 +302,7 @@ def transfer_explorer() -> Explorer:
         compute=lambda max_photoelectrons, n_levels, log10_frames: transfer_view(
             max_photoelectrons, n_levels, int(round(10**log10_frames))),
         draw=plots.draw_transfer, figsize=(9, 3.8),
-        describe=lambda v: (f"slope K = {v.curve.gain:.4f} ± {v.curve.gain_error:.4f} (true 0.8192); "
+        describe=lambda v: (f"slope K = {v.curve.gain:.4f} ± {v.curve.gain_error:.4f} (true {v.pixel.gain:g}); "
                             f"χ² = {v.curve.chi_square:.1f} for {v.curve.dof} dof"),
     )
 
