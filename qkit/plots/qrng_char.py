@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from qkit.plots import PAPER_COLOR, mark_paper_value
+from qkit.qrng.pixel import FACTORY_GAIN
 
 __all__ = [
     "draw_multimode",
@@ -118,7 +119,7 @@ def draw_pulls(ax, pulls: np.ndarray, names=("μ_r", "σ_r", "μ_dark")) -> None
     ax.legend(loc="upper right")
 
 
-def draw_transfer(fig, view, *, paper_gain: float = 0.8192) -> None:
+def draw_transfer(fig, view, *, paper_gain: float = FACTORY_GAIN) -> None:
     """Histograms at several light levels (Fig. 4a) and variance against mean (Fig. 4b)."""
     left, right = fig.subplots(1, 2)
     z = np.arange(view.counts.shape[1])

@@ -17,7 +17,7 @@ from qkit._validate import require_choice, require_in_range, require_integer
 from qkit.plots.qrng_model import draw_adc, draw_entropy, draw_frames
 from qkit.qrng.entropy import conditional_min_entropy, conditional_min_entropy_curve, min_entropy, min_entropy_curve
 from qkit.qrng.frames import FrameRule, uniform_failure_curve
-from qkit.qrng.pixel import NOISE_FREE, PIXEL_1, PIXEL_2, PIXEL_3, PIXEL_4, Pixel
+from qkit.qrng.pixel import FACTORY_GAIN, NOISE_FREE, PIXEL_1, PIXEL_2, PIXEL_3, PIXEL_4, Pixel
 from qkit.qrng.sensor import adc_pmf, kept_bits_pmf
 from qkit.widgets._explorer import Explorer
 
@@ -54,7 +54,7 @@ class AdcView:
     bit_min_entropy: np.ndarray
 
 
-def adc_view(mean: float, gain: float = 0.8192, pixel_name: str = "noise-free (Fig. 2)") -> AdcView:
+def adc_view(mean: float, gain: float = FACTORY_GAIN, pixel_name: str = "noise-free (Fig. 2)") -> AdcView:
     """The exact ``P(Z)``, ``P(Z23)`` and single-bit min-entropies (notebook 02).
 
     Parameters
@@ -76,7 +76,7 @@ def adc_view(mean: float, gain: float = 0.8192, pixel_name: str = "noise-free (F
     return AdcView(mean, pixel, z, kept, float(min_entropy(kept, per_bit=True)), bits)
 
 
-def adc_explorer(mean: float = 625.0, gain: float = 0.8192, pixel_name: str = "noise-free (Fig. 2)") -> Explorer:
+def adc_explorer(mean: float = 625.0, gain: float = FACTORY_GAIN, pixel_name: str = "noise-free (Fig. 2)") -> Explorer:
     """Sliders for ``mu_e`` and ``K`` and a pixel menu over the notebook 02 figure.
 
     Parameters
