@@ -13,8 +13,13 @@ qkit.data     synthetic licence-plate characters
 qkit.widgets  interactive figures for the notebooks (ipywidgets)
 qkit.plots    the kit's matplotlib style and shared figures
 qkit.exercises  feedback for learners' exercise answers
+
+Large arrays are checked against a memory budget before they are allocated (4 GiB unless
+``qkit.set_memory_budget`` or the environment variable ``QKIT_MEMORY_BUDGET_GIB`` says otherwise).
 """
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+from ._validate import memory_budget, set_memory_budget
+
+__all__ = ["__version__", "memory_budget", "set_memory_budget"]
