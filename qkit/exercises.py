@@ -2,12 +2,19 @@
 
 An exercise is a function the learner completes. A check cell calls :func:`check_function`,
 which runs the learner's function on a few cases, compares each answer with a reference, and
-prints one short message:
+prints a short message:
 
 * ``NotImplementedError`` (the exercise is not done yet): a reminder, no traceback;
-* an exception: its type and message and the case that raised it;
-* a wrong answer: what differs (type, shape, the first value that is off and by how much);
+* a wrong answer: how many cases fail, what differs in the first one (type, shape, the first
+  value that is off and by how much, the wrong part of a complex number), and, when the answers
+  match a typical mistake the exercise names (a :class:`Mistake`), a hint naming the concept;
+* an exception, ``sys.exit()`` or a loop that never ends (the learner's function has a time
+  budget per check): what happened, in one line;
 * a right answer: a tick.
+
+The check never crashes on what the learner returns (None, text, ragged lists, arrays where a
+tuple is expected, odd objects) and never passes an answer that is not numerically right.
+The first case run is the *diagnostic* one, the case that best exposes the typical mistake.
 
 Under the test suite (environment variable ``QKIT_STRICT_CHECKS=1``) any answer that is not
 right raises :class:`CheckFailed`, so a wrong solution notebook fails its test.
@@ -15,22 +22,46 @@ right raises :class:`CheckFailed`, so a wrong solution notebook fails its test.
 
 from __future__ import annotations
 
+import copy
+import math
 import os
+import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
-__all__ = ["CheckResult", "CheckFailed", "run_check", "check_function", "strict_mode"]
+from qkit._answers import as_list, call_text, difference, refuse_nan, short_text, tolerance
+from qkit._time_limit import TimeLimitExceeded, call_with_time_limit
+
+__all__ = [
+    "CheckResult", "CheckFailed", "Mistake", "run_check", "check_function", "strict_mode",
+    "default_time_limit", "DEFAULT_TIME_LIMIT", "TIME_LIMIT_ENV",
+]
+
+DEFAULT_TIME_LIMIT = 10.0
+"""Seconds the learner's function may run in one check (all its cases together)."""
+
+TIME_LIMIT_ENV = "QKIT_CHECK_TIME_LIMIT"
+"""Environment variable overriding :data:`DEFAULT_TIME_LIMIT` (seconds; ``inf`` for none)."""
+
+Case = Mapping[str, Any] | tuple | list
 
 
 @dataclass(frozen=True)
 class CheckResult:
-    """The outcome of a check: ``status`` is ``"passed"``, ``"unfinished"`` or ``"wrong"``."""
+    """The outcome of a check.
+
+    ``status`` is ``"passed"``, ``"unfinished"`` or ``"wrong"``; ``failed`` lists the indices
+    (in the order the cases were given) of the cases that failed; ``hint`` is the hint of the
+    :class:`Mistake` the answers matched, or "".
+    """
 
     label: str
     status: str
     message: str
+    failed: tuple[int, ...] = ()
+    hint: str = ""
 
     def __bool__(self) -> bool:
         return self.status == "passed"
@@ -43,81 +74,67 @@ class CheckFailed(Exception):
         return [f"CheckFailed: {self}"]
 
 
+@dataclass(frozen=True)
+class Mistake:
+    """A typical wrong answer and the one-line hint that names the concept behind it.
+
+    Parameters
+    ----------
+    hint : str
+        One line shown when the learner's answers match ``answer``'s on every failing case,
+        e.g. ``"you took the max after averaging: Eve sees E first"``.
+    answer : callable
+        The wrong answer, with the same arguments as the reference.
+
+    Examples
+    --------
+    >>> ddof0 = Mistake("np.var uses ddof=0: a sample variance divides by n - 1",
+    ...                 lambda c: np.var(c) / np.mean(c))
+    """
+
+    hint: str
+    answer: Callable[..., Any]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.hint, str):
+            raise TypeError(f"hint must be a str, got {type(self.hint).__name__}")
+        if not self.hint.strip() or "\n" in self.hint or len(self.hint) > 200:
+            raise ValueError(f"hint must be one non-empty line of at most 200 characters, got {self.hint!r:.80}")
+        if not callable(self.answer):
+            raise TypeError(f"answer must be a callable giving the wrong answer, got {type(self.answer).__name__}")
+
+
 def strict_mode() -> bool:
     """True when checks must raise instead of printing (set ``QKIT_STRICT_CHECKS=1``)."""
     return os.environ.get("QKIT_STRICT_CHECKS", "") not in ("", "0")
 
 
-def _call_text(case: Mapping[str, Any] | tuple) -> str:
-    def short(v: Any) -> str:
-        arr = np.asarray(v) if not isinstance(v, (str, dict)) else None
-        if arr is not None and arr.ndim > 0:
-            return f"array of shape {arr.shape}"
-        text = repr(v)
-        return text if len(text) <= 40 else text[:37] + "..."
+def default_time_limit() -> float:
+    """The time limit of one check, in seconds of the learner's function (all cases together).
 
-    if isinstance(case, Mapping):
-        return ", ".join(f"{k}={short(v)}" for k, v in case.items())
-    return ", ".join(short(v) for v in case)
-
-
-def _call(fn: Callable, case: Mapping[str, Any] | tuple) -> Any:
-    return fn(**case) if isinstance(case, Mapping) else fn(*case)
-
-
-def _compare(got: Any, expected: Any, rtol: float, atol: float) -> str:
-    """Return "" when ``got`` matches ``expected``, else a sentence saying what differs."""
-    if isinstance(expected, (tuple, list)) and not np.isscalar(expected):
-        if not isinstance(got, (tuple, list)) or len(got) != len(expected):
-            return f"expected a sequence of {len(expected)} items, got {type(got).__name__}"
-        for i, (g, e) in enumerate(zip(got, expected)):
-            why = _compare(g, e, rtol, atol)
-            if why:
-                return f"item {i}: {why}"
-        return ""
-    if got is None:
-        return "your function returned None (did you forget `return`?)"
-    e = np.asarray(expected)
-    kind = complex if np.iscomplexobj(e) or np.iscomplexobj(got) else float
+    It is :data:`DEFAULT_TIME_LIMIT` unless the environment variable ``QKIT_CHECK_TIME_LIMIT``
+    holds a positive number (``inf`` switches the limit off); an unreadable value is ignored.
+    """
+    text = os.environ.get(TIME_LIMIT_ENV, "").strip()
     try:
-        g = np.asarray(got, dtype=kind)
-    except (TypeError, ValueError):
-        return f"expected numbers, got {type(got).__name__}"
-    e = e.astype(kind)  # complex answers are compared as complex numbers, never cast to real
-    if g.shape != e.shape:
-        return f"expected shape {e.shape}, got shape {g.shape}"
-    if np.any(np.isnan(g) & ~np.isnan(e)):
-        index = np.argwhere(np.isnan(g) & ~np.isnan(e))[0]
-        where = f" at index {tuple(int(i) for i in index)}" if g.ndim else ""
-        return f"your answer has a NaN{where}"
-    close = np.isclose(g, e, rtol=rtol, atol=atol, equal_nan=True)
-    if np.all(close):
-        return ""
-    bad = np.argwhere(~close)
-    first = tuple(int(i) for i in bad[0]) if g.ndim else ()
-    where = f" at index {first}" if g.ndim else ""
-    return (
-        f"value{where} is {_number(g[first])}, expected {_number(e[first])} "
-        f"({len(bad)} of {e.size} values differ beyond rtol={rtol:g}, atol={atol:g})"
-    )
-
-
-def _number(x: Any) -> str:
-    x = complex(x)
-    if x.imag == 0:
-        return f"{x.real:.6g}"
-    return f"{x.real:.6g}{x.imag:+.6g}j"
+        seconds = float(text) if text else DEFAULT_TIME_LIMIT
+    except ValueError:
+        return DEFAULT_TIME_LIMIT
+    return seconds if seconds > 0 else DEFAULT_TIME_LIMIT
 
 
 def run_check(
     label: str,
     learner: Callable,
     reference: Callable | None = None,
-    cases: Iterable[Mapping[str, Any] | tuple] = ((),),
+    cases: Iterable[Case] = ((),),
     *,
     expected: Iterable[Any] | None = None,
     rtol: float = 1e-7,
     atol: float = 1e-10,
+    mistakes: Iterable[Mistake | tuple[str, Callable]] = (),
+    diagnostic: int | None = None,
+    time_limit: float | None = None,
 ) -> CheckResult:
     """Run a learner's function on ``cases`` and compare it with ``reference`` (no printing).
 
@@ -126,54 +143,267 @@ def run_check(
     label : str
         The exercise label, e.g. ``"2.1"``.
     learner : callable
-        The learner's function.
+        The learner's function. Whatever it returns or raises becomes a message.
     reference : callable, optional
         A function giving the right answer for each case (usually a qkit function).
     cases : iterable of dict or tuple
-        Keyword arguments (dict) or positional arguments (tuple) for each call.
+        Keyword arguments (dict) or positional arguments (tuple) for each call. Every call
+        gets its own deep copy, so a function that changes its input in place spoils nothing.
     expected : iterable, optional
         The right answers, one per case, when there is no reference function.
     rtol, atol : float
-        Tolerances of :func:`numpy.isclose`.
+        Tolerances of :func:`numpy.isclose` (relative; absolute, in the answer's units).
+    mistakes : iterable of Mistake or (hint, callable)
+        Typical wrong answers. When the learner's answers match one on every failing case,
+        its hint is shown.
+    diagnostic : int, optional
+        Index of the case to run first (the one that best exposes the typical mistake).
+        Default: the case on which the most ``mistakes`` differ from the right answer, or the
+        first case when there are no mistakes.
+    time_limit : float, optional
+        Seconds the learner's function may run over all the cases together (default
+        :func:`default_time_limit`; ``math.inf`` for none). The call that runs over is
+        stopped (in a Jupyter kernel's main thread by a signal, elsewhere by a watchdog thread:
+        see :mod:`qkit._time_limit`), and the check stops there.
+
+    Returns
+    -------
+    CheckResult
+        Truthy when every case is right.
+
+    Examples
+    --------
+    The mistake differs from the right answer only on the second case, so that case runs
+    first (and is the one reported):
+
+    >>> halved = Mistake("a square root is not half the number", lambda x: x / 2)
+    >>> result = run_check("0.0", lambda x: x / 2, np.sqrt, [(4.0,), (9.0,)], mistakes=[halved])
+    >>> print(result.message)
+    ✗ Exercise 0.0: wrong on 1 of 2 cases; for `<lambda>(9.0)`, value is 4.5, expected 3 (beyond rtol=1e-07, atol=1e-10).
+      Hint: a square root is not half the number
     """
-    cases = list(cases)
-    if (reference is None) == (expected is None):
-        raise ValueError("give exactly one of reference= or expected=")
-    answers = list(expected) if expected is not None else [_call(reference, c) for c in cases]
-    if len(answers) != len(cases):
-        raise ValueError(f"expected has {len(answers)} answers for {len(cases)} cases")
+    cases, answers, mistakes, rtol, atol, limit = _validated(
+        label, reference, cases, expected, rtol, atol, mistakes, diagnostic, time_limit)
+    if not callable(learner):
+        return CheckResult(label, "wrong", f"✗ Exercise {label}: the thing to check is a "
+                           f"{type(learner).__name__}, not a function (did a later cell reuse its name?).")
+    if answers is None:
+        answers = [_reference_answer(label, reference, case, i) for i, case in enumerate(cases)]
+        for i, answer in enumerate(answers):
+            refuse_nan(f"the reference's answer to cases[{i}]", answer)
+    wrong_answers = [[_quiet_call(m.answer, c) for c in cases] for m in mistakes]
+    first = diagnostic if diagnostic is not None else _most_telling(answers, wrong_answers, rtol, atol)
+    order = [first] + [i for i in range(len(cases)) if i != first]
     name = getattr(learner, "__name__", "your function")
-    for case, answer in zip(cases, answers):
+    return _run(label, name, learner, cases, answers, order, mistakes, wrong_answers, rtol, atol, limit)
+
+
+def check_function(label: str, learner: Callable, reference: Callable | None = None,
+                   cases: Iterable[Case] = ((),), **kwargs: Any) -> None:
+    """Check a learner's function and print the verdict (see :func:`run_check`).
+
+    In strict mode (``QKIT_STRICT_CHECKS=1``, set by the test suite) an answer that is not
+    right raises :class:`CheckFailed` with the same message.
+
+    Examples
+    --------
+    A check cell of an exercise notebook, with the typical mistake named::
+
+        check_function("1.3", fano_factor, reference=lambda c: np.var(c, ddof=1) / np.mean(c),
+                       cases=[(np.array([1, 2, 3, 4]),), (sample,)], rtol=1e-12,
+                       mistakes=[Mistake("a sample variance divides by n - 1 (ddof=1)",
+                                         lambda c: np.var(c) / np.mean(c))])
+    """
+    result = run_check(label, learner, reference, cases, **kwargs)
+    if strict_mode() and not result:
+        raise CheckFailed(result.message)
+    print(result.message)
+
+
+# -- running the cases ------------------------------------------------------------------------
+
+def _run(label: str, name: str, learner: Callable, cases: list, answers: list, order: list[int],
+         mistakes: list[Mistake], wrong_answers: list[list], rtol: float, atol: float,
+         limit: float) -> CheckResult:
+    failures: list[tuple[int, str]] = []   # (case index, sentence)
+    returned: dict[int, Any] = {}          # wrong answers the learner returned, by case
+    stopped = ""
+    deadline = time.monotonic() + limit
+    for i in order:
+        call = f"`{name}({call_text(cases[i])})`"
         try:
-            got = _call(learner, case)
+            got = call_with_time_limit(learner, *_arguments(cases[i]), _remaining(deadline))
         except NotImplementedError:
             return CheckResult(
                 label, "unfinished",
                 f"Exercise {label} is not finished yet: complete `{name}` in the cell above, "
                 f"run that cell, then run this check again.",
             )
+        except TimeLimitExceeded:
+            stopped = (f"{call} did not return within the check's time limit of {limit:g} s "
+                       "(a loop that never ends?), so the check stopped there")
+            failures.append((i, stopped))
+            break
+        except SystemExit:
+            failures.append((i, f"{call} called exit(): a function should `return` its answer"))
+            continue
+        except KeyboardInterrupt:
+            stopped = f"{call} was interrupted, so the check stopped there"
+            failures.append((i, stopped))
+            break
         except Exception as exc:  # the learner's code failed: show it briefly
-            return CheckResult(
-                label, "wrong",
-                f"✗ Exercise {label}: `{name}({_call_text(case)})` raised "
-                f"{type(exc).__name__}: {exc}",
-            )
-        why = _compare(got, answer, rtol, atol)
+            failures.append((i, f"{call} raised {type(exc).__name__}: {short_text(exc)}"))
+            continue
+        except BaseException as exc:  # any other escape (GeneratorExit, a custom BaseException)
+            stopped = f"{call} raised {type(exc).__name__}: {short_text(exc)}, so the check stopped there"
+            failures.append((i, stopped))
+            break
+        why = difference(got, answers[i], rtol, atol)
         if why:
-            return CheckResult(
-                label, "wrong", f"✗ Exercise {label}: for `{name}({_call_text(case)})`, {why}."
-            )
-    return CheckResult(label, "passed", f"✓ Exercise {label}: correct on all {len(cases)} cases.")
+            failures.append((i, f"for {call}, {why}"))
+            returned[i] = got
+    if not failures:
+        return CheckResult(label, "passed", f"✓ Exercise {label}: correct on all {len(cases)} cases.")
+    hint = _matching_hint(returned, mistakes, wrong_answers, rtol, atol)
+    ran = order.index(failures[-1][0]) + 1 if stopped else len(cases)
+    return _verdict(label, failures, len(cases), ran, hint)
 
 
-def check_function(label: str, learner: Callable, reference: Callable | None = None,
-                   cases: Iterable[Mapping[str, Any] | tuple] = ((),), **kwargs: Any) -> None:
-    """Check a learner's function and print a one-line verdict (see :func:`run_check`).
+def _verdict(label: str, failures: list[tuple[int, str]], n_cases: int, ran: int, hint: str) -> CheckResult:
+    """One line: how many cases fail and what is wrong with the first; then the hint, if any."""
+    if ran < n_cases:  # the check stopped early: count only the cases that ran
+        count = f"wrong on {len(failures)} of the {ran} cases run" if len(failures) > 1 else ""
+    else:
+        count = f"wrong on {len(failures)} of {n_cases} cases" if n_cases > 1 else ""
+    first = failures[0][1]
+    text = f"✗ Exercise {label}: {count}; {first}." if count else f"✗ Exercise {label}: {first}."
+    if hint:
+        text += f"\n  Hint: {hint}"
+    return CheckResult(label, "wrong", text, tuple(sorted(i for i, _ in failures)), hint)
 
-    In strict mode (``QKIT_STRICT_CHECKS=1``, set by the test suite) an answer that is not
-    right raises :class:`CheckFailed` with the same message.
-    """
-    result = run_check(label, learner, reference, cases, **kwargs)
-    if strict_mode() and not result:
-        raise CheckFailed(result.message)
-    print(result.message)
+
+def _remaining(deadline: float) -> float:
+    """Seconds left before ``deadline`` (a small positive floor, so a call always starts)."""
+    left = deadline - time.monotonic()
+    return left if math.isinf(left) else max(left, 1e-3)
+
+
+def _matching_hint(returned: dict[int, Any], mistakes: list[Mistake], wrong_answers: list[list],
+                   rtol: float, atol: float) -> str:
+    """The hint of the first mistake whose answers match the learner's on every wrong case."""
+    if not returned:
+        return ""
+    loose = max(rtol, 1e-9)
+    for mistake, wrong in zip(mistakes, wrong_answers):
+        if all(wrong[i] is not _FAILED and not difference(got, wrong[i], loose, atol)
+               for i, got in returned.items()):
+            return mistake.hint
+    return ""
+
+
+def _most_telling(answers: list, wrong_answers: list[list], rtol: float, atol: float) -> int:
+    """The case on which the most mistakes give an answer different from the right one."""
+    best, best_score = 0, 0
+    for i, answer in enumerate(answers):
+        score = sum(1 for wrong in wrong_answers
+                    if wrong[i] is not _FAILED and difference(wrong[i], answer, rtol, atol))
+        if score > best_score:
+            best, best_score = i, score
+    return best
+
+
+_FAILED = object()
+
+
+def _quiet_call(fn: Callable, case: Case) -> Any:
+    """``fn`` on a copy of ``case``, or ``_FAILED`` if it raises (a mistake may not apply)."""
+    try:
+        args, kwargs = _arguments(case)
+        return fn(*args, **kwargs)
+    except Exception:
+        return _FAILED
+
+
+def _reference_answer(label: str, reference: Callable, case: Case, index: int) -> Any:
+    try:
+        args, kwargs = _arguments(case)
+        return reference(*args, **kwargs)
+    except Exception as exc:  # a bad case or a broken reference: the author's to fix
+        raise ValueError(f"cases[{index}] ({short_text(call_text(case), 80)}) made the reference of "
+                         f"exercise {label} raise {type(exc).__name__}: {short_text(exc)}") from exc
+
+
+def _arguments(case: Case) -> tuple[tuple, dict]:
+    """Fresh positional and keyword arguments for one call (deep copies where possible)."""
+    try:
+        case = copy.deepcopy(case)
+    except Exception:  # an argument that cannot be copied is passed as it is
+        pass
+    if isinstance(case, Mapping):
+        return (), dict(case)
+    return tuple(case), {}
+
+
+# -- the exercise author's arguments ---------------------------------------------------------
+
+def _validated(label: Any, reference: Any, cases: Any, expected: Any, rtol: Any, atol: Any,
+               mistakes: Any, diagnostic: Any, limit: Any) -> tuple:
+    if not isinstance(label, str):
+        raise TypeError(f"label must be a non-empty str such as '2.1', got {type(label).__name__}")
+    if not label.strip():
+        raise ValueError(f"label must be a non-empty str such as '2.1', got {label!r}")
+    if (reference is None) == (expected is None):
+        raise ValueError("give exactly one of reference= or expected=")
+    if reference is not None and not callable(reference):
+        raise TypeError(f"reference must be a callable, got {type(reference).__name__}")
+    cases = _validated_cases(cases)
+    answers = None
+    if expected is not None:
+        answers = as_list("expected", expected)
+        if len(answers) != len(cases):
+            raise ValueError(f"expected has {len(answers)} answers for {len(cases)} cases")
+        for i, answer in enumerate(answers):
+            refuse_nan(f"expected[{i}]", answer)
+    rtol, atol = tolerance("rtol", rtol), tolerance("atol", atol)
+    mistakes = [_as_mistake(m, k) for k, m in enumerate(as_list("mistakes", mistakes))]
+    if diagnostic is not None:
+        if isinstance(diagnostic, bool) or not isinstance(diagnostic, (int, np.integer)):
+            raise TypeError(f"diagnostic must be a case index (int), got {type(diagnostic).__name__}")
+        if not 0 <= diagnostic < len(cases):
+            raise ValueError(f"diagnostic must satisfy 0 <= diagnostic < {len(cases)} (the number of cases), "
+                             f"got {diagnostic}")
+    return cases, answers, mistakes, rtol, atol, _validated_limit(limit)
+
+
+def _validated_cases(cases: Any) -> list:
+    cases = as_list("cases", cases)
+    if not cases:
+        raise ValueError("cases must hold at least one case, got none")
+    for i, case in enumerate(cases):
+        if not isinstance(case, (Mapping, tuple, list)):
+            raise TypeError(f"cases[{i}] must be a tuple of positional arguments or a dict of keyword "
+                            f"arguments, got {type(case).__name__} (write ({case!r:.30},) for one argument)")
+    return cases
+
+
+def _as_mistake(item: Any, k: int) -> Mistake:
+    if isinstance(item, Mistake):
+        return item
+    if isinstance(item, tuple) and len(item) == 2:
+        try:
+            return Mistake(*item)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"mistakes[{k}]: {exc}") from None
+    raise TypeError(f"mistakes[{k}] must be a Mistake(hint, answer) or a (hint, answer) pair, "
+                    f"got {type(item).__name__}")
+
+
+def _validated_limit(limit: Any) -> float:
+    if limit is None:
+        return default_time_limit()
+    if isinstance(limit, bool) or not isinstance(limit, (int, float, np.integer, np.floating)):
+        raise TypeError(f"time_limit must be a number of seconds, got {type(limit).__name__}")
+    limit = float(limit)
+    if math.isnan(limit) or limit <= 0:
+        raise ValueError(f"time_limit must be > 0 seconds (math.inf for no limit), got {limit:g}")
+    return limit
