@@ -123,7 +123,7 @@ def test_periodic_parameters_use_circular_mean_near_previous_global():
 
 
 def test_aggregate_bad_input():
-    with pytest.raises(ValueError, match="arrived must be a bool array"):
+    with pytest.raises(TypeError, match="arrived must be an array of True/False"):
         aggregate(np.zeros(2), np.zeros((2, 2)), [1, 1], np.ones((2, 1)), np.zeros(2, int))
     with pytest.raises(ValueError, match="global_params must have shape"):
         aggregate(np.zeros(3), np.zeros((2, 2)), [1, 1], np.ones((2, 1), bool), np.zeros(2, int))

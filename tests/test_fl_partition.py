@@ -60,7 +60,7 @@ def test_dirichlet_split_raises_when_a_vehicle_would_have_no_data():
         dirichlet_split(y, 2, 0.0, np.random.default_rng(0))
     with pytest.raises(ValueError, match="alpha must satisfy"):
         dirichlet_class_probabilities(2, 2, -1.0, np.random.default_rng(0))
-    with pytest.raises(ValueError, match="labels must be"):
+    with pytest.raises(ValueError, match="labels must"):
         dirichlet_split(np.array([0.5, 1.0]), 2, 1.0, np.random.default_rng(0))
 
 
@@ -79,7 +79,7 @@ def test_label_skew_extremes():
     assert np.isclose(label_skew(np.eye(4) * 10), 0.75)
     with pytest.raises(ValueError, match="counts"):
         label_skew([[0, 0], [1, 1]])
-    with pytest.raises(ValueError, match="labels of vehicle 0"):
+    with pytest.raises(ValueError, match=r"labels_per_vehicle\[0\] must lie"):
         label_counts([np.array([0, 3])], 3)
 
 
@@ -111,7 +111,7 @@ def test_fleet_plates_shapes_and_skews():
     assert len({c.light_level for c in fleet.conditions}) == 5
     iid = fleet_plates(4, 200, classes="012", rng=np.random.default_rng(0), size=12)
     assert label_skew(iid.label_counts()) < 0.1 and all(c == CLEAR_DAY for c in iid.conditions)
-    with pytest.raises(ValueError, match=r"samples_per_vehicle\[1\] must satisfy"):
+    with pytest.raises(ValueError, match="samples_per_vehicle must satisfy"):
         fleet_plates(2, [3, 0], rng=np.random.default_rng(0))
 
 

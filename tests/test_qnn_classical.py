@@ -98,7 +98,7 @@ def test_bad_input():
     params = model.init_params(np.random.default_rng(0))
     with pytest.raises(ValueError, match="n_classes must satisfy 2 <= n_classes"):
         MLP(3, 1)
-    with pytest.raises(ValueError, match="hidden must be a tuple"):
+    with pytest.raises(TypeError, match="hidden must be a tuple"):
         MLP(3, 2, [4])
     with pytest.raises(ValueError, match=r"hidden\[0\] must satisfy 1 <= hidden\[0\]"):
         MLP(3, 2, (0,))
@@ -112,7 +112,7 @@ def test_bad_input():
         model.loss_and_grad(params, np.zeros((2, 3)), np.array([0, 1]), exit_weights=[1, 1])
     with pytest.raises(ValueError, match="exit must satisfy -1 <= exit <= 0"):
         model.predict(params, np.zeros((2, 3)), exit=1)
-    with pytest.raises(ValueError, match="rng must be a numpy.random.Generator"):
+    with pytest.raises(TypeError, match="rng must be a numpy random Generator"):
         model.init_params(0)
     with pytest.raises(ValueError, match="n_params must satisfy"):
         hidden_width_for(3, 8, 4)

@@ -66,7 +66,7 @@ def test_bad_angles_raise():
         g.rx(np.nan)
     with pytest.raises(ValueError, match="1-D array"):
         g.ry(np.zeros((2, 2)))
-    with pytest.raises(ValueError, match="lam must be a real number"):
+    with pytest.raises(TypeError, match="lam must be an array of numbers"):
         g.u3(0.1, 0.2, "x")
     with pytest.raises(ValueError, match=r"\(2, 2\)"):
         g.controlled(np.eye(4))

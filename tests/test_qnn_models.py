@@ -138,9 +138,9 @@ def test_bad_input_raises():
     m = DynamicQNN(3, 2, 2)
     params = m.init_params(np.random.default_rng(0))
     X, y = data(m, 4, 0)
-    with pytest.raises(ValueError, match=r"features must have shape \(batch, 3\)"):
+    with pytest.raises(ValueError, match=r"X must have shape \(batch, 3\)"):
         m.forward(params, X[:, :2])
-    with pytest.raises(ValueError, match="features must be finite"):
+    with pytest.raises(ValueError, match="X must be finite"):
         m.loss(params, np.where(X > 1, np.nan, X), y)
     with pytest.raises(ValueError, match="y must be 4 integer labels in 0..1"):
         m.loss(params, X, y + 5)
@@ -160,7 +160,7 @@ def test_bad_input_raises():
         DynamicQNN(3, 2, 2, entangler="swap")
     with pytest.raises(ValueError, match="method must be one of"):
         m.loss_and_grad(params, X, y, method="backprop")
-    with pytest.raises(ValueError, match="noise must be a NoiseModel"):
+    with pytest.raises(TypeError, match="noise must be a qkit.qnn.NoiseModel"):
         DynamicQNN(3, 2, 2, noise=0.1)
 
 

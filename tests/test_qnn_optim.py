@@ -73,6 +73,6 @@ def test_bad_input_raises():
     with pytest.raises(ValueError, match="epochs must satisfy 1 <= epochs"):
         train(model, model.init_params(np.random.default_rng(0)), X, y, epochs=0, batch_size=4,
               optimizer=SGD(), rng=np.random.default_rng(0))
-    with pytest.raises(ValueError, match="rng must be a numpy.random.Generator"):
+    with pytest.raises(TypeError, match="rng must be a numpy random Generator"):
         train(model, model.init_params(np.random.default_rng(0)), X, y, epochs=1, batch_size=4,
               optimizer=SGD(), rng=0)

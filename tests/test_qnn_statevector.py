@@ -141,7 +141,7 @@ def test_bad_input_raises():
         sv.angle_encode(np.zeros((1, 2)), rotation="rz")
     with pytest.raises(ValueError, match="shots must satisfy 1 <= shots"):
         sv.sample_counts(psi, 0, np.random.default_rng())
-    with pytest.raises(ValueError, match="rng must be a numpy.random.Generator"):
+    with pytest.raises(TypeError, match="rng must be a numpy random Generator"):
         sv.sample_counts(psi, 10, 42)
     with pytest.raises(ValueError, match="n_qubits must satisfy"):
         sv.zero_state(0)
@@ -160,3 +160,29 @@ def test_kernels_for_any_batch_size(batch):
     np.testing.assert_allclose(sv.apply_controlled(psi, u, 2, 0), sv.apply_gate(psi, g.controlled(u), (2, 0)), atol=1e-13)
     ref = np.moveaxis(psi, 0, 0).reshape(2, -1) @ np.moveaxis(psi, 0, 0).reshape(2, -1).T
     np.testing.assert_allclose(sv._overlap(psi, psi, (0,)), ref, atol=1e-10)
+
+
+def test_sizes_over_the_memory_budget_are_refused_before_allocating():
+    import qkit
+
+    with pytest.raises(ValueError, match="memory budget"):
+        sv.zero_state(20, 10**4)  # 156 GiB
+    with pytest.raises(ValueError, match="at most 24"):
+        sv.angle_encode(np.ones((1, 40)))
+    qkit.set_memory_budget(2.0**-10)  # 1 MiB
+    try:
+        with pytest.raises(ValueError, match="batch=8 samples"):
+            sv.zero_state(14, 8)  # 2 MiB
+        assert sv.zero_state(14, 2).shape == (2,) * 14 + (2,)  # 0.5 MiB fits
+    finally:
+        qkit.set_memory_budget(None)
+
+
+def test_non_unitary_gates_and_unnormalised_states_are_refused():
+    psi = sv.zero_state(2, 3)
+    with pytest.raises(ValueError, match="matrix must be unitary"):
+        sv.apply_gate(psi, 2.0 * np.eye(2), 0)
+    with pytest.raises(ValueError, match="state must be normalised"):
+        sv.apply_gate(2.0 * psi, g.H, 0)
+    with pytest.raises(ValueError, match="probs must sum to 1"):
+        sv.sample_probabilities(np.full((4, 1), 0.5), 10, np.random.default_rng(0))

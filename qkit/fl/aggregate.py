@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qkit._validate import require_nonnegative
+from qkit._validate import require_array, require_integer, require_real
 
 __all__ = [
     "AggregationResult",
@@ -40,19 +40,30 @@ __all__ = [
 _RESULTANT_TOL = 1e-12  # a resultant shorter than this fraction of the total weight is "no direction"
 
 
-def _as_weights(sample_counts, n_clients: int) -> np.ndarray:
-    w = require_nonnegative("sample_counts", sample_counts, unit="samples")
+def _as_weights(sample_counts, n_clients: int, name: str = "sample_counts") -> np.ndarray:
+    """Non-negative finite weights, one per client, with a positive sum. Weights whose largest
+    is above 1e150 or below 1 are scaled so the largest is 1: the weighted mean is unchanged and
+    neither overflows nor underflows (sample counts of 1 or more are used as they are)."""
+    w = require_array(name, sample_counts, low=0.0, unit="samples")
     if w.shape != (n_clients,):
-        raise ValueError(f"sample_counts must have one entry per client ({n_clients}), got shape {w.shape}")
-    return w
+        raise ValueError(f"{name} must have one entry per client ({n_clients}), got shape {w.shape}")
+    if not np.any(w > 0):
+        raise ValueError(f"{name} must have a positive sum, got {sample_counts!r:.80}")
+    top = w.max()
+    return w / top if (top > 1e150 or top < 1.0) else w
 
 
-def _as_stack(client_params) -> np.ndarray:
-    arr = np.asarray(client_params, dtype=float)
+def _as_vector(name: str, value, n: int) -> np.ndarray:
+    arr = require_array(name, value)
+    if arr.shape != (n,):
+        raise ValueError(f"{name} must have shape ({n},), got {arr.shape}")
+    return arr
+
+
+def _as_stack(client_params, name: str = "client_params") -> np.ndarray:
+    arr = require_array(name, client_params)
     if arr.ndim != 2 or arr.shape[0] == 0:
-        raise ValueError(f"client_params must be a (clients, parameters) array with >= 1 client, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError("client_params must be finite, got NaN or infinite entries")
+        raise ValueError(f"{name} must be a (clients, parameters) array with >= 1 client, got shape {arr.shape}")
     return arr
 
 
@@ -60,9 +71,12 @@ def _as_period(period, n_params: int) -> np.ndarray:
     """Per-parameter period; ``inf`` (or 0) marks a parameter that is not periodic."""
     if period is None:
         return np.full(n_params, np.inf)
-    p = np.broadcast_to(np.asarray(period, dtype=float), (n_params,)).copy()
+    p = require_array("period", period, ndim=(0, 1), finite=False, unit="rad")
     if np.any(np.isnan(p)) or np.any(p < 0):
-        raise ValueError(f"period must be > 0 (radians) or inf/0 for non-periodic parameters, got {period!r}")
+        raise ValueError(f"period must be > 0 (radians) or inf/0 for non-periodic parameters, got {period!r:.80}")
+    if p.ndim == 1 and p.shape != (n_params,):
+        raise ValueError(f"period must be one number or one per parameter ({n_params}), got shape {p.shape}")
+    p = np.broadcast_to(p, (n_params,)).copy()
     p[p == 0] = np.inf
     return p
 
@@ -75,9 +89,18 @@ def wrap_periodic(delta: np.ndarray, period) -> np.ndarray:
     delta : array
         Parameter differences (radians for angles).
     period : float or array
-        Period ``T`` of each parameter (``2 pi`` for a rotation angle); ``inf`` means not periodic.
+        Period ``T`` of each parameter (``2 pi`` for a rotation angle); ``inf`` (or 0) means not
+        periodic. A number, or an array of the shape of ``delta``.
     """
-    delta = np.asarray(delta, dtype=float)
+    delta = require_array("delta", delta)
+    if period is None:
+        raise TypeError("period must be a number or an array of periods (inf: not periodic), got None")
+    p = _as_period(period, delta.size) if np.ndim(period) else _as_period(period, 1)[0]
+    return _wrap(delta, np.reshape(p, delta.shape) if np.ndim(p) else p)
+
+
+def _wrap(delta: np.ndarray, period) -> np.ndarray:
+    """:func:`wrap_periodic` without the checks."""
     p = np.broadcast_to(np.asarray(period, dtype=float), delta.shape)
     finite = np.isfinite(p) & (p > 0)
     safe = np.where(finite, p, 1.0)
@@ -103,10 +126,7 @@ def fedavg(client_params, sample_counts) -> np.ndarray:
     """
     theta = _as_stack(client_params)
     w = _as_weights(sample_counts, theta.shape[0])
-    total = w.sum()
-    if total <= 0:
-        raise ValueError(f"sample_counts must have a positive sum, got {sample_counts!r}")
-    return (w @ theta) / total
+    return (w @ theta) / w.sum()
 
 
 def circular_mean(angles, weights, *, period: float = 2 * np.pi, reference=None) -> np.ndarray:
@@ -137,21 +157,19 @@ def circular_mean(angles, weights, *, period: float = 2 * np.pi, reference=None)
         If the phasors cancel (resultant shorter than 1e-12 of the total weight): the mean
         direction is then undefined, e.g. two equal weights at ``0`` and ``pi``.
     """
-    theta = _as_stack(angles)
-    w = _as_weights(weights, theta.shape[0])
-    if w.sum() <= 0:
-        raise ValueError(f"weights must have a positive sum, got {weights!r}")
-    if not (np.isfinite(period) and period > 0):
-        raise ValueError(f"period must be > 0 and finite (radians), got {period!r}")
+    theta = _as_stack(angles, "angles")
+    w = _as_weights(weights, theta.shape[0], "weights")
+    period = require_real("period", period, 0.0, None, low_inclusive=False, unit="rad")
+    ref = None if reference is None else _as_vector("reference", reference, theta.shape[1])
     resultant = w @ np.exp(2j * np.pi * theta / period)
     if np.any(np.abs(resultant) <= _RESULTANT_TOL * w.sum()):
         bad = np.flatnonzero(np.abs(resultant) <= _RESULTANT_TOL * w.sum())
-        raise ValueError(f"circular mean undefined for parameters {bad.tolist()}: the weighted phasors cancel")
+        raise ValueError(f"circular mean of angles undefined for parameters {bad.tolist()[:10]}: "
+                         "the weighted phasors cancel")
     mean = np.angle(resultant) * period / (2 * np.pi)
-    mean = wrap_periodic(mean, period)
-    if reference is not None:
-        ref = np.asarray(reference, dtype=float)
-        mean = ref + wrap_periodic(mean - ref, period)
+    mean = _wrap(mean, period)
+    if ref is not None:
+        mean = ref + _wrap(mean - ref, period)
     return mean
 
 
@@ -225,19 +243,19 @@ def aggregate(
     """
     theta = _as_stack(client_params)
     n_clients, n_params = theta.shape
-    g = np.asarray(global_params, dtype=float)
-    if g.shape != (n_params,):
-        raise ValueError(f"global_params must have shape ({n_params},), got {g.shape}")
+    g = _as_vector("global_params", global_params, n_params)
     w = _as_weights(sample_counts, n_clients)
-    blocks = np.asarray(block_of)
-    if blocks.shape != (n_params,) or blocks.dtype.kind not in "iu" or (n_params and blocks.min() < 0):
-        raise ValueError(f"block_of must be {n_params} non-negative integers, got {block_of!r}")
-    arr = np.asarray(arrived)
+    blocks = require_array("block_of", block_of, dtype=int, low=0)
+    if np.asarray(block_of).dtype.kind not in "iu":
+        raise ValueError(f"block_of must hold integer block indices, got dtype {np.asarray(block_of).dtype}")
+    if blocks.shape != (n_params,):
+        raise ValueError(f"block_of must be {n_params} non-negative integers, got shape {blocks.shape}")
+    arr = require_array("arrived", arrived, dtype=bool)
     n_blocks = int(blocks.max()) + 1 if n_params else 0
-    if arr.dtype != bool or arr.ndim != 2 or arr.shape[0] != n_clients or arr.shape[1] < n_blocks:
-        raise ValueError(f"arrived must be a bool array of shape ({n_clients}, {n_blocks}), got {arr.dtype} {arr.shape}")
+    if arr.ndim != 2 or arr.shape[0] != n_clients or arr.shape[1] < n_blocks:
+        raise ValueError(f"arrived must be a bool array of shape ({n_clients}, {n_blocks}), got {arr.shape}")
     periods = _as_period(period, n_params)
-    is_local = np.zeros(n_params, bool) if local is None else np.asarray(local, dtype=bool)
+    is_local = np.zeros(n_params, bool) if local is None else require_array("local", local, dtype=bool)
     if is_local.shape != (n_params,):
         raise ValueError(f"local must be a bool mask of shape ({n_params},), got {is_local.shape}")
 
@@ -253,7 +271,7 @@ def aggregate(
         resultant = (weight[:, circ] * np.exp(1j * phase)).sum(axis=0)
         defined = np.abs(resultant) > _RESULTANT_TOL * total[circ]
         mean = np.angle(resultant) * periods[circ] / (2 * np.pi)
-        step = wrap_periodic(mean - g[circ], periods[circ])
+        step = _wrap(mean - g[circ], periods[circ])
         new[circ] = np.where(defined, g[circ] + step, g[circ])
         idx = np.flatnonzero(circ)
         has[idx[~defined]] = False
@@ -271,10 +289,17 @@ def blocks_from_slices(n_params: int, blocks: list) -> np.ndarray:
     >>> blocks_from_slices(5, [slice(0, 2), [slice(2, 4), np.array([4])]]).tolist()
     [0, 0, 1, 1, 1]
     """
+    n_params = require_integer("n_params", n_params, 0)
+    if not isinstance(blocks, (list, tuple)):
+        raise TypeError(f"blocks must be a list of blocks (slices or lists of slices/index arrays), got {blocks!r:.60}")
     block_of = np.full(n_params, -1, dtype=int)
     for b, parts in enumerate(blocks):
         for part in parts if isinstance(parts, (list, tuple)) else [parts]:
-            idx = np.arange(n_params)[part]
+            try:
+                idx = np.arange(n_params)[part]
+            except (IndexError, TypeError, ValueError):
+                raise ValueError(f"blocks[{b}] must be a slice or an integer index array within "
+                                 f"0..{n_params - 1}, got {part!r:.60}") from None
             if np.any(block_of[idx] >= 0):
                 raise ValueError(f"blocks overlap: block {b} repeats parameters {idx[block_of[idx] >= 0].tolist()}")
             block_of[idx] = b
@@ -287,16 +312,31 @@ def proximal_term(params, global_params, mu: float, *, period=None) -> float:
     """FedProx's proximal term ``mu/2 ||w - w_global||^2`` (ref. [25] of the DQFL paper).
 
     Differences of periodic parameters are wrapped to ``[-T/2, T/2)`` first.
+
+    Parameters
+    ----------
+    params, global_params : array (P,)
+        The local and the global parameter vectors.
+    mu : float
+        Strength (>= 0).
+    period : float or array (P,), optional
+        Periods (rad; inf or 0: not periodic).
     """
-    mu = float(require_nonnegative("mu", mu))
-    d = wrap_periodic(np.asarray(params, float) - np.asarray(global_params, float),
-                      np.inf if period is None else period)
-    return 0.5 * mu * float(d @ d)
+    d = _proximal_difference(params, global_params, mu, period)
+    return 0.5 * float(mu) * float(d @ d)
+
+
+def _proximal_difference(params, global_params, mu, period) -> np.ndarray:
+    require_real("mu", mu, 0.0)
+    w = require_array("params", params, ndim=1)
+    g = _as_vector("global_params", global_params, w.size)
+    return _wrap(w - g, _as_period(period, w.size))
 
 
 def proximal_gradient(grad, params, global_params, mu: float, *, period=None) -> np.ndarray:
-    """Local gradient plus FedProx's pull towards the global model: ``grad + mu (w - w_global)``."""
-    mu = float(require_nonnegative("mu", mu))
-    d = wrap_periodic(np.asarray(params, float) - np.asarray(global_params, float),
-                      np.inf if period is None else period)
-    return np.asarray(grad, dtype=float) + mu * d
+    """Local gradient plus FedProx's pull towards the global model: ``grad + mu (w - w_global)``.
+
+    Arguments as in :func:`proximal_term`; ``grad`` has the shape of ``params``.
+    """
+    d = _proximal_difference(params, global_params, mu, period)
+    return _as_vector("grad", grad, d.size) + float(mu) * d

@@ -41,14 +41,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-from qkit._validate import (require_choice, require_in_range, require_integer,
-                            require_nonnegative, require_positive)
+from qkit._validate import (require_allocation, require_array, require_choice, require_flag,
+                            require_generator, require_instance, require_integer, require_real)
+from qkit.fl._checks import (_MAX_RATE, SCHEMES, _check_split, _check_thresholds, _distances,
+                             _gain_snr, _power_split, _rate)
 
 __all__ = ["Channel", "DEFAULT_POWER_SPLIT", "SCHEMES", "Reception", "ReceptionProbability",
            "rate_threshold", "uplink_bits", "sample_fading", "sinr_base", "snr_enhancement",
            "decode", "reception_probability_from_snr", "monte_carlo_reception"]
 
-SCHEMES = ("qfl", "dqfl")
 DEFAULT_POWER_SPLIT = 0.8
 """Default share ``lambda`` of the transmit power given to the base message."""
 
@@ -78,9 +79,19 @@ class ReceptionProbability(NamedTuple):
 
 
 def rate_threshold(rate: float | np.ndarray) -> np.ndarray:
-    """SINR threshold ``gamma = 2**R - 1`` for a target spectral efficiency ``R`` (bit/s/Hz)."""
-    rate = require_positive("rate", rate, unit="bit/s/Hz")
+    """SINR threshold ``gamma = 2**R - 1`` for a target spectral efficiency ``R`` (bit/s/Hz).
+
+    ``R`` is in (0, 1000] (a number or an array).
+    """
+    rate = _rate("rate", rate)
+    if not (np.all(rate > 0) and np.all(rate <= _MAX_RATE)):
+        raise ValueError(f"rate must satisfy 0 < rate <= {_MAX_RATE:g} (bit/s/Hz), got {rate!r:.60}")
     return np.expm1(rate * np.log(2.0))
+
+
+def _threshold(rate: float) -> float:
+    """:func:`rate_threshold` of one checked rate."""
+    return float(np.expm1(rate * np.log(2.0)))
 
 
 def uplink_bits(n_parameters: int, bits_per_parameter: int = 32) -> int:
@@ -100,8 +111,9 @@ class Channel:
     Parameters
     ----------
     transmit_power_dbm : float
-        Vehicle transmit power ``P`` (dBm). Default 23 dBm (200 mW): the 3GPP power class 3
-        maximum of an LTE/NR user equipment, also used for C-V2X on-board units.
+        Vehicle transmit power ``P`` (dBm), in [-100, 60], or ``-inf`` for zero power (nothing
+        ever arrives). Default 23 dBm (200 mW): the 3GPP power class 3 maximum of an LTE/NR user
+        equipment, also used for C-V2X on-board units.
     noise_psd_dbm_per_hz : float
         Thermal noise spectral density ``N0`` (dBm/Hz). Default -174 dBm/Hz (kT at 290 K).
     noise_figure_db : float
@@ -142,19 +154,19 @@ class Channel:
     slot_s: float = 1.0e-3
 
     def __post_init__(self) -> None:
-        require_in_range("transmit_power_dbm", self.transmit_power_dbm, -100.0, 60.0, unit="dBm")
-        require_in_range("noise_psd_dbm_per_hz", self.noise_psd_dbm_per_hz, -250.0, 0.0,
-                         unit="dBm/Hz")
-        require_nonnegative("noise_figure_db", self.noise_figure_db, unit="dB")
-        require_positive("bandwidth_hz", self.bandwidth_hz, unit="Hz")
-        require_positive("carrier_frequency_hz", self.carrier_frequency_hz, unit="Hz")
-        require_in_range("path_loss_exponent", self.path_loss_exponent, 2.0, 8.0)
-        require_positive("reference_distance_m", self.reference_distance_m, unit="m")
-        require_in_range("base_rate", self.base_rate, 0.0, 30.0, low_inclusive=False,
-                         unit="bit/s/Hz")
-        require_in_range("enhancement_rate", self.enhancement_rate, 0.0, 30.0,
-                         low_inclusive=False, unit="bit/s/Hz")
-        require_positive("slot_s", self.slot_s, unit="s")
+        power = self.transmit_power_dbm
+        if not (isinstance(power, (float, np.floating)) and power == -np.inf):  # -inf: zero power
+            require_real("transmit_power_dbm", power, -100.0, 60.0, unit="dBm; -inf for zero power")
+        require_real("noise_psd_dbm_per_hz", self.noise_psd_dbm_per_hz, -250.0, 0.0, unit="dBm/Hz")
+        require_real("noise_figure_db", self.noise_figure_db, 0.0, unit="dB")
+        positive = dict(low=0.0, low_inclusive=False)
+        require_real("bandwidth_hz", self.bandwidth_hz, **positive, unit="Hz")
+        require_real("carrier_frequency_hz", self.carrier_frequency_hz, **positive, unit="Hz")
+        require_real("path_loss_exponent", self.path_loss_exponent, 2.0, 8.0)
+        require_real("reference_distance_m", self.reference_distance_m, **positive, unit="m")
+        require_real("base_rate", self.base_rate, high=30.0, **positive, unit="bit/s/Hz")
+        require_real("enhancement_rate", self.enhancement_rate, high=30.0, **positive, unit="bit/s/Hz")
+        require_real("slot_s", self.slot_s, **positive, unit="s")
 
     # ---- link budget -------------------------------------------------------------------------
     @property
@@ -169,8 +181,11 @@ class Channel:
                                * self.carrier_frequency_hz / _SPEED_OF_LIGHT)
 
     def path_loss_db(self, distance_m: float | np.ndarray) -> np.ndarray:
-        """Log-distance path loss ``PL(d) = PL(d0) + 10 n log10(max(d, d0) / d0)`` (dB)."""
-        d = require_nonnegative("distance_m", distance_m, unit="m")
+        """Log-distance path loss ``PL(d) = PL(d0) + 10 n log10(max(d, d0) / d0)`` (dB).
+
+        ``distance_m`` >= 0 (m); ``inf`` gives an infinite loss.
+        """
+        d = _distances(distance_m)
         d = np.maximum(d, self.reference_distance_m)
         return self.reference_loss_db + 10.0 * self.path_loss_exponent * np.log10(
             d / self.reference_distance_m)
@@ -180,17 +195,19 @@ class Channel:
         return self.transmit_power_dbm - self.path_loss_db(distance_m) - self.noise_power_dbm
 
     def mean_snr(self, distance_m: float | np.ndarray) -> np.ndarray:
-        """Mean received SNR ``rho(d)`` (linear); underflows to 0 at astronomical distances."""
-        return np.exp(np.maximum(self.mean_snr_db(distance_m) * _LN10_OVER_10, -745.0))
+        """Mean received SNR ``rho(d)`` (linear); underflows to 0 at astronomical distances and is
+        exactly 0 at zero power or infinite distance."""
+        log_snr = self.mean_snr_db(distance_m) * _LN10_OVER_10
+        return np.where(np.isneginf(log_snr), 0.0, np.exp(np.maximum(log_snr, -745.0)))
 
     # ---- thresholds and message sizes ----------------------------------------------------------
     @property
     def thresholds(self) -> dict[str, float]:
         """SINR thresholds ``2**R - 1`` (linear) for ``"base"``, ``"enhancement"`` and ``"qfl"``."""
         return {
-            "base": float(rate_threshold(self.base_rate)),
-            "enhancement": float(rate_threshold(self.enhancement_rate)),
-            "qfl": float(rate_threshold(self.base_rate + self.enhancement_rate)),
+            "base": _threshold(self.base_rate),
+            "enhancement": _threshold(self.enhancement_rate),
+            "qfl": _threshold(self.base_rate + self.enhancement_rate),
         }
 
     def balanced_power_split(self) -> float:
@@ -217,8 +234,8 @@ class Channel:
         ``base_bits + enhancement_bits`` in the same slot.
         """
         per_rate = self.bandwidth_hz * self.slot_s
-        b = float(require_positive("base_bits", base_bits, unit="bits"))
-        e = float(require_positive("enhancement_bits", enhancement_bits, unit="bits"))
+        b = require_real("base_bits", base_bits, 0.0, None, low_inclusive=False, unit="bits")
+        e = require_real("enhancement_bits", enhancement_bits, 0.0, None, low_inclusive=False, unit="bits")
         return dataclasses.replace(self, base_rate=b / per_rate, enhancement_rate=e / per_rate)
 
     # ---- probabilities and sampling ----------------------------------------------------------
@@ -228,7 +245,7 @@ class Channel:
 
         ``P_out = 1 - exp(-gamma / rho(d))`` under Rayleigh fading.
         """
-        rate = self.base_rate + self.enhancement_rate if rate is None else rate
+        rate = self.base_rate + self.enhancement_rate if rate is None else require_real("rate", rate)
         gamma = float(rate_threshold(rate))
         log_x = np.log(gamma) - self.mean_snr_db(distance_m) * _LN10_OVER_10
         return -np.expm1(-np.exp(np.minimum(log_x, _MAX_LOG)))
@@ -253,9 +270,9 @@ class Channel:
             ``(base, enhancement)`` arrays of the distances' shape; see the module docstring for
             the closed forms. For ``"qfl"`` both are ``exp(-gamma_q / rho)``.
         """
+        lam = _check_split(scheme, power_split)
         log_snr = self.mean_snr_db(distance_m) * _LN10_OVER_10
-        return reception_probability_from_snr(log_snr, scheme, power_split, self.thresholds,
-                                              log=True)
+        return _probability_from_log_snr(log_snr, scheme, lam, self.thresholds)
 
     def range_m(self, probability: float, scheme: str = "qfl", message: str = "base",
                 power_split: float = DEFAULT_POWER_SPLIT) -> float:
@@ -275,9 +292,9 @@ class Channel:
         power_split : float
             ``lambda`` (``"dqfl"`` only).
         """
-        p = float(require_in_range("probability", probability, 0.0, 1.0, low_inclusive=False,
-                                   high_inclusive=False))
+        p = require_real("probability", probability, 0.0, 1.0, low_inclusive=False, high_inclusive=False)
         require_choice("message", message, ("base", "enhancement"))
+        _check_split(scheme, power_split)
         at_d0 = self.reception_probability(self.reference_distance_m, scheme, power_split)
         if float(getattr(at_d0, message)) <= p:
             return 0.0
@@ -310,24 +327,22 @@ class Channel:
             Boolean arrays ``(base, enhancement)``; the enhancement never arrives without the
             base (SIC). For ``"qfl"`` both are the same array.
         """
+        lam = _check_split(scheme, power_split)
+        require_generator("rng", rng)
         snr = self.mean_snr(distance_m)
-        gains = sample_fading(snr.shape, rng)
-        return decode(gains, snr, scheme, power_split, self.thresholds)
+        return _decode(rng.exponential(1.0, size=snr.shape), snr, scheme, lam, self.thresholds)
 
 
 def sample_fading(shape: int | tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
-    """Rayleigh power gains ``|h|^2 ~ Exp(1)`` (dimensionless, mean 1) of the given shape."""
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    return rng.exponential(1.0, size=shape)
+    """Rayleigh power gains ``|h|^2 ~ Exp(1)`` (dimensionless, mean 1) of the given shape.
 
-
-def _check_split(scheme: str, power_split: float) -> float:
-    require_choice("scheme", scheme, SCHEMES)
-    if scheme == "qfl":
-        return 1.0
-    return float(require_in_range("power_split", power_split, 0.0, 1.0,
-                                  low_inclusive=False, high_inclusive=False))
+    ``shape`` is a non-negative int or a tuple of them; the array must fit the memory budget.
+    """
+    dims = (shape,) if not isinstance(shape, (tuple, list)) else tuple(shape)
+    dims = tuple(require_integer(f"shape[{i}]", d, 0) for i, d in enumerate(dims))
+    require_allocation(f"fading gains of shape={dims}", 8.0 * float(np.prod(dims, dtype=float)))
+    require_generator("rng", rng)
+    return rng.exponential(1.0, size=dims)
 
 
 def sinr_base(gain: np.ndarray, mean_snr: np.ndarray, power_split: float) -> np.ndarray:
@@ -335,14 +350,32 @@ def sinr_base(gain: np.ndarray, mean_snr: np.ndarray, power_split: float) -> np.
 
     ``SINR_b = lambda g rho / ((1 - lambda) g rho + 1)``; it never exceeds
     ``lambda / (1 - lambda)``, however strong the signal.
+
+    Parameters
+    ----------
+    gain : array
+        Fading power gains ``g >= 0``.
+    mean_snr : array
+        Mean SNRs ``rho >= 0`` (linear), broadcastable against ``gain``.
+    power_split : float
+        ``lambda`` in (0, 1).
     """
-    received = np.asarray(gain, dtype=float) * np.asarray(mean_snr, dtype=float)
-    return power_split * received / ((1.0 - power_split) * received + 1.0)
+    g, rho = _gain_snr(gain, mean_snr)
+    return _sinr_base(g, rho, _power_split(power_split))
+
+
+def _sinr_base(gain: np.ndarray, mean_snr: np.ndarray, lam: float) -> np.ndarray:
+    received = gain * mean_snr
+    return lam * received / ((1.0 - lam) * received + 1.0)
 
 
 def snr_enhancement(gain: np.ndarray, mean_snr: np.ndarray, power_split: float) -> np.ndarray:
-    """SNR of the enhancement once the base has been cancelled: ``(1 - lambda) g rho``."""
-    return (1.0 - power_split) * np.asarray(gain, dtype=float) * np.asarray(mean_snr, dtype=float)
+    """SNR of the enhancement once the base has been cancelled: ``(1 - lambda) g rho``.
+
+    Arguments as in :func:`sinr_base`.
+    """
+    g, rho = _gain_snr(gain, mean_snr)
+    return (1.0 - _power_split(power_split)) * g * rho
 
 
 def decode(gains: np.ndarray, mean_snr: np.ndarray, scheme: str, power_split: float,
@@ -368,11 +401,17 @@ def decode(gains: np.ndarray, mean_snr: np.ndarray, scheme: str, power_split: fl
         iff the base was decoded and ``SNR_e >= gamma_e``.
     """
     lam = _check_split(scheme, power_split)
+    g, rho = _gain_snr(gains, mean_snr, "gains")
+    return _decode(g, rho, scheme, lam, _check_thresholds(thresholds))
+
+
+def _decode(g: np.ndarray, rho: np.ndarray, scheme: str, lam: float, thresholds: dict) -> Reception:
+    """:func:`decode` without the checks."""
     if scheme == "qfl":
-        ok = np.asarray(gains, dtype=float) * np.asarray(mean_snr, dtype=float) >= thresholds["qfl"]
+        ok = g * rho >= thresholds["qfl"]
         return Reception(ok, ok)
-    base = sinr_base(gains, mean_snr, lam) >= thresholds["base"]
-    enhancement = base & (snr_enhancement(gains, mean_snr, lam) >= thresholds["enhancement"])
+    base = _sinr_base(g, rho, lam) >= thresholds["base"]
+    enhancement = base & ((1.0 - lam) * g * rho >= thresholds["enhancement"])
     return Reception(base, enhancement)
 
 
@@ -403,12 +442,22 @@ def reception_probability_from_snr(mean_snr: np.ndarray, scheme: str, power_spli
         gamma_e / ((1 - lambda) rho)))``, 0 when the base is infeasible.
     """
     lam = _check_split(scheme, power_split)
-    if log:
-        log_snr = np.asarray(mean_snr, dtype=float)
+    thresholds = _check_thresholds(thresholds)
+    if require_flag("log", log):
+        log_snr = require_array("mean_snr", mean_snr, finite=False)
+        if np.any(np.isnan(log_snr)):
+            raise ValueError("mean_snr must not be NaN (ln rho; -inf means zero SNR)")
     else:
-        rho = require_nonnegative("mean_snr", mean_snr)
+        rho = require_array("mean_snr", mean_snr, low=0.0, finite=False)
+        if np.any(np.isnan(rho)):
+            raise ValueError("mean_snr must not be NaN (linear SNR >= 0, inf allowed)")
         with np.errstate(divide="ignore"):
             log_snr = np.log(rho)  # log(0) = -inf gives probability 0 below
+    return _probability_from_log_snr(log_snr, scheme, lam, thresholds)
+
+
+def _probability_from_log_snr(log_snr, scheme: str, lam: float, thresholds: dict) -> ReceptionProbability:
+    """:func:`reception_probability_from_snr` of checked ``ln rho`` (the closed forms)."""
     if scheme == "qfl":
         p = _exp_neg_ratio(np.log(thresholds["qfl"]), log_snr)
         return ReceptionProbability(p, p)
@@ -432,8 +481,12 @@ def monte_carlo_reception(channel: Channel, distance_m: float | np.ndarray, n_tr
     the closed form), so it checks :meth:`Channel.reception_probability`. The binomial standard
     error of each fraction is ``sqrt(p (1 - p) / n_trials)``.
     """
+    require_instance("channel", channel, Channel, "qkit.fl.channel.Channel")
     n = require_integer("n_trials", n_trials, low=1)
+    lam = _check_split(scheme, power_split)
+    require_generator("rng", rng)
     snr = channel.mean_snr(distance_m)
-    gains = sample_fading((n,) + snr.shape, rng)
-    got = decode(gains, snr, scheme, power_split, channel.thresholds)
+    require_allocation(f"n_trials={n} fades at {snr.size} distance(s)", 8.0 * 4 * n * max(snr.size, 1),
+                       hint="Use fewer trials (the standard error falls as 1/sqrt(n_trials)).")
+    got = _decode(rng.exponential(1.0, size=(n,) + snr.shape), snr, scheme, lam, channel.thresholds)
     return ReceptionProbability(got.base.mean(axis=0), got.enhancement.mean(axis=0))

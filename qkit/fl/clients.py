@@ -21,13 +21,17 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from qkit._validate import (require_choice, require_in_range, require_integer, require_nonnegative,
-                            require_positive)
-from qkit.fl.aggregate import proximal_gradient
-from qkit.qnn.optim import SGD, Adam
+from qkit._validate import (require_allocation, require_array, require_choice, require_generator,
+                            require_instance, require_integer, require_real)
+from qkit.fl.aggregate import _as_period, _as_vector, _wrap
+from qkit.fl.channel import Channel, _check_split
+from qkit.qnn.optim import SGD, Adam, _check_model
 
 __all__ = ["ClientData", "LocalTraining", "local_update", "check_clients", "base_mask", "angle_periods",
-           "InputNormalisation", "disk_distances", "disk_reception_probability"]
+           "InputNormalisation", "disk_distances", "disk_reception_probability", "MAX_LOCAL_EPOCHS"]
+
+MAX_LOCAL_EPOCHS = 10_000
+"""Most local epochs per round (:class:`LocalTraining`)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,11 +50,12 @@ class ClientData:
     y: np.ndarray
 
     def __post_init__(self) -> None:
-        X, y = np.asarray(self.X, dtype=float), np.asarray(self.y)
+        X = require_array("X", self.X)
+        if self.y is None or isinstance(self.y, (str, bytes)) or np.asarray(self.y).dtype.kind not in "iu":
+            raise ValueError(f"ClientData.y must hold integer class labels, got {self.y!r:.60}")
+        y = require_array("y", self.y, dtype=int, low=0)
         if X.ndim != 2 or y.ndim != 1 or X.shape[0] != y.shape[0]:
             raise ValueError(f"ClientData needs X of shape (n, d) and y of shape (n,), got {X.shape} and {y.shape}")
-        if y.dtype.kind not in "iu":
-            raise ValueError(f"ClientData.y must hold integer class labels, got dtype {y.dtype}")
         object.__setattr__(self, "X", X)
         object.__setattr__(self, "y", y)
 
@@ -62,12 +67,14 @@ class ClientData:
 
 def check_clients(clients: Sequence[ClientData]) -> list[ClientData]:
     """Check a fleet's data: at least one vehicle, every vehicle with >= 1 sample, same features."""
+    if not isinstance(clients, (list, tuple)):
+        raise TypeError(f"clients must be a list of ClientData, got {clients!r:.60}")
     clients = list(clients)
     if len(clients) == 0:
         raise ValueError("clients must hold at least one vehicle, got none")
     for k, c in enumerate(clients):
         if not isinstance(c, ClientData):
-            raise ValueError(f"clients[{k}] must be a ClientData, got {type(c).__name__}")
+            raise TypeError(f"clients[{k}] must be a ClientData, got {type(c).__name__}")
         if c.n_samples == 0:
             raise ValueError(f"clients[{k}] has no data; every vehicle needs >= 1 training sample")
         if c.X.shape[1] != clients[0].X.shape[1]:
@@ -104,14 +111,14 @@ class LocalTraining:
     exit_weights: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
-        require_integer("epochs", self.epochs, 1)
+        require_integer("epochs", self.epochs, 1, MAX_LOCAL_EPOCHS)
         if self.batch_size is not None:
             require_integer("batch_size", self.batch_size, 1)
-        require_positive("learning_rate", self.learning_rate)
+        require_real("learning_rate", self.learning_rate, 0.0, None, low_inclusive=False)
         require_choice("optimizer", self.optimizer, ("adam", "sgd"))
-        require_nonnegative("proximal_mu", self.proximal_mu)
+        require_real("proximal_mu", self.proximal_mu, 0.0)
         if self.exit_weights is not None:
-            w = require_nonnegative("exit_weights", self.exit_weights)
+            w = require_array("exit_weights", self.exit_weights, low=0.0)
             if w.ndim != 1 or w.sum() <= 0:
                 raise ValueError(f"exit_weights must be non-negative with a positive sum, got {self.exit_weights!r}")
             object.__setattr__(self, "exit_weights", tuple(float(v) for v in w))
@@ -144,8 +151,15 @@ def local_update(model: Any, params, data: ClientData, training: LocalTraining,
     loss : float
         Mean mini-batch training loss over the last epoch (without the proximal term).
     """
-    w = np.array(params, dtype=float)
-    centre = w.copy() if global_params is None else np.asarray(global_params, dtype=float)
+    _check_model(model, ("loss_and_grad",))
+    require_instance("data", data, ClientData, "qkit.fl.clients.ClientData")
+    require_instance("training", training, LocalTraining, "qkit.fl.clients.LocalTraining")
+    require_generator("rng", rng)
+    w = require_array("params", params, ndim=1).copy()
+    if hasattr(model, "n_params") and w.size != int(model.n_params):
+        raise ValueError(f"params must have length model.n_params = {model.n_params}, got {w.size}")
+    centre = w.copy() if global_params is None else _as_vector("global_params", global_params, w.size)
+    periods = _as_period(period, w.size)
     n = data.n_samples
     batch = n if training.batch_size is None else min(training.batch_size, n)
     opt = Adam(training.learning_rate) if training.optimizer == "adam" else SGD(training.learning_rate)
@@ -158,7 +172,7 @@ def local_update(model: Any, params, data: ClientData, training: LocalTraining,
             loss, grad = model.loss_and_grad(w, data.X[idx], data.y[idx], exit_weights)
             losses.append(float(loss) * idx.size)
             if training.proximal_mu > 0:
-                grad = proximal_gradient(grad, w, centre, training.proximal_mu, period=period)
+                grad = np.asarray(grad, dtype=float) + training.proximal_mu * _wrap(w - centre, periods)
             try:
                 w = opt.step(w, grad)
             except ValueError as exc:  # a non-finite gradient: say what to change
@@ -183,6 +197,7 @@ def base_mask(model: Any, boundary: int) -> np.ndarray:
     -------
     numpy.ndarray of bool, shape (n_params,)
     """
+    _check_model(model, ("n_layers", "n_params", "prefix_slice"))
     b = require_integer("boundary", boundary, 1, int(model.n_layers) - 1)
     mask = np.zeros(model.n_params, dtype=bool)
     mask[model.prefix_slice(b)] = True
@@ -212,6 +227,7 @@ def angle_periods(model: Any) -> np.ndarray:
     -------
     numpy.ndarray, shape (n_params,)
     """
+    _check_model(model, ("n_params",))
     periods = np.full(int(model.n_params), np.inf)
     circuit = getattr(model, "circuit", None)
     if circuit is None:
@@ -245,6 +261,7 @@ class InputNormalisation:
     """
 
     def __init__(self, model: Any) -> None:
+        _check_model(model, ("n_qubits", "n_params", "layout", "loss_and_grad", "forward", "prefix_slice"))
         self.model = model
         self.n_features = int(model.n_qubits)
         self.n_params = int(model.n_params) + 2 * self.n_features
@@ -341,7 +358,9 @@ def disk_distances(n_vehicles: int, cell_radius_m: float, rng: np.random.Generat
     """
     k = require_integer("n_vehicles", n_vehicles, 1)
     r = require_integer("rounds", rounds, 1)
-    radius = float(require_in_range("cell_radius_m", cell_radius_m, 0.0, None, low_inclusive=False, unit="m"))
+    radius = require_real("cell_radius_m", cell_radius_m, 0.0, None, low_inclusive=False, unit="m")
+    require_generator("rng", rng)
+    require_allocation(f"distances for rounds={r} x n_vehicles={k}", 16.0 * r * k)
     return radius * np.sqrt(rng.random((r, k)))
 
 
@@ -373,7 +392,10 @@ def disk_reception_probability(channel: Any, cell_radius_m: float, scheme: str =
     """
     from scipy.integrate import quad
 
-    radius = float(require_in_range("cell_radius_m", cell_radius_m, 0.0, None, low_inclusive=False, unit="m"))
+    require_instance("channel", channel, Channel, "qkit.fl.channel.Channel")
+    radius = require_real("cell_radius_m", cell_radius_m, 0.0, None, low_inclusive=False, unit="m")
+    _check_split(scheme, power_split)
+    tolerance = require_real("tolerance", tolerance, 0.0, None, low_inclusive=False)
     out = []
     for field in (0, 1):
         def density(r, field=field):

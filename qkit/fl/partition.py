@@ -24,8 +24,10 @@ from typing import Sequence
 
 import numpy as np
 
-from qkit._validate import require_in_range, require_integer, require_positive
+from qkit._validate import (require_allocation, require_array, require_generator, require_instance,
+                            require_integer, require_real)
 from qkit.data.features import PCAAngles
+from qkit.fl._checks import _check_alpha, _check_classes, _check_labels
 from qkit.data.plates import CLEAR_DAY, MUDDY_PLATE, NIGHT, RAIN, CameraConditions, make_plates
 
 __all__ = [
@@ -44,13 +46,6 @@ __all__ = [
 
 #: The camera conditions a vehicle's camera drifts towards as ``spread`` grows.
 DEGRADED_CONDITIONS = (NIGHT, RAIN, MUDDY_PLATE)
-
-
-def _check_alpha(alpha: float) -> float:
-    """Dirichlet concentration: > 0, or ``numpy.inf`` for IID."""
-    if isinstance(alpha, (int, float, np.floating, np.integer)) and float(alpha) == np.inf:
-        return np.inf
-    return float(require_positive("alpha", alpha, unit="Dirichlet concentration; inf for IID"))
 
 
 def dirichlet_class_probabilities(n_vehicles: int, n_classes: int, alpha: float,
@@ -76,6 +71,8 @@ def dirichlet_class_probabilities(n_vehicles: int, n_classes: int, alpha: float,
     k = require_integer("n_vehicles", n_vehicles, 1)
     c = require_integer("n_classes", n_classes, 1)
     alpha = _check_alpha(alpha)
+    require_generator("rng", rng)
+    require_allocation(f"class probabilities of n_vehicles={k} x n_classes={c}", 24.0 * k * c)
     if alpha == np.inf:
         return np.full((k, c), 1.0 / c)
     q = rng.dirichlet(np.full(c, alpha), size=k)
@@ -118,13 +115,14 @@ def dirichlet_split(labels, n_vehicles: int, alpha: float, rng: np.random.Genera
         If no draw in ``max_tries`` gives every vehicle ``min_samples``: lower ``n_vehicles``
         or ``min_samples``, or raise ``alpha``.
     """
-    y = np.asarray(labels)
-    if y.ndim != 1 or y.dtype.kind not in "iu":
-        raise ValueError(f"labels must be a 1-d array of integer class labels, got {y.dtype} {y.shape}")
+    y = _check_labels("labels", labels)
+    if y.ndim != 1:
+        raise ValueError(f"labels must be a 1-d array of integer class labels, got shape {y.shape}")
     k = require_integer("n_vehicles", n_vehicles, 1)
     alpha = _check_alpha(alpha)
+    require_generator("rng", rng)
     min_samples = require_integer("min_samples", min_samples, 1)
-    max_tries = require_integer("max_tries", max_tries, 1)
+    max_tries = require_integer("max_tries", max_tries, 1, 10_000)
     if y.size < k * min_samples:
         raise ValueError(f"labels has {y.size} samples, fewer than n_vehicles * min_samples = {k * min_samples}")
     classes = np.unique(y)
@@ -152,27 +150,32 @@ def check_partition(parts: Sequence, n_samples: int | None = None) -> list[np.nd
     ValueError
         If there are no parts, a part is empty, or (with ``n_samples``) parts overlap or miss samples.
     """
-    parts = [np.asarray(p) for p in parts]
+    if not isinstance(parts, (list, tuple)):
+        raise TypeError(f"parts must be a list of index arrays (one per vehicle), got {parts!r:.60}")
+    parts = [require_array(f"parts[{v}]", p, dtype=int, low=0, ndim=1) for v, p in enumerate(parts)]
     if len(parts) == 0:
         raise ValueError("parts must hold at least one vehicle's indices, got none")
     for v, p in enumerate(parts):
         if p.size == 0:
-            raise ValueError(f"vehicle {v} has no data (an empty part); every vehicle needs >= 1 sample")
+            raise ValueError(f"parts[{v}] is empty (vehicle {v} has no data); every vehicle needs >= 1 sample")
     if n_samples is not None:
+        n_samples = require_integer("n_samples", n_samples, 1)
         allidx = np.concatenate(parts)
         if allidx.size != n_samples or not np.array_equal(np.sort(allidx), np.arange(n_samples)):
-            raise ValueError(f"parts must split range({n_samples}) exactly once each")
+            raise ValueError(f"parts must split range(n_samples={n_samples}) exactly once each")
     return parts
 
 
 def label_counts(labels_per_vehicle: Sequence, n_classes: int) -> np.ndarray:
     """Class histogram of each vehicle: ``counts[k, c]`` samples of class ``c`` at vehicle ``k``."""
     c = require_integer("n_classes", n_classes, 1)
+    if not isinstance(labels_per_vehicle, (list, tuple)):
+        raise TypeError(f"labels_per_vehicle must be a list of label arrays, got {labels_per_vehicle!r:.60}")
     out = np.zeros((len(labels_per_vehicle), c), dtype=int)
     for v, lab in enumerate(labels_per_vehicle):
-        lab = np.asarray(lab, dtype=int)
-        if lab.size and (lab.min() < 0 or lab.max() >= c):
-            raise ValueError(f"labels of vehicle {v} must lie in 0..{c - 1}, got {lab.min()}..{lab.max()}")
+        lab = _check_labels(f"labels_per_vehicle[{v}]", lab).ravel()
+        if lab.size and lab.max() >= c:
+            raise ValueError(f"labels_per_vehicle[{v}] must lie in 0..{c - 1} (n_classes={c}), got max {lab.max()}")
         out[v] = np.bincount(lab, minlength=c)
     return out
 
@@ -184,8 +187,8 @@ def label_skew(counts) -> float:
     0 for identical mixes; approaches ``1 - 1/C`` when each vehicle holds a single class of ``C``
     balanced ones.
     """
-    n = np.asarray(counts, dtype=float)
-    if n.ndim != 2 or np.any(n < 0) or np.any(n.sum(axis=1) <= 0):
+    n = require_array("counts", counts, low=0.0)
+    if n.ndim != 2 or np.any(n.sum(axis=1) <= 0):
         raise ValueError("counts must be a (vehicles, classes) array of counts with >= 1 sample per vehicle")
     q_k = n / n.sum(axis=1, keepdims=True)
     q = n.sum(axis=0) / n.sum()
@@ -218,7 +221,12 @@ def vehicle_camera_conditions(n_vehicles: int, spread: float, rng: np.random.Gen
     list of CameraConditions, length ``n_vehicles``
     """
     k = require_integer("n_vehicles", n_vehicles, 1)
-    spread = float(require_in_range("spread", spread, 0.0, 1.0))
+    require_allocation(f"camera conditions of n_vehicles={k}", 1000.0 * k)
+    spread = require_real("spread", spread, 0.0, 1.0)
+    require_generator("rng", rng)
+    require_instance("base", base, CameraConditions, "CameraConditions")
+    if not isinstance(towards, (list, tuple)) or not all(isinstance(t, CameraConditions) for t in towards):
+        raise TypeError(f"towards must be a sequence of CameraConditions, got {towards!r:.60}")
     if len(towards) == 0:
         raise ValueError("towards must hold at least one CameraConditions")
     which = rng.integers(0, len(towards), size=k)
@@ -294,11 +302,19 @@ def fleet_plates(n_vehicles: int, samples_per_vehicle, *, classes: str = "0123",
     FleetPlates
     """
     k = require_integer("n_vehicles", n_vehicles, 1)
-    n = np.broadcast_to(np.asarray(samples_per_vehicle), (k,))
-    for v, nv in enumerate(n):
-        require_integer(f"samples_per_vehicle[{v}]", nv, 1)
+    n = require_array("samples_per_vehicle", samples_per_vehicle, dtype=int, low=1, ndim=(0, 1))
+    if n.ndim == 1 and n.shape != (k,):
+        raise ValueError(f"samples_per_vehicle must be one count or one per vehicle ({k}), got shape {n.shape}")
+    n = np.broadcast_to(n, (k,))
+    _check_classes(classes)
+    size = require_integer("size", size, 8, 64)
+    alpha = _check_alpha(alpha)
+    spread = require_real("camera_spread", camera_spread, 0.0, 1.0)
+    require_generator("rng", rng)
+    require_allocation(f"samples_per_vehicle={int(n.sum())} images in all of {size} x {size} pixels",
+                       16.0 * float(n.sum()) * size * size)
     q = dirichlet_class_probabilities(k, len(classes), alpha, rng)
-    conditions = vehicle_camera_conditions(k, camera_spread, rng)
+    conditions = vehicle_camera_conditions(k, spread, rng)
     images, labels = [], []
     for v in range(k):
         img, lab = make_plates(int(n[v]), classes, conditions[v], rng=rng, size=size,
@@ -383,10 +399,19 @@ def plate_task(rng: np.random.Generator, *, classes: str = "0123", n_features: i
     size : int
         Image side (pixels).
     """
+    require_generator("rng", rng)
+    _check_classes(classes)
+    size = require_integer("size", size, 8, 64)
     d = require_integer("n_features", n_features, 1, size * size)
     n_public = require_integer("n_public", n_public, d + 1)
+    n_test = require_integer("n_test", n_test, 1)
+    alpha = _check_alpha(alpha)
+    camera_spread = require_real("camera_spread", camera_spread, 0.0, 1.0)
+    samples = require_integer("samples_per_vehicle", samples_per_vehicle, 1)
+    require_allocation(f"n_public={n_public} + n_test={n_test} images of {size} x {size} pixels",
+                       24.0 * (n_public + n_test) * size * size)
     public, _ = make_plates(n_public, classes, CLEAR_DAY, rng=rng, size=size)
     feature_map = PCAAngles(d).fit(public)
-    test_images, test_labels = make_plates(require_integer("n_test", n_test, 1), classes, CLEAR_DAY, rng=rng, size=size)
+    test_images, test_labels = make_plates(n_test, classes, CLEAR_DAY, rng=rng, size=size)
     return PlateTask(classes, feature_map, (feature_map.transform(test_images), test_labels), alpha,
-                     float(camera_spread), require_integer("samples_per_vehicle", samples_per_vehicle, 1), size)
+                     camera_spread, samples, size)

@@ -39,12 +39,16 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from qkit._validate import require_choice, require_in_range, require_integer, require_nonnegative
-from qkit.fl.aggregate import aggregate
+from qkit._validate import (require_array, require_choice, require_flag, require_generator,
+                            require_instance, require_integer)
+from qkit.fl.aggregate import _as_period, aggregate
+from qkit.fl._checks import _check_channel, _check_split, _check_test_sets, _distances
 from qkit.fl.clients import ClientData, LocalTraining, check_clients, local_update
+from qkit.qnn.optim import _check_model
 
 __all__ = [
     "SCHEMES",
+    "MAX_ROUNDS",
     "FederatedHistory",
     "message_bits",
     "draw_arrivals",
@@ -53,6 +57,8 @@ __all__ = [
 ]
 
 SCHEMES = ("classical", "qfl", "dqfl")
+MAX_ROUNDS = 100_000
+"""Most rounds one :func:`run_federated` call runs."""
 _PHASES = ("local training", "uplink", "aggregation", "evaluation")
 
 
@@ -113,9 +119,15 @@ class FederatedHistory:
 
 
 def message_bits(block_of: np.ndarray, bits_per_parameter: int = 32) -> np.ndarray:
-    """Bits of each uplink block: ``(number of parameters in the block) * bits_per_parameter``."""
+    """Bits of each uplink block: ``(number of parameters in the block) * bits_per_parameter``.
+
+    ``block_of``: a 1-D array of block indices >= 0, one per parameter.
+    """
     b = require_integer("bits_per_parameter", bits_per_parameter, 1)
-    return np.bincount(np.asarray(block_of), minlength=1).astype(float) * b
+    blocks = require_array("block_of", block_of, dtype=int, low=0, ndim=1)
+    if np.asarray(block_of).dtype.kind not in "iu":
+        raise ValueError(f"block_of must hold integer block indices, got dtype {np.asarray(block_of).dtype}")
+    return np.bincount(blocks, minlength=1).astype(float) * b
 
 
 def draw_arrivals(channel: Any, distances, scheme: str, power_split: float,
@@ -125,11 +137,26 @@ def draw_arrivals(channel: Any, distances, scheme: str, power_split: float,
     ``channel=None`` is an ideal uplink (everything arrives). Otherwise
     ``channel.reception(distances, rng, scheme, power_split)`` is asked; one-message schemes
     give one column, DQFL two (base, enhancement).
+
+    Parameters
+    ----------
+    channel : qkit.fl.channel.Channel or None
+    distances : array (K,)
+        Metres, >= 0 (inf: nothing arrives).
+    scheme : {"classical", "qfl", "dqfl"}
+        Case-sensitive.
+    power_split : float
+        ``lambda`` in (0, 1).
+    rng : numpy.random.Generator
     """
-    d = np.asarray(distances, dtype=float)
+    require_choice("scheme", scheme, SCHEMES)
+    d = _distances(distances, "distances")
     one_message = scheme in ("classical", "qfl")
+    _check_split("qfl" if one_message else "dqfl", power_split)
+    require_generator("rng", rng)
     if channel is None:
         return np.ones((d.size, 1 if one_message else 2), dtype=bool)
+    _check_channel(channel, ("reception",))
     got = channel.reception(d, rng, scheme="qfl" if one_message else "dqfl", power_split=power_split)
     if one_message:
         return np.asarray(got.base, dtype=bool).reshape(-1, 1)
@@ -161,10 +188,15 @@ def evaluate(model: Any, params, test_set, *, exit_weights=None) -> tuple[np.nda
     loss : float
         Sample-weighted mean of the model's (exit-weighted) loss.
     """
-    sets = test_set if isinstance(test_set, list) else [test_set]
+    _check_model(model, ("accuracy", "loss"))
+    sets = _check_test_sets(test_set)
     vecs = params if isinstance(test_set, list) else [params]
     if len(vecs) != len(sets):
-        raise ValueError(f"one parameter vector per test set needed, got {len(vecs)} for {len(sets)}")
+        raise ValueError(f"one parameter vector (params) per test set needed, got {len(vecs)} for {len(sets)}")
+    if exit_weights is not None:
+        require_array("exit_weights", exit_weights, low=0.0, ndim=1)
+    for k, w in enumerate(vecs):
+        require_array("params" if len(vecs) == 1 else f"params[{k}]", w, ndim=1)
     correct, loss_sum, total = np.zeros(_n_exits(model)), 0.0, 0
     for w, (X, y) in zip(vecs, sets):
         n = np.asarray(y).shape[0]
@@ -183,7 +215,7 @@ def _block_layout(scheme: str, n_params: int, base_mask) -> tuple[np.ndarray, tu
         return np.zeros(n_params, dtype=int), ("model",)
     if base_mask is None:
         raise ValueError("scheme 'dqfl' needs base_mask: which parameters travel in the base message")
-    base = np.asarray(base_mask, dtype=bool)
+    base = require_array("base_mask", base_mask, dtype=bool)
     if base.shape != (n_params,) or base.all() or not base.any():
         raise ValueError(f"base_mask must be a bool mask of shape ({n_params},) with both base and "
                          f"enhancement parameters, got {base.sum()} of {base.size} in the base")
@@ -191,7 +223,7 @@ def _block_layout(scheme: str, n_params: int, base_mask) -> tuple[np.ndarray, tu
 
 
 def _distances_for_round(distances, r: int, n_clients: int) -> np.ndarray:
-    d = require_nonnegative("distances", distances, unit="m")
+    d = _distances(distances, "distances")
     if d.ndim == 1 and d.shape == (n_clients,):
         return d
     if d.ndim == 2 and d.shape[1] == n_clients:
@@ -264,9 +296,16 @@ def run_federated(
     FederatedHistory
     """
     scheme = require_choice("scheme", scheme, SCHEMES)
-    rounds = require_integer("rounds", rounds, 0)
+    rounds = require_integer("rounds", rounds, 0, MAX_ROUNDS)
+    _check_model(model, ("loss_and_grad", "accuracy", "loss"))
+    require_flag("rates_from_bits", rates_from_bits)
+    require_flag("progress", progress)
+    initial = require_array("initial_params", initial_params, ndim=1).copy()
+    if hasattr(model, "n_params") and initial.size != int(model.n_params):
+        raise ValueError(f"initial_params must have length model.n_params = {model.n_params}, got {initial.size}")
+    _check_test_sets(test_set)
     run = _Federation(model, check_clients(clients), test_set, scheme, training, rng,
-                      np.array(initial_params, dtype=float), base_mask, period, local_mask)
+                      initial, base_mask, period, local_mask)
     run.connect(channel, distances, power_split, bits_per_parameter, rates_from_bits)
     g = run.initial
     metrics: dict[str, list] = {name: [] for name in
@@ -305,16 +344,17 @@ class _Federation:
     """The state of one federated run: the fleet, the uplink, the vehicles' own parts, timers."""
 
     def __init__(self, model, clients, test_set, scheme, training, rng, initial, base_mask, period, local_mask):
-        if not isinstance(rng, np.random.Generator):
-            raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-        if not isinstance(training, LocalTraining):
-            raise ValueError(f"training must be a LocalTraining, got {type(training).__name__}")
+        require_generator("rng", rng)
+        require_instance("training", training, LocalTraining, "qkit.fl.clients.LocalTraining")
         if isinstance(test_set, list) and len(test_set) != len(clients):
             raise ValueError(f"test_set as a list needs one (X, y) per vehicle ({len(clients)}), got {len(test_set)}")
         self.model, self.clients, self.test_set, self.scheme = model, clients, test_set, scheme
-        self.training, self.initial, self.period = training, initial, period
+        self.training, self.initial = training, initial
+        self.period = None if period is None else _as_period(period, initial.size)
         self.block_of, self.names = _block_layout(scheme, initial.size, base_mask)
-        self.local = None if local_mask is None else np.asarray(local_mask, dtype=bool)
+        self.local = None if local_mask is None else require_array("local_mask", local_mask, dtype=bool)
+        if self.local is not None and self.local.shape != initial.shape:
+            raise ValueError(f"local_mask must be a bool mask of shape {initial.shape}, got {self.local.shape}")
         self.counts = np.array([c.n_samples for c in clients], dtype=float)
         self.rng_channel, self.rng_train = rng.spawn(2)  # same seed, same fades across schemes
         self.own = np.tile(initial, (len(clients), 1))  # only local (FedBN) entries persist
@@ -323,11 +363,9 @@ class _Federation:
     def connect(self, channel, distances, power_split, bits_per_parameter, rates_from_bits) -> None:
         """Check the uplink's settings and size its rates from the message bits."""
         self.bits = message_bits(self.block_of, bits_per_parameter)
-        self.power_split = power_split
-        if self.scheme == "dqfl":
-            self.power_split = float(require_in_range("power_split", power_split, 0.0, 1.0,
-                                                      low_inclusive=False, high_inclusive=False))
+        self.power_split = _check_split("dqfl", power_split)
         if channel is not None:
+            _check_channel(channel, ("reception", "with_message_bits") if rates_from_bits else ("reception",))
             if distances is None:
                 raise ValueError("distances (metres) are required when a channel is given")
             _distances_for_round(distances, 0, len(self.clients))

@@ -27,12 +27,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from qkit._validate import (require_in_range, require_integer, require_nonnegative,
-                            require_positive)
+from qkit._validate import (require_allocation, require_array, require_flag, require_generator,
+                            require_instance, require_integer, require_real)
 from qkit.data.plates import PRESETS, CameraConditions
 
 __all__ = ["RoadMap", "TaskKind", "TASK_KINDS", "Scenario", "ScenarioTrace", "PATROL",
-           "MOBILISING", "ON_TASK", "STATUS_NAMES", "move_along_streets", "simulate"]
+           "MOBILISING", "ON_TASK", "STATUS_NAMES", "move_along_streets", "simulate",
+           "MAX_ROUNDS", "MAX_STREETS", "MAX_RATE"]
+
+MAX_ROUNDS = 10_000
+"""Most rounds :func:`simulate` runs in one call (a minute or two for 20 vehicles)."""
+MAX_STREETS = 1000
+"""Most streets in each direction of a :class:`RoadMap`."""
+MAX_RATE = 1.0e4
+"""Largest Poisson rate (task reports or plates per round) a scenario may ask for."""
 
 PATROL, MOBILISING, ON_TASK = 0, 1, 2
 STATUS_NAMES = ("patrol", "mobilising", "on task")
@@ -61,10 +69,13 @@ class RoadMap:
     antenna_height_m: float = 10.0
 
     def __post_init__(self) -> None:
-        n = require_integer("n_streets", self.n_streets, low=2)
-        require_positive("block_m", self.block_m, unit="m")
-        require_nonnegative("antenna_height_m", self.antenna_height_m, unit="m")
+        n = require_integer("n_streets", self.n_streets, low=2, high=MAX_STREETS)
+        require_real("block_m", self.block_m, 0.0, None, low_inclusive=False, unit="m")
+        require_real("antenna_height_m", self.antenna_height_m, 0.0, unit="m")
         if self.server_node is not None:
+            if not isinstance(self.server_node, (tuple, list)) or len(self.server_node) != 2:
+                raise TypeError("server_node must be a pair (i, j) of street indices or None, "
+                                f"got {self.server_node!r:.40}")
             i, j = self.server_node
             require_integer("server_node[0]", i, low=0, high=n - 1)
             require_integer("server_node[1]", j, low=0, high=n - 1)
@@ -89,7 +100,10 @@ class RoadMap:
 
     def distance_to_server(self, xy: np.ndarray) -> np.ndarray:
         """Straight-line 3-D distance (m) from positions ``(..., 2)`` to the server's antenna."""
-        d2 = np.sum((np.asarray(xy, dtype=float) - self.server_xy) ** 2, axis=-1)
+        xy = require_array("xy", xy, unit="m")
+        if xy.ndim < 1 or xy.shape[-1] != 2:
+            raise ValueError(f"xy must have shape (..., 2) (metres), got {xy.shape}")
+        d2 = np.sum((xy - self.server_xy) ** 2, axis=-1)
         return np.sqrt(d2 + self.antenna_height_m ** 2)
 
 
@@ -115,9 +129,11 @@ class TaskKind:
     capture_rate: float
 
     def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise TypeError(f"name must be a non-empty string, got {self.name!r:.40}")
         require_integer("vehicles_needed", self.vehicles_needed, low=1)
-        require_integer("duration_rounds", self.duration_rounds, low=1)
-        require_nonnegative("capture_rate", self.capture_rate, unit="plates per round")
+        require_integer("duration_rounds", self.duration_rounds, low=1, high=MAX_ROUNDS)
+        require_real("capture_rate", self.capture_rate, 0.0, MAX_RATE, unit="plates per round")
 
 
 #: The paper's four examples (Sec. IV A). The numbers are the kit's choices: a search or a
@@ -174,26 +190,32 @@ class Scenario:
     waypoints_per_route: int = 6
 
     def __post_init__(self) -> None:
-        if not isinstance(self.road_map, RoadMap):
-            raise ValueError(f"road_map must be a RoadMap, got {type(self.road_map).__name__}")
-        require_integer("n_vehicles", self.n_vehicles, low=1)
-        require_positive("speed_m_s", self.speed_m_s, unit="m/s")
-        require_positive("round_s", self.round_s, unit="s")
-        require_nonnegative("task_rate", self.task_rate, unit="reports per round")
-        require_nonnegative("patrol_capture_rate", self.patrol_capture_rate)
-        require_nonnegative("en_route_capture_rate", self.en_route_capture_rate)
-        require_in_range("camera_change_probability", self.camera_change_probability, 0.0, 1.0)
-        require_integer("waypoints_per_route", self.waypoints_per_route, low=2)
+        require_instance("road_map", self.road_map, RoadMap, "qkit.fl.scenario.RoadMap")
+        n = require_integer("n_vehicles", self.n_vehicles, low=1)
+        positive = dict(low=0.0, low_inclusive=False)
+        require_real("speed_m_s", self.speed_m_s, **positive, unit="m/s")
+        require_real("round_s", self.round_s, **positive, unit="s")
+        require_real("task_rate", self.task_rate, 0.0, MAX_RATE, unit="reports per round")
+        require_real("patrol_capture_rate", self.patrol_capture_rate, 0.0, MAX_RATE, unit="plates per round")
+        require_real("en_route_capture_rate", self.en_route_capture_rate, 0.0, MAX_RATE, unit="plates per round")
+        require_real("camera_change_probability", self.camera_change_probability, 0.0, 1.0)
+        w = require_integer("waypoints_per_route", self.waypoints_per_route, low=2, high=1000)
+        require_allocation(f"the state of n_vehicles={n}", 64.0 * n * (w + 8))
+        if (not isinstance(self.task_kinds, tuple) or not self.task_kinds
+                or not all(isinstance(k, TaskKind) for k in self.task_kinds)):
+            raise TypeError(f"task_kinds must be a non-empty tuple of TaskKind, got {self.task_kinds!r:.60}")
+        if (not isinstance(self.camera_presets, tuple) or not self.camera_presets
+                or not all(isinstance(p, str) and p in PRESETS for p in self.camera_presets)):
+            raise ValueError(f"camera_presets must be a non-empty tuple of names in qkit.data.plates.PRESETS "
+                             f"({', '.join(map(repr, PRESETS))}); got {self.camera_presets!r:.60}")
         _weights("task_weights", self.task_weights, len(self.task_kinds))
         _weights("camera_weights", self.camera_weights, len(self.camera_presets))
-        unknown = [p for p in self.camera_presets if p not in PRESETS]
-        if unknown:
-            raise ValueError(f"camera_presets must be names in qkit.data.plates.PRESETS "
-                             f"({', '.join(map(repr, PRESETS))}); got {unknown!r}")
 
 
 def _weights(name: str, weights: tuple[float, ...], n: int) -> np.ndarray:
-    w = require_nonnegative(name, weights)
+    if not isinstance(weights, (tuple, list, np.ndarray)):
+        raise TypeError(f"{name} must be a tuple of {n} non-negative weights, got {weights!r:.60}")
+    w = require_array(name, weights, low=0.0)
     if w.shape != (n,) or w.sum() <= 0:
         raise ValueError(f"{name} must hold {n} non-negative weights, not all 0; got {weights!r}")
     return w / w.sum()
@@ -278,9 +300,20 @@ def move_along_streets(xy: np.ndarray, target: np.ndarray, step_m: np.ndarray | 
     new_xy : (N, 2) array
     leftover_m : (N,) array -- the part of ``step_m`` not used because the target was reached
     """
-    xy = np.asarray(xy, dtype=float)
-    delta = np.asarray(target, dtype=float) - xy
-    step = np.broadcast_to(np.asarray(step_m, dtype=float), xy.shape[:1])
+    xy = require_array("xy", xy, ndim=2, unit="m")
+    if xy.shape[1] != 2:
+        raise ValueError(f"xy must have shape (N, 2) (metres), got {xy.shape}")
+    target = require_array("target", target, shape=xy.shape, unit="m")
+    step = require_array("step_m", step_m, low=0.0, ndim=(0, 1), unit="m")
+    if step.ndim == 1 and step.shape != xy.shape[:1]:
+        raise ValueError(f"step_m must be one distance or one per vehicle ({xy.shape[0]}), got shape {step.shape}")
+    block_m = require_real("block_m", block_m, 0.0, None, low_inclusive=False, unit="m")
+    return _move(xy, target, np.broadcast_to(step, xy.shape[:1]), block_m)
+
+
+def _move(xy: np.ndarray, target: np.ndarray, step: np.ndarray, block_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`move_along_streets` without the checks."""
+    delta = target - xy
     x_first = _on_line(xy[:, 1], block_m)
     first = np.where(x_first, 0, 1)
     second = 1 - first
@@ -292,7 +325,7 @@ def move_along_streets(xy: np.ndarray, target: np.ndarray, step_m: np.ndarray | 
     new[rows, first] += np.sign(d1) * m1
     new[rows, second] += np.sign(d2) * m2
     arrived = (m1 == np.abs(d1)) & (m2 == np.abs(d2))
-    new[arrived] = np.asarray(target, dtype=float)[arrived]  # no rounding drift off the grid
+    new[arrived] = target[arrived]  # no rounding drift off the grid
     return new, step - m1 - m2
 
 
@@ -338,7 +371,7 @@ def _move_fleet(state: dict, step_m: float, block_m: float, durations: np.ndarra
         moving = np.flatnonzero(remaining > 0)
         if moving.size == 0:
             break
-        state["xy"][moving], remaining[moving] = move_along_streets(
+        state["xy"][moving], remaining[moving] = _move(
             state["xy"][moving], target[moving], remaining[moving], block_m)
         at_target = np.all(state["xy"][moving] == target[moving], axis=1)
         reached = moving[at_target]
@@ -380,16 +413,19 @@ def _initial_state(scenario: Scenario, rng: np.random.Generator) -> dict:
                 camera=rng.choice(len(camera_p), size=n, p=camera_p), camera_p=camera_p)
 
 
-def simulate(scenario: Scenario, n_rounds: int, rng: np.random.Generator) -> ScenarioTrace:
+def simulate(scenario: Scenario, n_rounds: int, rng: np.random.Generator, *,
+             progress: bool = False) -> ScenarioTrace:
     """Run the scenario for ``n_rounds`` FL rounds (see the module docstring for one round).
 
     Parameters
     ----------
     scenario : Scenario
     n_rounds : int
-        Number of rounds (>= 1).
+        Number of rounds, 1 .. ``MAX_ROUNDS`` (each takes a few milliseconds for 20 vehicles).
     rng : numpy.random.Generator
         Source of the routes, task reports, captures and camera changes.
+    progress : bool
+        Show a ``tqdm.auto`` progress bar over the rounds.
 
     Returns
     -------
@@ -397,19 +433,24 @@ def simulate(scenario: Scenario, n_rounds: int, rng: np.random.Generator) -> Sce
         Positions, distances to the server, status, task assignment, captures and camera of
         every vehicle in every round, and the table of task reports.
     """
-    if not isinstance(scenario, Scenario):
-        raise ValueError(f"scenario must be a Scenario, got {type(scenario).__name__}")
-    n_rounds = require_integer("n_rounds", n_rounds, low=1)
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    require_instance("scenario", scenario, Scenario, "qkit.fl.scenario.Scenario")
+    n_rounds = require_integer("n_rounds", n_rounds, low=1, high=MAX_ROUNDS)
+    require_generator("rng", rng)
+    require_flag("progress", progress)
     road, n = scenario.road_map, scenario.n_vehicles
+    require_allocation(f"the trace of n_rounds={n_rounds} x n_vehicles={n}", 96.0 * n_rounds * n)
     nodes = road.intersections()
     kind_p = _weights("task_weights", scenario.task_weights, len(scenario.task_kinds))
     durations = np.array([k.duration_rounds for k in scenario.task_kinds])
     state = _initial_state(scenario, rng)
     kinds, task_xy, arrival, task_done, pending = [], [], [], [], []
     record = {key: [] for key in ("positions", "status", "task_of", "captures", "camera")}
-    for r in range(n_rounds):
+    rounds = range(n_rounds)
+    if progress:
+        from tqdm.auto import tqdm
+
+        rounds = tqdm(rounds, desc="scenario rounds")
+    for r in rounds:
         _release(state, task_done, pending, r)
         for _ in range(rng.poisson(scenario.task_rate)):
             kind = int(rng.choice(len(kind_p), p=kind_p))

@@ -38,7 +38,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from qkit._validate import require_choice, require_finite, require_integer
+from qkit._validate import (require_array, require_choice, require_flag,
+                            require_instance, require_integer)
 from qkit.qnn import gates
 from qkit.qnn import statevector as sv
 
@@ -100,9 +101,10 @@ class Op:
     def __post_init__(self) -> None:
         require_choice("kind", self.kind, tuple(GATE_KINDS))
         spec = GATE_KINDS[self.kind]
-        wires = tuple(int(w) for w in np.atleast_1d(self.wires))
+        arr = require_array("wires", self.wires, ndim=(0, 1), dtype=int, low=0)
+        wires = tuple(int(w) for w in np.atleast_1d(arr))
         if len(wires) != spec.n_wires or len(set(wires)) != len(wires):
-            raise ValueError(f"a {self.kind!r} gate acts on {spec.n_wires} distinct wire(s), "
+            raise ValueError(f"kind={self.kind!r} acts on {spec.n_wires} distinct wire(s), "
                              f"got wires={self.wires!r}")
         object.__setattr__(self, "wires", wires)
         require_integer("offset", self.offset, 0)
@@ -134,15 +136,19 @@ class Circuit:
     encoding: str = "ry"
 
     def __post_init__(self) -> None:
-        require_integer("n_qubits", self.n_qubits, 1, 24)
+        require_integer("n_qubits", self.n_qubits, 1, sv.MAX_QUBITS)
+        require_integer("n_params", self.n_params, 0)
         require_choice("encoding", self.encoding, sv.ENCODINGS)
-        for layer in self.layers:
+        if not isinstance(self.layers, (tuple, list)):
+            raise TypeError(f"layers must be a sequence of layers (sequences of Op), got {self.layers!r:.60}")
+        for k, layer in enumerate(self.layers):
+            _check_layer(layer, f"layers[{k}]")
             for op in layer:
                 if not all(0 <= w < self.n_qubits for w in op.wires):
-                    raise ValueError(f"wires of {op} must be qubit indices in "
-                                     f"0..{self.n_qubits - 1}")
+                    raise ValueError(f"wires of {op} in layers must be qubit indices in "
+                                     f"0..{self.n_qubits - 1} (n_qubits={self.n_qubits})")
                 if op.offset + op.n_params > self.n_params:
-                    raise ValueError(f"{op} reads params beyond n_params={self.n_params}")
+                    raise ValueError(f"{op} in layers reads params beyond n_params={self.n_params}")
 
     @property
     def n_layers(self) -> int:
@@ -167,35 +173,66 @@ class Circuit:
         """Blocks of equal structure, so that their matrices are built in one vector call."""
         return _group_blocks(self)
 
-    def check_params(self, params) -> np.ndarray:
-        """Return ``params`` as a float vector of length ``n_params`` (else ``ValueError``)."""
-        p = require_finite("params", params, unit="rad")
+    def check_params(self, params, name: str = "params") -> np.ndarray:
+        """Return ``params`` as a finite float vector of length ``n_params`` (else ``ValueError``)."""
+        p = require_array(name, params, unit="rad")
         if p.shape != (self.n_params,):
-            raise ValueError(f"params must be a flat vector of length {self.n_params}, "
+            raise ValueError(f"{name} must be a flat vector of length {self.n_params}, "
                              f"got shape {p.shape}")
         return p
 
-    def check_features(self, features) -> np.ndarray:
-        """Return ``features`` as a ``(batch, n_qubits)`` float array (else ``ValueError``)."""
-        x = require_finite("features", features, unit="rad")
+    def check_features(self, features, name: str = "features") -> np.ndarray:
+        """Return ``features`` as a finite ``(batch, n_qubits)`` float array (else ``ValueError``)."""
+        x = require_array(name, features, unit="rad")
         if x.ndim != 2 or x.shape[1] != self.n_qubits or x.shape[0] < 1:
-            raise ValueError(f"features must have shape (batch, {self.n_qubits}): one angle per "
+            raise ValueError(f"{name} must have shape (batch, {self.n_qubits}): one angle per "
                              f"qubit, got shape {x.shape}")
         return x
 
 
+def _check_layer(layer, name: str = "layer") -> None:
+    if not isinstance(layer, (tuple, list)) or not all(isinstance(op, Op) for op in layer):
+        raise TypeError(f"{name} must be a sequence of Op, got {layer!r:.80}")
+
+
+def _check_circuit(circuit) -> Circuit:
+    return require_instance("circuit", circuit, Circuit, "qkit.qnn.circuits.Circuit (see build_circuit)")
+
+
 def build_circuit(n_qubits: int, layers: Sequence[Sequence[tuple[str, Sequence[int]]]],
                   encoding: str = "ry") -> Circuit:
-    """Build a :class:`Circuit` from ``[[(kind, wires), ...], ...]``, numbering angles in order."""
+    """Build a :class:`Circuit` from ``[[(kind, wires), ...], ...]``, numbering angles in order.
+
+    Parameters
+    ----------
+    n_qubits : int
+        1 .. 24.
+    layers : sequence of sequences of (kind, wires)
+        ``kind`` a key of ``GATE_KINDS``; ``wires`` a qubit index or a tuple (control first).
+    encoding : {"ry", "rx"}
+    """
+    require_integer("n_qubits", n_qubits, 1, sv.MAX_QUBITS)
+    if not isinstance(layers, (tuple, list)) or not all(isinstance(layer, (tuple, list)) for layer in layers):
+        raise TypeError(f"layers must be a list of layers, each a list of (kind, wires) pairs, got {layers!r:.80}")
     offset, built = 0, []
-    for layer in layers:
+    for k, layer in enumerate(layers):
         ops = []
-        for kind, wires in layer:
-            op = Op(kind, tuple(np.atleast_1d(wires)), offset)
+        for j, entry in enumerate(layer):
+            if not isinstance(entry, (tuple, list)) or len(entry) != 2:
+                raise TypeError(f"layers[{k}][{j}] must be a (kind, wires) pair, got {entry!r:.60}")
+            try:
+                op = Op(entry[0], entry[1], offset)
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(f"layers[{k}][{j}]: {exc}") from None
             offset += op.n_params
             ops.append(op)
         built.append(tuple(ops))
-    return Circuit(n_qubits, tuple(built), offset, encoding)
+    try:
+        return Circuit(n_qubits, tuple(built), offset, encoding)
+    except ValueError as exc:
+        if "encoding" in str(exc):
+            raise
+        raise ValueError(f"layers do not fit the circuit: {exc}") from None
 
 
 # matrix family of each kind: (vectorised matrix builder, vectorised derivative builder)
@@ -223,7 +260,7 @@ def gate_tables(circuit: Circuit, params) -> tuple[np.ndarray, np.ndarray]:
         ``(n_ops, 3, 2, 2)``: ``derivs[i, j] = d mats[i] / d angle_j`` for the op's angles
         (zero padding beyond them).
     """
-    p = circuit.check_params(params)
+    p = _check_circuit(circuit).check_params(params)
     ops = circuit.ops
     mats = np.empty((len(ops), 2, 2), dtype=complex)
     derivs = np.zeros((len(ops), 3, 2, 2), dtype=complex)
@@ -247,9 +284,9 @@ def gate_matrix(kind: str, angles) -> np.ndarray:
     require_choice("kind", kind, tuple(GATE_KINDS))
     if kind in _FIXED:
         return _FIXED[kind].copy()
-    a = np.atleast_1d(np.asarray(angles, dtype=float))
+    a = np.atleast_1d(require_array("angles", angles, ndim=(0, 1), unit="rad"))
     if a.shape != (GATE_KINDS[kind].n_params,):
-        raise ValueError(f"a {kind!r} gate takes {GATE_KINDS[kind].n_params} angle(s), got {angles!r}")
+        raise ValueError(f"angles must hold {GATE_KINDS[kind].n_params} angle(s) for a {kind!r} gate, got {angles!r}")
     return _FAMILIES[_FAMILY_OF[kind]][0](*a)
 
 
@@ -280,6 +317,8 @@ class Block:
 def fuse_layer(layer: Sequence[Op], start: int = 0) -> list[Block]:
     """Fuse the ops of one layer (numbered from ``start``) into blocks; the product of the
     blocks in order equals the product of the ops."""
+    _check_layer(layer)
+    require_integer("start", start, 0)
     blocks: list[list] = []  # [kind, wires, members]
 
     def latest(wires) -> list | None:
@@ -381,6 +420,7 @@ def block_tables(circuit: Circuit, params, derivatives: bool = True):
         ``F = A_after G A_before``: ``dF F^dagger = A_after (dG G^dagger) A_after^dagger``.
         ``None`` entries when ``derivatives`` is False.
     """
+    require_flag("derivatives", derivatives)
     gate_mats, gate_derivs = gate_tables(circuit, params)
     offsets = np.array([op.offset for op in circuit.ops])
     n_blocks = sum(len(layer) for layer in circuit.blocks)
@@ -437,7 +477,11 @@ def run(circuit: Circuit, params, features,
         The final state, shape ``(2,)*n_qubits + (batch,)``.
     """
     mats, _ = block_tables(circuit, params, derivatives=False)
-    stack = sv.angle_encode(circuit.check_features(features), circuit.encoding)[None]
+    x = circuit.check_features(features)
+    if on_layer is not None and not callable(on_layer):
+        raise TypeError(f"on_layer must be a function on_layer(k, state) or None, got {on_layer!r:.60}")
+    sv._require_state_size(circuit.n_qubits, x.shape[0], copies=2, name="features rows")
+    stack = sv._angle_encode(x, circuit.encoding)[None]
     buf = np.empty_like(stack)
     number = 0
     for k, layer in enumerate(circuit.blocks):
@@ -456,6 +500,8 @@ def run(circuit: Circuit, params, features,
 
 def layer_states(circuit: Circuit, params, features) -> list[np.ndarray]:
     """Copies of the state after every layer (``n_layers`` arrays ``(2,)*n + (batch,)``)."""
+    x = _check_circuit(circuit).check_features(features)
+    sv._require_state_size(circuit.n_qubits, x.shape[0], copies=circuit.n_layers + 2, name="features rows")
     states: list[np.ndarray] = []
     run(circuit, params, features, lambda k, psi: states.append(psi.copy()))
     return states

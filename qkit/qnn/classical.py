@@ -27,15 +27,36 @@ from functools import cached_property
 
 import numpy as np
 
-from qkit._validate import require_finite, require_integer, require_nonnegative
+from qkit._validate import (require_allocation, require_array, require_generator, require_integer)
 
 __all__ = ["MLP", "mlp_param_count", "hidden_width_for"]
 
 
 def mlp_param_count(n_features: int, n_classes: int, hidden: tuple[int, ...] = ()) -> int:
-    """Trainable parameters of an :class:`MLP`: ``sum (n_in + 1) * n_out`` over its layers."""
-    widths = (n_features, *hidden, n_classes)
+    """Trainable parameters of an :class:`MLP`: ``sum (n_in + 1) * n_out`` over its layers.
+
+    Parameters
+    ----------
+    n_features : int
+        Inputs (>= 1).
+    n_classes : int
+        Outputs (>= 2).
+    hidden : tuple of int
+        Hidden layer widths (each >= 1).
+    """
+    widths = (require_integer("n_features", n_features, 1), *_check_hidden(hidden),
+              require_integer("n_classes", n_classes, 2))
+    return _param_count(widths)
+
+
+def _param_count(widths) -> int:
     return sum((a + 1) * b for a, b in zip(widths[:-1], widths[1:]))
+
+
+def _check_hidden(hidden) -> tuple[int, ...]:
+    if not isinstance(hidden, tuple):
+        raise TypeError(f"hidden must be a tuple of layer widths, e.g. (8,) or (), got {hidden!r:.60}")
+    return tuple(require_integer(f"hidden[{i}]", w, 1) for i, w in enumerate(hidden))
 
 
 def hidden_width_for(n_params: int, n_features: int, n_classes: int) -> int:
@@ -81,12 +102,9 @@ class MLP:
     n_exits = 1
 
     def __post_init__(self) -> None:
-        require_integer("n_features", self.n_features, 1)
-        require_integer("n_classes", self.n_classes, 2)
-        if not isinstance(self.hidden, tuple):
-            raise ValueError(f"hidden must be a tuple of layer widths, got {self.hidden!r}")
-        for i, w in enumerate(self.hidden):
-            require_integer(f"hidden[{i}]", w, 1)
+        n = mlp_param_count(self.n_features, self.n_classes, self.hidden)
+        require_allocation(f"the parameters of an MLP with hidden={self.hidden!r:.40}", 8.0 * n,
+                           hint="Use narrower hidden layers.")
 
     @cached_property
     def _shapes(self) -> list[tuple[int, int]]:
@@ -100,8 +118,7 @@ class MLP:
 
     def init_params(self, rng: np.random.Generator) -> np.ndarray:
         """Glorot-uniform weights ``U(-a, a)``, ``a = sqrt(6 / (n_in + n_out))``; zero biases."""
-        if not isinstance(rng, np.random.Generator):
-            raise ValueError(f"rng must be a numpy.random.Generator, got {rng!r}")
+        require_generator("rng", rng)
         parts = []
         for n_in, n_out in self._shapes:
             a = np.sqrt(6.0 / (n_in + n_out))
@@ -109,7 +126,7 @@ class MLP:
         return np.concatenate(parts)
 
     def _unpack(self, params) -> list[tuple[np.ndarray, np.ndarray]]:
-        p = require_finite("params", params)
+        p = require_array("params", params)
         if p.shape != (self.n_params,):
             raise ValueError(f"params must be a flat vector of {self.n_params} numbers, got "
                              f"shape {p.shape}")
@@ -122,7 +139,7 @@ class MLP:
         return layers
 
     def _check_features(self, X) -> np.ndarray:
-        x = require_finite("X", X)
+        x = require_array("X", X)
         if x.ndim != 2 or x.shape[1] != self.n_features:
             raise ValueError(f"X must have shape (batch, {self.n_features}), got {x.shape}")
         return x
@@ -182,7 +199,7 @@ class MLP:
         """
         weight = 1.0
         if exit_weights is not None:
-            w = require_nonnegative("exit_weights", exit_weights)
+            w = require_array("exit_weights", exit_weights, low=0.0)
             if w.shape != (1,):
                 raise ValueError(f"exit_weights must hold one weight (one exit), got shape {w.shape}")
             weight = float(w[0])

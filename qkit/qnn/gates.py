@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from qkit._validate import require_finite
+from qkit._validate import require_array, require_real
 
 __all__ = [
     "IDENTITY",
@@ -73,11 +73,43 @@ for _g in (IDENTITY, PAULI_X, PAULI_Y, PAULI_Z, H, CNOT, CZ, SWAP):
 
 
 def _angle(name: str, value) -> np.ndarray:
-    arr = require_finite(name, value, unit="rad")
+    """A finite real angle (rad) or a 1-D array of them; bools, strings and complex refused."""
+    arr = require_array(name, value, unit="rad")
     if arr.ndim > 1:
         raise ValueError(f"{name} must be a number or a 1-D array of angles (one per sample), "
                          f"got an array of shape {arr.shape}")
     return arr
+
+
+def _as_complex(name: str, value) -> np.ndarray:
+    """``value`` as a finite complex array (real and complex numbers; no bools or strings)."""
+    if value is None or isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be an array of numbers, got {value!r}")
+    try:
+        arr = np.asarray(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a rectangular array of numbers") from None
+    if arr.dtype.kind not in "iufc":
+        raise TypeError(f"{name} must contain real or complex numbers, got dtype {arr.dtype}")
+    arr = arr.astype(complex, copy=False)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite, got NaN or infinite entries")
+    return arr
+
+
+def _unitarity_error(m: np.ndarray) -> float:
+    """Largest entry of ``|U^dagger U - I|`` over a ``(d, d)`` or ``(d, d, batch)`` matrix."""
+    m3 = m[..., None] if m.ndim == 2 else m
+    prod = np.einsum("jib,jkb->ikb", m3.conj(), m3)
+    return float(np.max(np.abs(prod - np.eye(m3.shape[0])[..., None]), initial=0.0))
+
+
+def _check_unitary(name: str, m: np.ndarray, atol: float = 1e-8) -> None:
+    """Refuse a gate that is not unitary (it would change the norm of the state)."""
+    err = _unitarity_error(m)
+    if not err <= atol:
+        raise ValueError(f"{name} must be unitary (U^dagger U = I within {atol:g}); it is off by "
+                         f"{err:.3g}, so it would not keep the state normalised")
 
 
 def _matrix(a, b, c, d) -> np.ndarray:
@@ -152,11 +184,12 @@ def rot(phi, theta, omega) -> np.ndarray:
 def controlled(matrix: np.ndarray) -> np.ndarray:
     """The ``(4, 4)`` controlled version ``|0><0| (x) I + |1><1| (x) U`` of a ``(2, 2)`` gate ``U``.
 
-    The control is the first (most significant) wire.
+    The control is the first (most significant) wire. ``U`` must be unitary (to 1e-8).
     """
-    u = np.asarray(matrix, dtype=complex)
+    u = _as_complex("matrix", matrix)
     if u.shape != (2, 2):
         raise ValueError(f"matrix must be a (2, 2) single-qubit gate, got shape {u.shape}")
+    _check_unitary("matrix", u)
     out = np.eye(4, dtype=complex)
     out[2:, 2:] = u
     return out
@@ -175,7 +208,8 @@ def cu3(theta: float, phi: float, lam: float) -> np.ndarray:
     numpy.ndarray
         Complex ``(4, 4)``; control = first wire, target = second.
     """
-    return controlled(u3(float(theta), float(phi), float(lam)))
+    t, p, q = (require_real(n, v, unit="rad") for n, v in (("theta", theta), ("phi", phi), ("lam", lam)))
+    return controlled(u3(t, p, q))
 
 
 def rx_derivative(theta) -> np.ndarray:
@@ -226,11 +260,22 @@ def rot_derivatives(phi, theta, omega) -> np.ndarray:
 
 
 def is_unitary(matrix: np.ndarray, atol: float = 1e-12) -> bool:
-    """True if a square matrix (or each ``[:, :, b]`` of a batch) is unitary to ``atol``."""
-    m = np.asarray(matrix)
-    if m.ndim == 2:
-        m = m[..., None]
-    if m.ndim != 3 or m.shape[0] != m.shape[1]:
+    """True if a square matrix (or each ``[:, :, b]`` of a batch) is unitary to ``atol``.
+
+    Parameters
+    ----------
+    matrix : array
+        Real or complex ``(d, d)`` or ``(d, d, batch)``; NaN, strings and bools are refused.
+    atol : float
+        Tolerance (>= 0) on every entry of ``U^dagger U - I``.
+
+    Returns
+    -------
+    bool
+        False for a matrix that is not square.
+    """
+    m = _as_complex("matrix", matrix)
+    tol = require_real("atol", atol, 0.0)
+    if m.ndim not in (2, 3) or m.shape[0] != m.shape[1]:
         return False
-    prod = np.einsum("jib,jkb->ikb", m.conj(), m)
-    return bool(np.allclose(prod, np.eye(m.shape[0])[..., None], atol=atol))
+    return _unitarity_error(m) <= tol

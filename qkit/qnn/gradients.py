@@ -31,8 +31,9 @@ from typing import Mapping
 
 import numpy as np
 
+from qkit._validate import require_array, require_flag
 from qkit.qnn import statevector as sv
-from qkit.qnn.circuits import GATE_KINDS, Circuit, block_tables, layer_states, run
+from qkit.qnn.circuits import GATE_KINDS, Circuit, _check_circuit, block_tables, layer_states, run
 
 __all__ = [
     "adjoint_backward",
@@ -54,12 +55,14 @@ SHIFT_RULES: dict[str, tuple[tuple[float, float], ...]] = {
 
 
 def _check_prob_grads(circuit: Circuit, prob_grads: Mapping[int, np.ndarray], batch: int) -> dict:
+    if not isinstance(prob_grads, Mapping):
+        raise TypeError(f"prob_grads must be a dict {{layer index: array (2**n, batch)}}, got {prob_grads!r:.60}")
     out = {}
     for k, w in prob_grads.items():
-        if not 0 <= int(k) < circuit.n_layers:
+        if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)) or not 0 <= k < circuit.n_layers:
             raise ValueError(f"prob_grads keys must be layer indices in 0..{circuit.n_layers - 1}, "
                              f"got {k!r}")
-        w = np.asarray(w, dtype=float)
+        w = require_array(f"prob_grads[{k}]", w)
         if w.shape != (2**circuit.n_qubits, batch):
             raise ValueError(f"prob_grads[{k}] must have shape ({2**circuit.n_qubits}, {batch}), "
                              f"got {w.shape}")
@@ -98,8 +101,14 @@ def adjoint_backward(circuit: Circuit, params, final_state: np.ndarray,
     (``phi <- G^dagger phi``, ``mu <- G^T mu``). The gradient is read *before* the gate is
     un-applied, on its output side: ``<lambda| dG |phi_in> = <lambda| dG G^dagger |phi_out>``.
     """
+    _check_circuit(circuit)
+    require_flag("input_grad", input_grad)
+    final_state, n = sv._check_state(final_state, name="final_state")
+    if n != circuit.n_qubits:
+        raise ValueError(f"final_state has {n} qubits, the circuit {circuit.n_qubits}")
     shape = final_state.shape
     weights = _check_prob_grads(circuit, prob_grads, shape[-1])
+    sv._require_state_size(n, shape[-1], copies=4, name="final_state batch")
     mats, derivs = block_tables(circuit, params)
     stack = np.empty((2,) + shape, dtype=complex)
     stack[0] = final_state
@@ -173,7 +182,7 @@ def parameter_shift_gradient(circuit: Circuit, params, features,
     of sample 0, is obtained with ``prob_grads = {k: w}`` where ``w[:, 0] = z_eigenvalues(n)[0]``
     and ``w[:, 1:] = 0``.
     """
-    p = circuit.check_params(params)
+    p = _check_circuit(circuit).check_params(params)
     x = circuit.check_features(features)
     weights = _check_prob_grads(circuit, prob_grads, x.shape[0])
 
@@ -182,7 +191,7 @@ def parameter_shift_gradient(circuit: Circuit, params, features,
 
         def on_layer(k: int, psi: np.ndarray) -> None:
             if k in weights:
-                total[0] += float(np.sum(weights[k] * sv.probabilities(psi)))
+                total[0] += float(np.sum(weights[k] * sv._probabilities(psi)))
 
         run(circuit, shifted, x, on_layer)
         return total[0]
@@ -205,7 +214,7 @@ def parameter_shift_input_gradient(circuit: Circuit, params, features,
     Each feature enters through one Pauli rotation, so ``dp/dx_i = [p(x_i + pi/2) -
     p(x_i - pi/2)] / 2`` exactly; the contraction with ``prob_grads`` is per sample.
     """
-    p = circuit.check_params(params)
+    p = _check_circuit(circuit).check_params(params)
     x = circuit.check_features(features)
     weights = _check_prob_grads(circuit, prob_grads, x.shape[0])
     out = np.zeros(x.shape)
@@ -214,6 +223,6 @@ def parameter_shift_input_gradient(circuit: Circuit, params, features,
             shifted = x.copy()
             shifted[:, i] += shift
             states = layer_states(circuit, p, shifted)
-            out[:, i] += coeff * sum(np.sum(w * sv.probabilities(states[k]), axis=0)
+            out[:, i] += coeff * sum(np.sum(w * sv._probabilities(states[k]), axis=0)
                                      for k, w in weights.items())
     return out

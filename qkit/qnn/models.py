@@ -57,21 +57,31 @@ from functools import cached_property
 
 import numpy as np
 
-from qkit._validate import require_choice, require_finite, require_integer, require_nonnegative
+from qkit._validate import (require_array, require_choice, require_flag, require_generator,
+                            require_instance, require_integer, require_real)
 from qkit.qnn import statevector as sv
 from qkit.qnn.circuits import Circuit, Op, run
 from qkit.qnn.gradients import (adjoint_backward, parameter_shift_gradient,
                                  parameter_shift_input_gradient)
 from qkit.qnn.noise import NoiseModel
 
-__all__ = ["QNN", "DynamicQNN", "ring_pairs"]
+__all__ = ["QNN", "DynamicQNN", "ring_pairs", "MAX_LAYERS", "MAX_MODEL_QUBITS"]
+
+MAX_LAYERS = 1000
+"""Most layers a model may have (deeper circuits take hours per epoch to simulate)."""
+MAX_MODEL_QUBITS = 16
+"""Most qubits a model may have (a batch of 64 samples of 16 qubits is 64 MiB per state)."""
 
 _ROTATION_ANGLES = {"u3": 3, "rot": 3, "ry": 1}
 _ENTANGLER_ANGLES = {"cu3": 3, "cnot": 0, "cz": 0}
 
 
 def ring_pairs(n_qubits: int) -> list[tuple[int, int]]:
-    """(control, target) pairs of the ring entangler: ``(i, i+1 mod n)``; one pair for n = 2."""
+    """(control, target) pairs of the ring entangler: ``(i, i+1 mod n)``; one pair for n = 2.
+
+    ``n_qubits`` is 1 .. 24 (none for 1 qubit).
+    """
+    n_qubits = require_integer("n_qubits", n_qubits, 1, sv.MAX_QUBITS)
     if n_qubits == 1:
         return []
     if n_qubits == 2:
@@ -98,21 +108,22 @@ class _LayeredQNN:
     _all_exits = True
 
     def __post_init__(self) -> None:
-        n = require_integer("n_qubits", self.n_qubits, 1, 16)
-        require_integer("n_layers", self.n_layers, 1)
+        n = require_integer("n_qubits", self.n_qubits, 1, MAX_MODEL_QUBITS)
+        require_integer("n_layers", self.n_layers, 1, MAX_LAYERS)
         c = require_integer("n_classes", self.n_classes, 2)
         require_choice("rotation", self.rotation, tuple(_ROTATION_ANGLES))
         require_choice("entangler", self.entangler, tuple(_ENTANGLER_ANGLES))
         require_choice("readout", self.readout, ("expval", "probs"))
         require_choice("encoding", self.encoding, sv.ENCODINGS)
-        require_finite("logit_scale", self.logit_scale)
+        require_flag("readout_scale", self.readout_scale)
+        require_real("logit_scale", self.logit_scale)
         limit = n if self.readout == "expval" else 2**n
         if c > limit:
             hint = " (readout='probs' allows up to 2**n_qubits)" if self.readout == "expval" else ""
             raise ValueError(f"n_classes must be <= {limit} for readout={self.readout!r} with "
                              f"{n} qubits{hint}, got {c}")
-        if self.noise is not None and not isinstance(self.noise, NoiseModel):
-            raise ValueError(f"noise must be a NoiseModel or None, got {self.noise!r}")
+        if self.noise is not None:
+            require_instance("noise", self.noise, NoiseModel, "qkit.qnn.NoiseModel or None")
 
     def with_noise(self, noise: NoiseModel | None):
         """The same architecture under another noise model (parameters are interchangeable)."""
@@ -184,9 +195,8 @@ class _LayeredQNN:
     def init_params(self, rng: np.random.Generator, angle_spread: float = np.pi) -> np.ndarray:
         """Random initial parameters: angles uniform in ``[-angle_spread, angle_spread]`` (rad),
         readout scales ``logit_scale`` and biases 0."""
-        if not isinstance(rng, np.random.Generator):
-            raise ValueError(f"rng must be a numpy.random.Generator, got {rng!r}")
-        spread = float(require_nonnegative("angle_spread", angle_spread, unit="rad"))
+        require_generator("rng", rng)
+        spread = require_real("angle_spread", angle_spread, 0.0, unit="rad")
         params = np.zeros(self.n_params)
         for k in range(self.n_layers):
             s = self.layout[f"layer{k}"]
@@ -205,13 +215,13 @@ class _LayeredQNN:
 
     def _exit_probabilities(self, params, X, upto: int | None = None):
         """Ideal probabilities at each exit (list of (2**n, B)) and the final state."""
-        x = self.circuit.check_features(X)
+        x = self.circuit.check_features(X, "X")
         exits = set(self.exit_layers)
         probs: list[np.ndarray] = []
 
         def on_layer(k: int, psi: np.ndarray) -> None:
             if k in exits and (upto is None or k <= upto):
-                probs.append(sv.probabilities(psi))
+                probs.append(sv._probabilities(psi))
 
         final = run(self.circuit, params, x, on_layer)
         return probs, final
@@ -229,7 +239,8 @@ class _LayeredQNN:
             if rng is None:
                 raise ValueError(f"rng must be a numpy.random.Generator when noise.shots is set "
                                  f"({self.noise.shots} shots), got None")
-            return sv.sample_probabilities(p, self.noise.shots, rng) / self.noise.shots
+            require_generator("rng", rng)
+            return sv._sample(p, self.noise.shots, rng) / self.noise.shots
         return p
 
     def exit_readouts(self, params, X, rng: np.random.Generator | None = None) -> np.ndarray:
@@ -270,12 +281,15 @@ class _LayeredQNN:
 
     def accuracy(self, params, X, y, rng: np.random.Generator | None = None) -> np.ndarray:
         """Top-1 accuracy of every exit, shape ``(n_exits,)``."""
-        labels = self._check_labels(y, np.shape(X)[0] if np.ndim(X) else 0)
-        logits = self.forward(params, X, rng)
+        x = self.circuit.check_features(X, "X")
+        labels = self._check_labels(y, x.shape[0])
+        logits = self.forward(params, x, rng)
         return (np.argmax(logits, axis=2) == labels[None, :]).mean(axis=1)
 
     # --- loss and gradient ------------------------------------------------------------------
     def _check_labels(self, y, batch: int) -> np.ndarray:
+        if y is None or isinstance(y, (str, bytes)):
+            raise TypeError(f"y must be an array of integer labels, got {y!r}")
         arr = np.asarray(y)
         if arr.shape != (batch,) or arr.dtype.kind not in "iu" or np.any(arr < 0) or np.any(arr >= self.n_classes):
             raise ValueError(f"y must be {batch} integer labels in 0..{self.n_classes - 1}, "
@@ -285,7 +299,7 @@ class _LayeredQNN:
     def _exit_weights(self, exit_weights) -> np.ndarray:
         if exit_weights is None:
             return np.ones(self.n_exits)
-        w = require_nonnegative("exit_weights", exit_weights)
+        w = require_array("exit_weights", exit_weights, low=0.0)
         if w.shape != (self.n_exits,):
             raise ValueError(f"exit_weights must have one weight per exit ({self.n_exits}), "
                              f"got shape {w.shape}")
@@ -325,6 +339,7 @@ class _LayeredQNN:
             Only if ``input_grad``.
         """
         require_choice("method", method, ("adjoint", "parameter-shift"))
+        require_flag("input_grad", input_grad)
         w = self._exit_weights(exit_weights)
         losses, grad, grad_x = self._loss_terms(params, X, y, w, want_grad=True, method=method,
                                                 input_grad=input_grad)

@@ -38,7 +38,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qkit._validate import require_in_range, require_integer, require_probability
+from qkit._validate import require_integer, require_pmf, require_real
+from qkit.qnn.statevector import MAX_QUBITS, MAX_SHOTS
 
 __all__ = ["NoiseModel", "depolarize_probabilities", "apply_readout_error"]
 
@@ -48,21 +49,52 @@ def depolarize_probabilities(probs: np.ndarray, retained: float) -> np.ndarray:
 
     ``retained = (1 - p)**k`` is the fraction of the state surviving ``k`` global depolarising
     channels of strength ``p``.
+
+    Parameters
+    ----------
+    probs : array (K, batch)
+        Probability columns (each in [0, 1], summing to 1 within 1e-9).
+    retained : float
+        In [0, 1].
     """
-    f = float(require_probability("retained", retained))
-    probs = np.asarray(probs, dtype=float)
+    f = require_real("retained", retained, 0.0, 1.0)
+    return _depolarize(_check_probs(probs), f)
+
+
+def _check_probs(probs, n_qubits: int | None = None) -> np.ndarray:
+    p = require_pmf("probs", probs, axis=0)
+    if p.ndim != 2 or (n_qubits is not None and p.shape[0] != 2**n_qubits):
+        want = "(K, batch)" if n_qubits is None else f"({2**n_qubits}, batch) for n_qubits={n_qubits}"
+        raise ValueError(f"probs must have shape {want}, got {p.shape}")
+    return p
+
+
+def _depolarize(probs: np.ndarray, f: float) -> np.ndarray:
     return f * probs + (1.0 - f) / probs.shape[0]
 
 
 def apply_readout_error(probs: np.ndarray, n_qubits: int, flip_probability: float) -> np.ndarray:
     """Apply independent symmetric bit flips to measured probabilities ``(2**n, batch)``.
 
-    Multiplies by ``R^{(x)n}``, ``R = [[1-q, q], [q, 1-q]]``. ``R`` is symmetric, so the same
-    function maps a gradient with respect to measured probabilities back to the true ones.
+    Multiplies by ``R^{(x)n}``, ``R = [[1-q, q], [q, 1-q]]`` (``0 <= q <= 0.5``). ``R`` is
+    symmetric, so the same map takes a gradient with respect to measured probabilities back to
+    the true ones (:meth:`NoiseModel.pullback`).
+
+    Parameters
+    ----------
+    probs : array (2**n_qubits, batch)
+        Probability columns.
+    n_qubits : int
+    flip_probability : float
+        ``q`` in [0, 0.5].
     """
-    n = require_integer("n_qubits", n_qubits, 1, 24)
-    q = float(require_probability("flip_probability", flip_probability))
-    p = np.asarray(probs, dtype=float)
+    n = require_integer("n_qubits", n_qubits, 1, MAX_QUBITS)
+    q = require_real("flip_probability", flip_probability, 0.0, 0.5)
+    return _flip_bits(_check_probs(probs, n), n, q)
+
+
+def _flip_bits(p: np.ndarray, n: int, q: float) -> np.ndarray:
+    """:func:`apply_readout_error` without the checks (also for gradients)."""
     if q == 0.0:
         return p
     out = p.reshape((2,) * n + (-1,))
@@ -96,10 +128,10 @@ class NoiseModel:
     shots: int | None = None
 
     def __post_init__(self) -> None:
-        require_probability("depolarizing", self.depolarizing)
-        require_in_range("readout_error", self.readout_error, 0.0, 0.5)
+        require_real("depolarizing", self.depolarizing, 0.0, 1.0)
+        require_real("readout_error", self.readout_error, 0.0, 0.5)
         if self.shots is not None:
-            object.__setattr__(self, "shots", require_integer("shots", self.shots, 1))
+            object.__setattr__(self, "shots", require_integer("shots", self.shots, 1, MAX_SHOTS))
 
     def retained_fraction(self, layers_done: int) -> float:
         """``f_k = (1 - p)**k``: the weight of the ideal state after ``k`` noisy layers."""
@@ -122,10 +154,10 @@ class NoiseModel:
         numpy.ndarray
             ``R^{(x)n} (f_k probs + (1 - f_k) / 2**n)``; columns still sum to 1.
         """
-        noisy = depolarize_probabilities(probs, self.retained_fraction(layers_done))
-        return apply_readout_error(noisy, n_qubits, float(self.readout_error))
+        noisy = _depolarize(np.asarray(probs, dtype=float), self.retained_fraction(layers_done))
+        return _flip_bits(noisy, n_qubits, float(self.readout_error))
 
     def pullback(self, prob_grad: np.ndarray, layers_done: int, n_qubits: int) -> np.ndarray:
         """Map ``dL/d(measured probabilities)`` to ``dL/d(ideal probabilities)`` (chain rule)."""
-        g = apply_readout_error(prob_grad, n_qubits, float(self.readout_error))
+        g = _flip_bits(np.asarray(prob_grad, dtype=float), n_qubits, float(self.readout_error))
         return self.retained_fraction(layers_done) * g

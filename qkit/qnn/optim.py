@@ -15,14 +15,18 @@ from typing import Any, Callable
 
 import numpy as np
 
-from qkit._validate import require_finite, require_in_range, require_integer, require_positive
+from qkit._validate import (require_array, require_flag, require_generator, require_instance,
+                            require_integer, require_real)
 
-__all__ = ["SGD", "Adam", "train"]
+__all__ = ["SGD", "Adam", "train", "MAX_EPOCHS"]
+
+MAX_EPOCHS = 100_000
+"""Most epochs one :func:`train` call runs (call it again to continue)."""
 
 
 def _check_grad(params, grad) -> tuple[np.ndarray, np.ndarray]:
-    p = require_finite("params", params)
-    g = require_finite("grad", grad)
+    p = require_array("params", params)
+    g = require_array("grad", grad)
     if p.shape != g.shape or p.ndim != 1:
         raise ValueError(f"params and grad must be flat vectors of one length, got shapes "
                          f"{p.shape} and {g.shape}")
@@ -43,8 +47,8 @@ class SGD:
     """
 
     def __init__(self, lr: float = 0.1, momentum: float = 0.0) -> None:
-        self.lr = float(require_positive("lr", lr))
-        self.momentum = float(require_in_range("momentum", momentum, 0.0, 1.0, high_inclusive=False))
+        self.lr = require_real("lr", lr, 0.0, None, low_inclusive=False)
+        self.momentum = require_real("momentum", momentum, 0.0, 1.0, high_inclusive=False)
         self.reset()
 
     def reset(self) -> None:
@@ -78,10 +82,10 @@ class Adam:
 
     def __init__(self, lr: float = 0.05, beta1: float = 0.9, beta2: float = 0.999,
                  eps: float = 1e-8) -> None:
-        self.lr = float(require_positive("lr", lr))
-        self.beta1 = float(require_in_range("beta1", beta1, 0.0, 1.0, high_inclusive=False))
-        self.beta2 = float(require_in_range("beta2", beta2, 0.0, 1.0, high_inclusive=False))
-        self.eps = float(require_positive("eps", eps))
+        self.lr = require_real("lr", lr, 0.0, None, low_inclusive=False)
+        self.beta1 = require_real("beta1", beta1, 0.0, 1.0, high_inclusive=False)
+        self.beta2 = require_real("beta2", beta2, 0.0, 1.0, high_inclusive=False)
+        self.eps = require_real("eps", eps, 0.0, None, low_inclusive=False)
         self.reset()
 
     def reset(self) -> None:
@@ -122,7 +126,8 @@ def train(model: Any, params, X, y, *, epochs: int, batch_size: int, optimizer,
     X, y : arrays
         Features ``(n_samples, n_qubits)`` (rad) and integer labels ``(n_samples,)``.
     epochs, batch_size : int
-        Passes over the data, samples per step (the last batch of an epoch may be smaller).
+        Passes over the data (1 .. ``MAX_EPOCHS``), samples per step (the last batch of an epoch
+        may be smaller).
     optimizer : SGD or Adam
         Its state carries over between calls; call ``optimizer.reset()`` to start afresh.
     rng : numpy.random.Generator
@@ -141,16 +146,23 @@ def train(model: Any, params, X, y, *, epochs: int, batch_size: int, optimizer,
         ``"loss"``: mean minibatch loss per epoch ``(epochs_run,)``; ``"accuracy"``: training
         accuracy of every exit at the end of each epoch ``(epochs_run, n_exits)``.
     """
-    n_epochs = require_integer("epochs", epochs, 1)
+    _check_model(model)
+    n_epochs = require_integer("epochs", epochs, 1, MAX_EPOCHS)
     size = require_integer("batch_size", batch_size, 1)
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy.random.Generator, got {rng!r}")
-    x = np.asarray(X, dtype=float)
-    labels = np.asarray(y)
-    if x.ndim != 2 or labels.shape != (x.shape[0],):
+    require_instance("optimizer", optimizer, (SGD, Adam), "qkit.qnn.SGD or qkit.qnn.Adam instance, e.g. Adam(0.05)")
+    require_generator("rng", rng)
+    require_flag("progress", progress)
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be a function callback(epoch, params, history) or None, got {callback!r:.60}")
+    x = require_array("X", X, ndim=2, min_size=1)
+    labels = require_array("y", y, dtype=int, low=0, ndim=1)
+    if labels.shape != (x.shape[0],):
         raise ValueError(f"X must be (n_samples, n_features) and y (n_samples,), got shapes "
                          f"{x.shape} and {labels.shape}")
-    p = np.array(params, dtype=float, copy=True)
+    p = require_array("params", params, ndim=1).copy()
+    if p.shape != (int(model.n_params),):
+        raise ValueError(f"params must have length model.n_params = {model.n_params}, got shape {p.shape}")
+    model.loss(p, x[:1], labels[:1], exit_weights)  # checks the features, labels and exit weights once
     history: dict[str, list] = {"loss": [], "accuracy": []}
     epoch_iter = range(n_epochs)
     if progress:
@@ -173,3 +185,12 @@ def train(model: Any, params, X, y, *, epochs: int, batch_size: int, optimizer,
         if callback is not None and callback(epoch, p, history):
             break
     return p, {k: np.asarray(v) for k, v in history.items()}
+
+
+def _check_model(model: Any, needs: tuple[str, ...] = ("loss_and_grad", "loss", "accuracy", "n_params")) -> Any:
+    """Refuse anything that is not a model (it needs ``loss_and_grad``, ``accuracy``, ...)."""
+    missing = [name for name in needs if not hasattr(model, name)]
+    if missing:
+        raise TypeError(f"model must be a qkit model (QNN, DynamicQNN, MLP, ...) with "
+                        f"{', '.join(needs)}; got {model!r:.60} without {', '.join(missing)}")
+    return model

@@ -25,7 +25,9 @@ import numbers
 
 import numpy as np
 
-from qkit._validate import require_choice, require_finite, require_integer
+from qkit._validate import (require_allocation, require_array, require_choice, require_generator,
+                            require_integer, require_pmf)
+from qkit.qnn.gates import _as_complex, _check_unitary
 
 __all__ = [
     "zero_state",
@@ -42,12 +44,33 @@ __all__ = [
 ]
 
 ENCODINGS = ("rx", "ry")
+MAX_QUBITS = 24
+"""Most qubits a state may have (2**24 complex amplitudes = 256 MiB per sample)."""
+MAX_SHOTS = 10**12
+"""Most shots per sample :func:`sample_probabilities` draws."""
+_NORM_TOL = 1e-6  # a state's squared norm may differ from 1 by this much (rounding of many gates)
+
+
+def _require_state_size(n: int, batch: int, copies: int = 1, name: str = "batch") -> None:
+    """Refuse, before allocating, ``copies`` states of ``n`` qubits x ``batch`` over the budget."""
+    require_allocation(f"{copies} statevector(s) of {n} qubits x {name}={batch} samples",
+                       16.0 * copies * 2.0**n * batch,
+                       hint="Use fewer qubits or a smaller batch (split it).")
 
 
 def zero_state(n_qubits: int, batch: int = 1) -> np.ndarray:
-    """``|0...0>`` for every sample: complex array of shape ``(2,)*n_qubits + (batch,)``."""
-    n = require_integer("n_qubits", n_qubits, 1, 24)
+    """``|0...0>`` for every sample: complex array of shape ``(2,)*n_qubits + (batch,)``.
+
+    Parameters
+    ----------
+    n_qubits : int
+        1 .. ``MAX_QUBITS`` (24).
+    batch : int
+        Samples (>= 1); the state must fit the memory budget (:func:`qkit.memory_budget`).
+    """
+    n = require_integer("n_qubits", n_qubits, 1, MAX_QUBITS)
     b = require_integer("batch", batch, 1)
+    _require_state_size(n, b)
     psi = np.zeros((2,) * n + (b,), dtype=complex)
     psi[(0,) * n] = 1.0
     return psi
@@ -55,16 +78,30 @@ def zero_state(n_qubits: int, batch: int = 1) -> np.ndarray:
 
 def n_qubits_of(state: np.ndarray) -> int:
     """Number of qubits of a batched state, checking its shape ``(2,)*n + (batch,)``."""
-    s = np.asarray(state)
-    if s.ndim < 2 or any(d != 2 for d in s.shape[:-1]):
-        raise ValueError("state must have shape (2,)*n_qubits + (batch,), "
+    return _check_state(state, normalised=False)[1]
+
+
+def _check_state(state, normalised: bool = True, name: str = "state") -> tuple[np.ndarray, int]:
+    """``state`` as a finite complex array ``(2,)*n + (batch,)`` and its ``n``; with
+    ``normalised`` every sample's squared norm must be 1 (to ``_NORM_TOL``). O(size)."""
+    s = _as_complex(name, state)
+    if s.ndim < 2 or any(d != 2 for d in s.shape[:-1]) or s.shape[-1] < 1:
+        raise ValueError(f"{name} must have shape (2,)*n_qubits + (batch,), "
                          f"got an array of shape {s.shape}")
-    return s.ndim - 1
+    if normalised:
+        norms = (s.real**2 + s.imag**2).reshape(-1, s.shape[-1]).sum(axis=0)
+        worst = float(np.max(np.abs(norms - 1.0)))
+        if not worst <= _NORM_TOL:
+            raise ValueError(f"{name} must be normalised (sum of |amplitude|^2 = 1 for every sample); "
+                             f"a squared norm is off by {worst:.3g}")
+    return s, s.ndim - 1
 
 
 def _check_wires(wires, n: int, name: str = "wires") -> tuple[int, ...]:
     if isinstance(wires, (numbers.Integral, np.integer)):
         wires = (wires,)
+    if not isinstance(wires, (tuple, list, np.ndarray)):
+        raise TypeError(f"{name} must be a qubit index or a sequence of them, got {wires!r}")
     out = []
     for w in wires:
         if isinstance(w, bool) or not isinstance(w, (numbers.Integral, np.integer)) or not 0 <= w < n:
@@ -93,14 +130,15 @@ def apply_gate(state: np.ndarray, matrix: np.ndarray, wires) -> np.ndarray:
     numpy.ndarray
         The new state ``U |psi>`` (same shape).
     """
-    n = n_qubits_of(state)
+    state, n = _check_state(state)
     w = _check_wires(wires, n)
     k, batch = len(w), state.shape[-1]
-    m = np.asarray(matrix, dtype=complex)
+    m = _as_complex("matrix", matrix)
     if m.shape[:2] != (2**k, 2**k) or m.ndim not in (2, 3) or (m.ndim == 3 and m.shape[2] != batch):
         raise ValueError(f"matrix must have shape ({2**k}, {2**k}) or ({2**k}, {2**k}, {batch}) "
                          f"for {k} wire(s) and a batch of {batch}, got {m.shape}")
-    moved = np.moveaxis(np.asarray(state, dtype=complex), w, range(k)).reshape(2**k, -1, batch)
+    _check_unitary("matrix", m)
+    moved = np.moveaxis(state, w, range(k)).reshape(2**k, -1, batch)
     if m.ndim == 2:
         out = (m @ moved.reshape(2**k, -1)).reshape(moved.shape)
     else:
@@ -111,13 +149,15 @@ def apply_gate(state: np.ndarray, matrix: np.ndarray, wires) -> np.ndarray:
 def apply_controlled(state: np.ndarray, matrix_1q: np.ndarray, control: int, target: int) -> np.ndarray:
     """Apply ``|0><0|_c (x) I + |1><1|_c (x) U_t`` for a single-qubit ``U`` (``(2, 2)``).
 
-    Only the half of the amplitudes with the control qubit in ``|1>`` is touched.
+    Only the half of the amplitudes with the control qubit in ``|1>`` is touched. The state
+    must be normalised and ``U`` unitary (to 1e-6 and 1e-8).
     """
-    n = n_qubits_of(state)
+    state, n = _check_state(state)
     c, t = _check_wires((control, target), n, "(control, target)")
-    u = np.asarray(matrix_1q, dtype=complex)
+    u = _as_complex("matrix_1q", matrix_1q)
     if u.shape != (2, 2):
         raise ValueError(f"matrix_1q must be a (2, 2) single-qubit gate, got shape {u.shape}")
+    _check_unitary("matrix_1q", u)
     psi = np.array(state, dtype=complex, order="C", copy=True)
     _apply_c1q(psi, u, c, t)
     return psi
@@ -228,10 +268,19 @@ def angle_encode(features: np.ndarray, rotation: str = "ry") -> np.ndarray:
         The product state, shape ``(2,)*n_qubits + (batch,)``; ``<Z_i> = cos(x_i)``.
     """
     require_choice("rotation", rotation, ENCODINGS)
-    x = require_finite("features", features, unit="rad")
+    x = require_array("features", features, unit="rad")
     if x.ndim != 2 or x.shape[1] < 1 or x.shape[0] < 1:
         raise ValueError("features must be a 2-D array of shape (batch, n_qubits); for one "
                          f"sample use features.reshape(1, -1); got shape {x.shape}")
+    if x.shape[1] > MAX_QUBITS:
+        raise ValueError(f"features has {x.shape[1]} columns, one qubit each; at most {MAX_QUBITS} "
+                         "qubits are simulated (reduce the features, e.g. with PCA)")
+    _require_state_size(x.shape[1], x.shape[0], name="features rows")
+    return _angle_encode(x, rotation)
+
+
+def _angle_encode(x: np.ndarray, rotation: str) -> np.ndarray:
+    """:func:`angle_encode` without the checks (``x``: finite ``(batch, n)`` float array)."""
     c, s = np.cos(x / 2), np.sin(x / 2)
     if rotation == "rx":
         s = -1j * s
@@ -242,10 +291,17 @@ def angle_encode(features: np.ndarray, rotation: str = "ry") -> np.ndarray:
 
 
 def probabilities(state: np.ndarray) -> np.ndarray:
-    """Born probabilities ``|<k|psi>|^2``, shape ``(2**n, batch)`` (wire 0 = most significant bit)."""
-    n = n_qubits_of(state)
-    s = np.asarray(state)
-    return (s.real**2 + s.imag**2).reshape(2**n, s.shape[-1])
+    """Born probabilities ``|<k|psi>|^2``, shape ``(2**n, batch)`` (wire 0 = most significant bit).
+
+    The state must be normalised, so every column sums to 1.
+    """
+    s, _ = _check_state(state)
+    return _probabilities(s)
+
+
+def _probabilities(s: np.ndarray) -> np.ndarray:
+    """:func:`probabilities` without the checks (``s``: a complex state array)."""
+    return (s.real**2 + s.imag**2).reshape(-1, s.shape[-1])
 
 
 def z_eigenvalues(n_qubits: int) -> np.ndarray:
@@ -253,16 +309,17 @@ def z_eigenvalues(n_qubits: int) -> np.ndarray:
 
     ``expval_z(psi) == z_eigenvalues(n) @ probabilities(psi)``.
     """
-    n = require_integer("n_qubits", n_qubits, 1, 24)
+    n = require_integer("n_qubits", n_qubits, 1, MAX_QUBITS)
+    require_allocation(f"the Z eigenvalues of n_qubits={n} qubits", 24.0 * n * 2.0**n)
     k = np.arange(2**n)
     bits = (k[None, :] >> (n - 1 - np.arange(n))[:, None]) & 1
     return 1.0 - 2.0 * bits
 
 
 def expval_z(state: np.ndarray) -> np.ndarray:
-    """``<Z_i>`` for every qubit and sample, shape ``(n_qubits, batch)``."""
-    n = n_qubits_of(state)
-    p = probabilities(state).reshape((2,) * n + (-1,))
+    """``<Z_i>`` for every qubit and sample, shape ``(n_qubits, batch)`` (normalised state)."""
+    s, n = _check_state(state)
+    p = _probabilities(s).reshape((2,) * n + (-1,))
     out = np.empty((n, p.shape[-1]))
     for i in range(n):
         marg = p.sum(axis=tuple(j for j in range(n) if j != i))
@@ -273,19 +330,38 @@ def expval_z(state: np.ndarray) -> np.ndarray:
 def sample_probabilities(probs: np.ndarray, shots: int, rng: np.random.Generator) -> np.ndarray:
     """Counts of ``shots`` measurements per sample from ``probs`` (``(K, batch)``), multinomial.
 
+    Parameters
+    ----------
+    probs : array (K, batch)
+        Every column a probability vector (entries in [0, 1] summing to 1 within 1e-9).
+    shots : int
+        Measurements per sample, 1 .. ``MAX_SHOTS``.
+    rng : numpy.random.Generator
+
     Returns integer counts of shape ``(K, batch)``; each column sums to ``shots``.
     """
-    m = require_integer("shots", shots, 1)
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy.random.Generator, got {rng!r}")
-    p = np.clip(np.asarray(probs, dtype=float), 0.0, None)
+    m = require_integer("shots", shots, 1, MAX_SHOTS)
+    require_generator("rng", rng)
+    p = require_pmf("probs", probs, axis=0)
+    if p.ndim != 2:
+        raise ValueError(f"probs must have shape (K, batch), got {p.shape}")
+    return _sample(p, m, rng)
+
+
+def _sample(p: np.ndarray, shots: int, rng: np.random.Generator) -> np.ndarray:
+    """Multinomial counts for probability columns ``p`` (rounding below 0 or above a sum of 1
+    is absorbed by renormalising)."""
+    p = np.clip(p, 0.0, None)
     p = p / p.sum(axis=0, keepdims=True)
-    return rng.multinomial(m, p.T).T
+    return rng.multinomial(shots, p.T).T
 
 
 def sample_counts(state: np.ndarray, shots: int, rng: np.random.Generator) -> np.ndarray:
     """Measure every qubit ``shots`` times per sample: counts of shape ``(2**n, batch)``."""
-    return sample_probabilities(probabilities(state), shots, rng)
+    m = require_integer("shots", shots, 1, MAX_SHOTS)
+    require_generator("rng", rng)
+    s, _ = _check_state(state)
+    return _sample(_probabilities(s), m, rng)
 
 
 def sample_expval_z(state: np.ndarray, shots: int, rng: np.random.Generator) -> np.ndarray:
@@ -293,6 +369,6 @@ def sample_expval_z(state: np.ndarray, shots: int, rng: np.random.Generator) -> 
 
     Unbiased, with standard deviation ``sqrt((1 - <Z_i>^2) / shots)``.
     """
-    n = n_qubits_of(state)
-    counts = sample_counts(state, shots, rng)
+    s, n = _check_state(state)
+    counts = sample_counts(s, shots, rng)
     return np.einsum("ik,kb->ib", z_eigenvalues(n), counts) / int(shots)
