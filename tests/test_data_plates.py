@@ -183,7 +183,7 @@ def test_bad_arguments():
         make_plates(-1, "01", rng=0)
     with pytest.raises(ValueError, match="size must satisfy 8 <= size <= 64"):
         make_plates(5, "01", rng=0, size=4)
-    with pytest.raises(ValueError, match="conditions must be a CameraConditions"):
+    with pytest.raises(TypeError, match="conditions must be a CameraConditions"):
         make_plates(5, "01", "night", rng=0)
     with pytest.raises(ValueError, match="class_probabilities must hold 2 probabilities"):
         make_plates(5, "01", rng=0, class_probabilities=[0.5, 0.6])

@@ -124,7 +124,7 @@ def test_bad_input():
         uniform_failure_curve([1.0], 0, PIXEL_1)
     with pytest.raises(ValueError, match="frames must be an integer array"):
         frame_fails(np.zeros((2, 3)))
-    with pytest.raises(ValueError, match="rule must be"):
+    with pytest.raises(TypeError, match="rule must be"):
         frame_fails(np.zeros((2, 3), int), rule=(64, 940))
     with pytest.raises(ValueError, match="p_low must hold probabilities"):
         pass_probability([1.5], [0.0], [0.0])

@@ -89,7 +89,7 @@ def test_bad_input():
         interval_masses([1.0, 0.0], PIXEL_1)
     with pytest.raises(ValueError, match="e must be finite"):
         noise_cdf(np.nan, PIXEL_1)
-    with pytest.raises(ValueError, match="pixel must be"):
+    with pytest.raises(TypeError, match="pixel must be"):
         noise_mean({"gain": 1})
     with pytest.raises(ValueError, match="tolerance"):
         noise_components(PIXEL_1, tolerance=2.0)

@@ -67,5 +67,5 @@ def test_bad_input():
         mean_photoelectrons(-5.0, 0.5)
     with pytest.raises(ValueError, match="tolerance must satisfy 0 < tolerance < 1"):
         poisson_support(3.0, 0.0)
-    with pytest.raises(ValueError, match="rng"):
+    with pytest.raises(TypeError, match="rng"):
         sample_photoelectrons(1.0, 0.5, 3, rng=None)

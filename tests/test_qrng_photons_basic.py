@@ -21,5 +21,5 @@ def test_zero_light_and_negative_counts():
 def test_bad_input():
     with pytest.raises(ValueError, match="mean must satisfy 0 <= mean"):
         poisson_pmf(3, -1.0)
-    with pytest.raises(ValueError, match="counts must be whole numbers"):
+    with pytest.raises(ValueError, match="counts must contain whole numbers"):
         poisson_pmf(2.5, 1.0)

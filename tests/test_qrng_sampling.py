@@ -129,7 +129,7 @@ def test_adc_histogram():
         (dict(efficiency=1.2), "efficiency must satisfy 0 <= efficiency <= 1"),
         (dict(drift=np.ones(3)), r"drift must have shape \(n_frames,\) = \(10,\), got \(3,\)"),
         (dict(drift=-np.ones(10)), "drift must satisfy 0 <= drift"),
-        (dict(rng=1), "rng must be a numpy.random.Generator, got 1"),
+        (dict(rng=1), "rng must be a numpy random Generator .*, got 1"),
         (dict(pixel="PIXEL_1"), "pixel must be a qkit.qrng.pixel.Pixel"),
         (dict(pixel=[]), "pixel must be a Pixel or a non-empty sequence"),
         (dict(mean_photons=np.ones(3), efficiency=np.ones(4)), "must broadcast to one pixel array"),
@@ -139,7 +139,7 @@ def test_adc_histogram():
 )
 def test_sampler_bad_input(kwargs, match):
     args = dict(mean_photons=1.0, pixel=PIXEL_1, n_frames=10, rng=np.random.default_rng(0)) | kwargs
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises((ValueError, TypeError), match=match):  # TypeError for a wrong type
         sample_frames(args.pop("mean_photons"), args.pop("pixel"), args.pop("n_frames"), **args)
 
 
@@ -158,7 +158,7 @@ def test_histogram_and_chi_square_bad_input():
         chi_square_test(np.array([0, 0]), np.array([0.5, 0.5]))
     with pytest.raises(ValueError, match="too few merged bins"):
         chi_square_test(np.array([3, 2]), np.array([0.5, 0.5]))
-    with pytest.raises(ValueError, match="pixel must be a qkit.qrng.pixel.Pixel"):
+    with pytest.raises(TypeError, match="pixel must be a qkit.qrng.pixel.Pixel"):
         sample_dark_frames("PIXEL_1", 10, rng=np.random.default_rng(0))
     with pytest.raises(ValueError, match="offset_steps must be finite"):
         sample_dark_frames(PIXEL_1, 10, rng=np.random.default_rng(0), offset_steps=np.inf)

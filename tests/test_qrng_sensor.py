@@ -29,6 +29,11 @@ CASES = [
     (625.0, NOISE_FREE), (625.0, PIXEL_1), (0.0, PIXEL_1), (3.0, PIXEL_2), (1240.0, PIXEL_1),
     (2000.0, PIXEL_1), (300.0, Pixel(gain=1.7, readout_mean=2.3, readout_sigma=4.0, dark_mean=3.0)),
     (50.0, Pixel(gain=0.5, readout_mean=-3.0, readout_sigma=0.0, dark_mean=2.0, adc_bits=6)),
+    # the readout window is wider than the ADC: CDFs at every bin edge (issue 15: sigma 1e4 ran away)
+    (625.0, Pixel(readout_sigma=300.0, readout_mean=-13.6, dark_mean=17.2)),
+    (40.0, Pixel(gain=2.0, readout_sigma=40.0, readout_mean=100.0, dark_mean=5.0, adc_bits=6)),
+    # windows wholly below 0 or above adc_max go straight to the end bins
+    (400.0, Pixel(gain=1.0, readout_mean=-420.0, readout_sigma=0.5, dark_mean=1.0, adc_bits=5)),
 ]
 
 
@@ -111,7 +116,7 @@ def test_bit_pmfs():
 def test_bad_input():
     with pytest.raises(ValueError, match="mean_photoelectrons must satisfy 0 <= .*electrons.*-1"):
         adc_pmf(-1.0, PIXEL_1)
-    with pytest.raises(ValueError, match="pixel must be"):
+    with pytest.raises(TypeError, match="pixel must be"):
         adc_pmf(1.0, "pixel 1")
     with pytest.raises(ValueError, match="tolerance"):
         adc_pmf(1.0, PIXEL_1, tolerance=0.0)
@@ -129,5 +134,13 @@ def test_bad_input():
         kept_bits_pmf(np.ones(1000) / 1000)
     with pytest.raises(ValueError, match="probabilities"):
         kept_bits_pmf(-np.ones(1024))
-    with pytest.raises(ValueError, match="rng"):
+    with pytest.raises(TypeError, match="rng"):
         sample_adc(1.0, PIXEL_1, 3, rng=1)
+
+
+def test_huge_readout_sigma_is_exact_and_fast():
+    # issue 15: readout_sigma = 1e4 is now the full-range path, 1024 CDFs per electron number
+    pixel = Pixel(readout_sigma=1e4, readout_mean=-13.6, dark_mean=17.2)
+    p = adc_pmf(625.0, pixel)
+    assert np.abs(p - brute_adc_pmf(625.0, pixel)).sum() <= 1e-12
+    assert p[0] == pytest.approx(0.5, abs=0.03) and p[-1] == pytest.approx(0.5, abs=0.03)

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from qkit._validate import require_finite, require_in_range, require_integer
+from qkit._validate import require_array, require_integer, require_real
 
 __all__ = ["PCAAngles", "flatten_images"]
 
 
 def flatten_images(images: np.ndarray) -> np.ndarray:
     """Reshape ``(n, h, w)`` images (or ``(n, d)`` features) into an ``(n, h*w)`` float matrix."""
-    arr = require_finite("images", images)
+    arr = require_array("images", images)
     if arr.ndim < 2:
         raise ValueError(f"images must have shape (n, h, w) or (n, d), got shape {arr.shape}")
     return arr.reshape(arr.shape[0], -1)
@@ -62,6 +62,17 @@ class PCAAngles:
         self.n_components = n_components
         self.angle_range = angle_range
         self.clip_quantile = clip_quantile
+        self._check_parameters()  # refuse bad settings at once, not at the first fit
+
+    def _check_parameters(self, n_max: int | None = None) -> tuple[int, float, float, float]:
+        """``(n_components, clip_quantile, low, high)``, checked (``n_max``: the data's limit)."""
+        k = require_integer("n_components", self.n_components, 1, n_max)
+        q = require_real("clip_quantile", self.clip_quantile, 0.0, 0.5, high_inclusive=False)
+        ends = require_array("angle_range", self.angle_range, shape=(2,), unit="radians")
+        low, high = float(ends[0]), float(ends[1])
+        if not high > low:
+            raise ValueError(f"angle_range must be (low, high) with high > low, got {self.angle_range!r}")
+        return k, q, low, high
 
     def fit(self, images: np.ndarray) -> "PCAAngles":
         """Learn the mean, the principal directions and the angle scaling from training images.
@@ -77,14 +88,9 @@ class PCAAngles:
             ``self``, fitted.
         """
         X = flatten_images(images)
-        k = require_integer("n_components", self.n_components, 1, min(X.shape))
-        q = float(require_in_range("clip_quantile", self.clip_quantile, 0.0, 0.5,
-                                   high_inclusive=False))
-        low, high = require_finite("angle_range", self.angle_range, unit="radians")
-        if not high > low:
-            raise ValueError(f"angle_range must be (low, high) with high > low, got {self.angle_range!r}")
         if X.shape[0] < 2:
             raise ValueError(f"images must hold at least 2 training images, got {X.shape[0]}")
+        k, q, _, _ = self._check_parameters(min(X.shape))
         self.mean_ = X.mean(axis=0)
         _, s, vt = np.linalg.svd(X - self.mean_, full_matrices=False)
         # Singular values at the level of rounding errors (e.g. identical images) are zero.
@@ -130,7 +136,10 @@ class PCAAngles:
     def reconstruct(self, angles: np.ndarray) -> np.ndarray:
         """Flattened images rebuilt from angles (inverse of :meth:`transform` inside its range)."""
         self._check_fitted()
-        ang = require_finite("angles", angles, unit="radians")
+        ang = require_array("angles", angles, unit="radians")
+        if ang.ndim == 0 or ang.shape[-1] != self.components_.shape[0]:
+            raise ValueError(f"angles must have a last axis of n_components = {self.components_.shape[0]} "
+                             f"angles, got shape {ang.shape}")
         a, b = (float(v) for v in self.angle_range)
         proj = self.low_ + (ang - a) / (b - a) * (self.high_ - self.low_)
         return self.mean_ + proj @ self.components_

@@ -48,10 +48,11 @@ from typing import Sequence
 import numpy as np
 
 from qkit._validate import (
-    require_in_range,
+    require_allocation,
+    require_array,
+    require_instance,
     require_integer,
-    require_nonnegative,
-    require_probability,
+    require_real,
 )
 
 __all__ = [
@@ -131,14 +132,20 @@ class CameraConditions:
     max_occlusion_fraction: float = 0.4
 
     def __post_init__(self) -> None:
-        require_in_range("max_rotation_deg", self.max_rotation_deg, 0.0, 45.0, unit="degrees")
-        require_nonnegative("max_shift", self.max_shift, unit="pixels")
-        require_in_range("max_scale_change", self.max_scale_change, 0.0, 1.0, high_inclusive=False)
-        require_nonnegative("blur_sigma", self.blur_sigma, unit="pixels")
-        require_nonnegative("light_level", self.light_level, unit="relative to a well-lit plate")
-        require_nonnegative("noise_sigma", self.noise_sigma, unit="fraction of full scale")
-        require_probability("occlusion_probability", self.occlusion_probability)
-        require_probability("max_occlusion_fraction", self.max_occlusion_fraction)
+        set_ = object.__setattr__  # frozen: store the checked floats once, here
+        for name, low, high, unit in (
+            ("max_rotation_deg", 0.0, 45.0, "degrees"),
+            ("max_shift", 0.0, None, "pixels"),
+            ("max_scale_change", 0.0, 1.0, ""),
+            ("blur_sigma", 0.0, None, "pixels"),
+            ("light_level", 0.0, None, "relative to a well-lit plate"),
+            ("noise_sigma", 0.0, None, "fraction of full scale"),
+            ("occlusion_probability", 0.0, 1.0, ""),
+            ("max_occlusion_fraction", 0.0, 1.0, ""),
+        ):
+            value = require_real(name, getattr(self, name), low, high, unit=unit,
+                                 high_inclusive=name != "max_scale_change")
+            set_(self, name, value)
 
 
 #: No degradation at all: centred, sharp, well-lit, noiseless glyphs (for tests and pictures).
@@ -163,10 +170,14 @@ PRESETS = {
 
 
 def _check_text(name: str, values: Sequence[str], allowed: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(values, bytes) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name} must be a string or a sequence of strings, got {values!r}"[:200])
     values = tuple(values)
     if len(values) == 0:
         raise ValueError(f"{name} must not be empty; allowed: {', '.join(map(repr, allowed))}")
     for v in values:
+        if not isinstance(v, str):
+            raise TypeError(f"{name} must contain strings, one of {', '.join(map(repr, allowed))}; got {v!r}")
         if v not in allowed:
             raise ValueError(f"{name} must contain only {', '.join(map(repr, allowed))}; got {v!r}")
     if len(set(values)) != len(values):
@@ -346,19 +357,20 @@ def make_plates(
     """
     n = require_integer("n", n, 0)
     size = require_integer("size", size, 8, 64)
-    if not isinstance(conditions, CameraConditions):
-        raise ValueError(f"conditions must be a CameraConditions, got {type(conditions).__name__}")
+    require_instance("conditions", conditions, CameraConditions, "CameraConditions (e.g. qkit.data.CLEAR_DAY)")
     if not isinstance(rng, np.random.Generator):
         rng = np.random.default_rng(require_integer("rng", rng, 0))
-    bank = render_glyphs(classes, fonts)
-    n_classes = bank.shape[1]
+    require_allocation(f"n={n} images of {size} x {size} pixels", 8.0 * n * size * size
+                       + 64.0 * min(n, _CHUNK) * (size * _SUPERSAMPLE) ** 2)
+    n_classes = len(_check_text("classes", classes, CHARACTERS))
     if class_probabilities is None:
         probs = np.full(n_classes, 1.0 / n_classes)
     else:
-        probs = require_probability("class_probabilities", class_probabilities)
+        probs = require_array("class_probabilities", class_probabilities, low=0.0, high=1.0)
         if probs.shape != (n_classes,) or not np.isclose(probs.sum(), 1.0, rtol=0, atol=1e-9):
             raise ValueError(f"class_probabilities must hold {n_classes} probabilities summing "
                              f"to 1, got {class_probabilities!r}")
+    bank = render_glyphs(classes, fonts)
     labels = rng.choice(n_classes, size=n, p=probs / probs.sum())
     images = np.empty((n, size, size))
     for start in range(0, n, _CHUNK):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import fft, stats
 
-from qkit._validate import require_in_range, require_integer
+from qkit._validate import require_allocation, require_integer, require_real
 
 __all__ = [
     "pearson_matrix",
@@ -29,14 +29,25 @@ __all__ = [
 
 
 def _frames(frames: np.ndarray, *, min_frames: int = 3) -> np.ndarray:
-    """Validate a (pixels x frames) array and return it as float64, rejecting constant pixels."""
-    z = np.asarray(frames)
+    """Validate a (pixels x frames) array and return it as float64, rejecting constant pixels.
+
+    Each pixel is divided by its largest absolute value (correlations do not change), so that
+    readings up to the largest float do not overflow in the sums of squares.
+    """
+    if frames is None or isinstance(frames, (str, bytes)):
+        raise TypeError(f"frames must be a (pixels x frames) array of numbers, got {frames!r}")
+    try:
+        z = np.asarray(frames)
+    except ValueError:  # ragged nesting
+        raise ValueError("frames must be a rectangular (pixels x frames) array; its rows differ in length") from None
     if z.ndim == 1:
         z = z[None, :]
     if z.ndim != 2:
         raise ValueError(f"frames must be a (pixels x frames) array, got shape {z.shape}")
-    if z.dtype.kind not in "iuf" or not np.all(np.isfinite(z)):
-        raise ValueError(f"frames must hold finite numbers, got dtype {z.dtype}")
+    if z.dtype.kind not in "iuf":
+        raise TypeError(f"frames must hold finite real numbers (not {z.dtype}), got dtype {z.dtype}")
+    if not np.all(np.isfinite(z)):
+        raise ValueError(f"frames must hold finite numbers, got NaN or infinite values (dtype {z.dtype})")
     if z.shape[1] < min_frames:
         raise ValueError(f"frames must hold at least {min_frames} frames, got {z.shape[1]}")
     z = z.astype(np.float64)
@@ -46,7 +57,7 @@ def _frames(frames: np.ndarray, *, min_frames: int = 3) -> np.ndarray:
             f"frames: pixel {int(flat[0])} never changes (constant value {z[flat[0], 0]:g}); "
             "its correlation coefficient is undefined"
         )
-    return z
+    return z / np.abs(z).max(axis=1, keepdims=True)
 
 
 def pearson_matrix(frames: np.ndarray) -> np.ndarray:
@@ -64,6 +75,7 @@ def pearson_matrix(frames: np.ndarray) -> np.ndarray:
         ``rho_ij``, symmetric, with ones on the diagonal.
     """
     z = _frames(frames)
+    require_allocation(f"the Pearson matrix of {z.shape[0]} pixels (frames)", 24.0 * z.shape[0] ** 2)
     return np.atleast_2d(np.corrcoef(z))
 
 
@@ -109,6 +121,7 @@ def autocorrelation(frames: np.ndarray, max_lag: int) -> np.ndarray:
     max_lag = require_integer("max_lag", max_lag, low=1, high=n - 1)
     dev = z - z.mean(axis=1, keepdims=True)
     size = fft.next_fast_len(n + max_lag + 1, real=True)
+    require_allocation(f"the FFTs of {z.shape[0]} pixels x {size} points (frames)", 40.0 * z.shape[0] * size)
     spectrum = fft.rfft(dev, n=size, axis=1)
     lagged = fft.irfft(spectrum * np.conj(spectrum), n=size, axis=1)[:, 1 : max_lag + 1]
     lags = np.arange(1, max_lag + 1)
@@ -145,7 +158,7 @@ def confidence_multiplier(level: float = 0.99) -> float:
     -------
     float
     """
-    level = float(require_in_range("level", level, 0.0, 1.0, low_inclusive=False, high_inclusive=False))
+    level = require_real("level", level, 0.0, 1.0, low_inclusive=False, high_inclusive=False)
     return float(stats.norm.isf((1.0 - level) / 2.0))
 
 
@@ -199,6 +212,8 @@ def correlation_summary(frames: np.ndarray, max_lag: int = 20, level: float = 0.
     -------
     CorrelationSummary
     """
+    max_lag = require_integer("max_lag", max_lag, low=1)
+    level = require_real("level", level, 0.0, 1.0, low_inclusive=False, high_inclusive=False)
     pairs = pair_correlations(frames)
     lags = autocorrelation(frames, max_lag)
     n_frames = int(np.shape(frames)[-1])

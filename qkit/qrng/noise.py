@@ -24,9 +24,9 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from qkit._validate import require_finite
+from qkit._validate import require_allocation, require_array
 from qkit.qrng.photons import DEFAULT_TOLERANCE, _check_tolerance, poisson_weights
-from qkit.qrng.pixel import Pixel
+from qkit.qrng.pixel import Pixel, _check_pixel
 
 __all__ = [
     "noise_mean",
@@ -104,10 +104,12 @@ def noise_pdf(e: np.ndarray | float, pixel: Pixel, *, tolerance: float = DEFAULT
     numpy.ndarray
         ``sum_m p(m) exp(-(e - mu_r - K m)**2 / (2 sigma_r**2)) / sqrt(2 pi sigma_r**2)``.
     """
-    x = require_finite("e", e, unit="ADC steps")
+    x = require_array("e", e, unit="ADC steps")
+    _check_pixel(pixel)
     if pixel.readout_sigma == 0.0:
-        raise ValueError("readout_sigma must be > 0 for a density of E, got 0.0; use noise_components")
+        raise ValueError("pixel.readout_sigma must be > 0 for a density of E, got 0.0; use noise_components")
     centres, weights = noise_components(pixel, tolerance=tolerance)
+    _check_table("e", x.size, centres.size)
     s = pixel.readout_sigma
     z = (x[..., None] - centres) / s
     return np.exp(-0.5 * z**2) @ weights / (s * np.sqrt(2 * np.pi))
@@ -130,8 +132,9 @@ def noise_cdf(e: np.ndarray | float, pixel: Pixel, *, tolerance: float = DEFAULT
     numpy.ndarray
         With the shape of ``e``.
     """
-    x = require_finite("e", e, unit="ADC steps")
+    x = require_array("e", e, unit="ADC steps")
     centres, weights = noise_components(pixel, tolerance=tolerance)
+    _check_table("e", x.size, centres.size)
     if pixel.readout_sigma == 0.0:
         return (x[..., None] >= centres) @ weights.astype(float)
     return special.ndtr((x[..., None] - centres) / pixel.readout_sigma) @ weights
@@ -157,17 +160,20 @@ def interval_masses(edges: np.ndarray, pixel: Pixel, *, tolerance: float = DEFAU
     -------
     numpy.ndarray, shape (len(edges) - 1,)
     """
-    x = require_finite("edges", edges, unit="ADC steps")
+    x = require_array("edges", edges, unit="ADC steps")
     if x.ndim != 1 or x.size < 2 or np.any(np.diff(x) < 0):
         raise ValueError(f"edges must be an ascending 1-D array of at least two values, got shape {x.shape}")
+    _check_pixel(pixel)
     if pixel.readout_sigma == 0.0:
-        raise ValueError("readout_sigma must be > 0 for interval_masses, got 0.0; use noise_components")
+        raise ValueError("pixel.readout_sigma must be > 0 for interval_masses, got 0.0; use noise_components")
     tolerance = _check_tolerance(tolerance)
     centres, weights = noise_components(pixel, tolerance=tolerance / 2)
     s = pixel.readout_sigma
     half = s * -special.ndtri(tolerance / 4)  # each tail beyond the window holds <= tolerance / 4
     lo = np.searchsorted(x, centres - half, side="left")
     hi = np.searchsorted(x, centres + half, side="right")
+    require_allocation(f"interval_masses over {x.size} edges", 40.0 * float((hi - lo).sum()),
+                       hint="Use fewer edges, a smaller readout_sigma or a larger tolerance.")
     full = np.zeros(x.size + 1)
     np.add.at(full, hi, weights)  # edges from hi on lie above the window: the component counts fully
     cdf = np.cumsum(full)[: x.size]
@@ -180,6 +186,7 @@ def interval_masses(edges: np.ndarray, pixel: Pixel, *, tolerance: float = DEFAU
     return np.maximum(np.diff(cdf), 0.0)
 
 
-def _check_pixel(pixel: Pixel) -> None:
-    if not isinstance(pixel, Pixel):
-        raise ValueError(f"pixel must be a qkit.qrng.pixel.Pixel, got {type(pixel).__name__}")
+def _check_table(name: str, n_values: int, n_components: int) -> None:
+    """Refuse before allocating a (values x components) table beyond the memory budget."""
+    require_allocation(f"{name} ({n_values} values) against {n_components} noise components",
+                       16.0 * n_values * n_components)

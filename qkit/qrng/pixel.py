@@ -22,7 +22,9 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from qkit._validate import require_finite, require_integer, require_nonnegative, require_positive
+from typing import Any
+
+from qkit._validate import require_instance, require_integer, require_real
 
 __all__ = [
     "Pixel",
@@ -42,6 +44,15 @@ FACTORY_GAIN = 0.8192
 #: Widest ADC the exact model accepts (the chip has 10 bits; 16 keeps arrays small).
 _MAX_ADC_BITS = 16
 
+#: Largest dark mean accepted (electrons): the exact sums run over its Poisson support
+#: (Table I has about 18; a billion is far beyond any pixel and keeps that support finite).
+_MAX_DARK_MEAN = 1e9
+
+#: Largest gain (ADC steps per electron) and largest size of the readout mean and sigma (ADC
+#: steps) accepted: far beyond a 16-bit ADC (65535 steps), small enough that no sum overflows.
+_MAX_GAIN = 1e6
+_MAX_STEPS = 1e9
+
 
 @dataclass(frozen=True)
 class Pixel:
@@ -50,15 +61,15 @@ class Pixel:
     Parameters
     ----------
     gain : float
-        ``K``, ADC steps per electron (Eq. 2), ``K > 0``. The chip has ``K = 0.8192 < 1``.
+        ``K``, ADC steps per electron (Eq. 2), ``0 < K <= 1e6``. The chip has ``K = 0.8192 < 1``.
     readout_mean : float
         ``mu_r``, mean of the Gaussian readout noise in ADC steps (Eq. 4); includes the ADC
-        offset, so it may be negative (Table I: about -14).
+        offset, so it may be negative (Table I: about -14); ``|mu_r| <= 1e9``.
     readout_sigma : float
-        ``sigma_r``, standard deviation of the readout noise in ADC steps, ``>= 0``;
+        ``sigma_r``, standard deviation of the readout noise in ADC steps, ``0 <= sigma_r <= 1e9``;
         0 means no readout noise (the noise term is then deterministic).
     dark_mean : float
-        ``mu_dark``, mean number of dark electrons per integration time, ``>= 0`` (Eq. 4).
+        ``mu_dark``, mean number of dark electrons per integration time, ``0 <= mu_dark <= 1e9`` (Eq. 4).
     adc_bits : int
         Width of the ADC in bits, ``1 <= adc_bits <= 16``; ``Z`` runs from 0 to
         ``2**adc_bits - 1`` (Eq. 3 with 1023 for 10 bits).
@@ -84,11 +95,13 @@ class Pixel:
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__  # frozen: normalise the fields once, here
-        set_(self, "gain", float(require_positive("gain", self.gain, unit="ADC steps per electron")))
-        set_(self, "readout_mean", float(require_finite("readout_mean", self.readout_mean, unit="ADC steps")))
+        set_(self, "gain", require_real("gain", self.gain, 0.0, _MAX_GAIN, low_inclusive=False,
+                                        unit="ADC steps per electron"))
+        set_(self, "readout_mean",
+             require_real("readout_mean", self.readout_mean, -_MAX_STEPS, _MAX_STEPS, unit="ADC steps"))
         set_(self, "readout_sigma",
-             float(require_nonnegative("readout_sigma", self.readout_sigma, unit="ADC steps")))
-        set_(self, "dark_mean", float(require_nonnegative("dark_mean", self.dark_mean, unit="electrons")))
+             require_real("readout_sigma", self.readout_sigma, 0.0, _MAX_STEPS, unit="ADC steps"))
+        set_(self, "dark_mean", require_real("dark_mean", self.dark_mean, 0.0, _MAX_DARK_MEAN, unit="electrons"))
         set_(self, "adc_bits", require_integer("adc_bits", self.adc_bits, 1, _MAX_ADC_BITS))
         set_(self, "kept_bits", check_kept_bits(self.kept_bits, self.adc_bits))
 
@@ -108,7 +121,7 @@ class Pixel:
         Shifting the offset adds ``steps`` to ``readout_mean``; Sec. III B shifts it by +8
         to see the whole dark histogram.
         """
-        steps = float(require_finite("steps", steps, unit="ADC steps"))
+        steps = require_real("steps", steps, -_MAX_STEPS, _MAX_STEPS, unit="ADC steps")
         return dataclasses.replace(self, readout_mean=self.readout_mean + steps)
 
 
@@ -124,13 +137,15 @@ def check_kept_bits(kept_bits, adc_bits: int) -> tuple[int, ...]:
 
     Raises
     ------
+    TypeError
+        If ``kept_bits`` is not a sequence (a string is not one).
     ValueError
         If ``kept_bits`` is empty, repeats a bit, or names a bit outside ``[0, adc_bits - 1]``.
     """
-    try:
-        bits = tuple(kept_bits)
-    except TypeError:
-        raise ValueError(f"kept_bits must be a sequence of bit positions, got {kept_bits!r}") from None
+    adc_bits = require_integer("adc_bits", adc_bits, 1)
+    if isinstance(kept_bits, (str, bytes)) or not hasattr(kept_bits, "__iter__"):
+        raise TypeError(f"kept_bits must be a sequence of bit positions, got {kept_bits!r}")
+    bits = tuple(kept_bits)
     if not bits:
         raise ValueError("kept_bits must name at least one bit, got ()")
     out = []
@@ -156,3 +171,8 @@ TABLE_I = (PIXEL_1, PIXEL_2, PIXEL_3, PIXEL_4)
 
 #: The noise-free chip of Fig. 2: K = 0.8192, no dark electrons, no readout noise.
 NOISE_FREE = Pixel()
+
+
+def _check_pixel(pixel: Any, name: str = "pixel") -> Pixel:
+    """Raise :class:`TypeError` unless ``pixel`` is a :class:`Pixel` (its fields are checked on creation)."""
+    return require_instance(name, pixel, Pixel, "qkit.qrng.pixel.Pixel (e.g. PIXEL_1 or Pixel(readout_sigma=0.2))")

@@ -22,13 +22,15 @@ import numpy as np
 from scipy import stats
 
 from qkit._validate import (
-    require_finite,
-    require_in_range,
+    require_allocation,
+    require_array,
+    require_generator,
     require_integer,
-    require_nonnegative,
-    require_positive,
+    require_real,
 )
-from qkit.qrng.sensor import adc_floor
+from qkit.qrng.photons import MAX_SAMPLED_MEAN
+from qkit.qrng.pixel import Pixel, _check_pixel
+from qkit.qrng.sensor import _floor
 
 __all__ = [
     "sample_frames",
@@ -42,26 +44,22 @@ __all__ = [
 #: Default number of (pixel, frame) draws held in memory at once by :func:`sample_frames`.
 CHUNK_ELEMENTS = 1 << 18
 
+#: Largest ``adc_max`` of a histogram: the widest ADC qkit models has 16 bits.
+MAX_ADC_MAX = (1 << 16) - 1
+
 
 def _pixel_parameters(pixel: Any) -> tuple[dict[str, np.ndarray], int]:
     """Stack the noise parameters of one pixel or a sequence of pixels into 1-d arrays."""
     pixels = list(pixel) if isinstance(pixel, (list, tuple)) else [pixel]
     if not pixels:
         raise ValueError("pixel must be a Pixel or a non-empty sequence of Pixels, got []")
+    if not all(isinstance(p, Pixel) for p in pixels):
+        _check_pixel(next(p for p in pixels if not isinstance(p, Pixel)))  # raises, naming pixel
     names = ("gain", "readout_mean", "readout_sigma", "dark_mean")
-    try:
-        params = {n: np.array([float(getattr(p, n)) for p in pixels]) for n in names}
-        adc_max = {int(p.adc_max) for p in pixels}
-    except AttributeError:
-        raise ValueError(
-            f"pixel must be a qkit.qrng.pixel.Pixel (or a sequence of them), got {pixel!r}"
-        ) from None
+    params = {n: np.array([getattr(p, n) for p in pixels], dtype=float) for n in names}
+    adc_max = {p.adc_max for p in pixels}
     if len(adc_max) != 1:
         raise ValueError(f"pixel: all pixels must share one ADC, got adc_max values {sorted(adc_max)}")
-    require_positive("gain", params["gain"], unit="ADC steps per electron")
-    require_finite("readout_mean", params["readout_mean"], unit="ADC steps")
-    require_nonnegative("readout_sigma", params["readout_sigma"], unit="ADC steps")
-    require_nonnegative("dark_mean", params["dark_mean"], unit="electrons")
     return params, adc_max.pop()
 
 
@@ -112,10 +110,10 @@ def sample_frames(
     params, adc_max = _pixel_parameters(pixel)
     n_frames = require_integer("n_frames", n_frames, low=1)
     chunk_elements = require_integer("chunk_elements", chunk_elements, low=1)
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy.random.Generator, got {rng!r}")
-    mean_photons = require_nonnegative("mean_photons", mean_photons, unit="photons per frame")
-    efficiency = require_in_range("efficiency", efficiency, 0.0, 1.0)
+    require_generator("rng", rng)
+    mean_photons = require_array("mean_photons", mean_photons, low=0.0, high=MAX_SAMPLED_MEAN,
+                                 unit="photons per frame")
+    efficiency = require_array("efficiency", efficiency, low=0.0, high=1.0)
     try:
         shape = np.broadcast_shapes(mean_photons.shape, efficiency.shape,
                                     *(v.shape for v in params.values()))
@@ -127,12 +125,22 @@ def sample_frames(
     if len(shape) > 1:
         raise ValueError(f"mean_photons must be a number or a 1-d pixel map, got shape {shape}")
     n_pixels = int(np.prod(shape)) if shape else 1
+    if n_pixels == 0:
+        raise ValueError("mean_photons must hold at least one pixel, got an empty array")
+    require_allocation(f"{n_pixels} pixels x n_frames={n_frames} ADC readings", 4.0 * n_pixels * n_frames
+                       + 32.0 * min(chunk_elements, n_pixels * n_frames),
+                       hint="Use fewer frames or a smaller chunk_elements.")
     light = np.broadcast_to(efficiency * mean_photons, (n_pixels,))
     p = {k: np.broadcast_to(v, (n_pixels,))[:, None] for k, v in params.items()}
+    top = float(light.max()) + float(p["dark_mean"].max())
     if drift is not None:
-        drift = require_nonnegative("drift", drift)
+        drift = require_array("drift", drift, low=0.0, unit="relative intensity")
         if drift.shape != (n_frames,):
             raise ValueError(f"drift must have shape (n_frames,) = ({n_frames},), got {drift.shape}")
+        top = float(light.max()) * float(drift.max()) + float(p["dark_mean"].max())
+    if top > MAX_SAMPLED_MEAN:
+        raise ValueError(f"mean_photons (times drift) plus the dark mean must be <= {MAX_SAMPLED_MEAN:g} "
+                         f"electrons per frame (numpy's Poisson sampler), got up to {top:g}")
 
     out = np.empty((n_pixels, n_frames), dtype=np.int32)
     step = max(1, chunk_elements // n_pixels)
@@ -144,7 +152,7 @@ def sample_frames(
         x = p["gain"] * electrons + p["readout_mean"]
         if np.any(p["readout_sigma"] > 0):
             x += p["readout_sigma"] * rng.standard_normal(x.shape)
-        out[:, start:stop] = adc_floor(x, adc_max)
+        out[:, start:stop] = _floor(x, adc_max)
     return out
 
 
@@ -170,7 +178,7 @@ def sample_dark_frames(
     numpy.ndarray of int32, shape (n_pixels, n_frames)
         Dark ADC readings ``Z_E``.
     """
-    offset_steps = float(require_finite("offset_steps", offset_steps, unit="ADC steps"))
+    offset_steps = require_real("offset_steps", offset_steps, -1e9, 1e9, unit="ADC steps")
     _pixel_parameters(pixel)  # a clear error for anything that is not a Pixel
     pixels = list(pixel) if isinstance(pixel, (list, tuple)) else [pixel]
     shifted = [p.with_offset(offset_steps) for p in pixels]
@@ -185,19 +193,20 @@ def adc_histogram(readings: np.ndarray, adc_max: int) -> np.ndarray:
     readings : array of int
         ADC readings ``Z`` in ``0..adc_max`` (any shape; all are pooled).
     adc_max : int
-        Largest ADC value (1023 for a 10-bit ADC).
+        Largest ADC value (1023 for a 10-bit ADC), ``0 <= adc_max <= 65535`` (16 bits).
 
     Returns
     -------
     numpy.ndarray of int64, shape (adc_max + 1,)
         ``counts[z]`` = number of readings equal to ``z``.
     """
-    adc_max = require_integer("adc_max", adc_max, low=0)
+    adc_max = require_integer("adc_max", adc_max, 0, MAX_ADC_MAX)
+    values = require_array("readings", readings, unit="ADC steps")
     z = np.asarray(readings)
     if z.dtype.kind not in "iu":
-        if z.dtype.kind != "f" or not np.all(np.isfinite(z)) or np.any(z != np.round(z)):
+        if np.any(values != np.round(values)):
             raise ValueError(f"readings must be whole ADC values, got dtype {z.dtype}")
-        z = z.astype(np.int64)
+        z = values.astype(np.int64)
     if z.size and (z.min() < 0 or z.max() > adc_max):
         raise ValueError(
             f"readings must satisfy 0 <= readings <= {adc_max}, got values in [{z.min()}, {z.max()}]"
@@ -223,8 +232,8 @@ def merge_small_bins(expected: np.ndarray, min_expected: float = 5.0) -> np.ndar
     numpy.ndarray of int, shape (n_bins,)
         Group label of every bin, ``0..n_groups-1``, non-decreasing.
     """
-    expected = require_nonnegative("expected", expected)
-    min_expected = float(require_positive("min_expected", min_expected))
+    expected = require_array("expected", expected, low=0.0, unit="counts")
+    min_expected = require_real("min_expected", min_expected, 0.0, None, low_inclusive=False, unit="counts")
     if expected.ndim != 1 or expected.size == 0:
         raise ValueError(f"expected must be a non-empty 1-d array, got shape {expected.shape}")
     labels = np.empty(expected.size, dtype=np.int64)
@@ -292,12 +301,13 @@ def chi_square_test(
     -------
     ChiSquareTest
     """
-    counts = np.asarray(counts)
-    if counts.dtype.kind not in "iu":
-        if not np.all(np.isfinite(counts)) or np.any(counts != np.round(counts)):
-            raise ValueError(f"counts must be whole numbers, got {counts!r}")
-    counts = require_nonnegative("counts", counts)
-    pmf = require_nonnegative("pmf", pmf)
+    counts = require_array("counts", counts, unit="readings")
+    if np.any(counts != np.round(counts)):
+        raise ValueError(f"counts must be whole numbers, got {counts!r}"[:200])
+    counts = require_array("counts", counts, low=0.0, unit="readings")
+    pmf = require_array("pmf", pmf, low=0.0, high=1.0, unit="probabilities")
+    mass_tolerance = require_real("mass_tolerance", mass_tolerance, 0.0, 1.0, high_inclusive=False)
+    min_expected = require_real("min_expected", min_expected, 0.0, None, low_inclusive=False, unit="counts")
     if counts.shape != pmf.shape or counts.ndim != 1:
         raise ValueError(f"counts and pmf must be 1-d of one shape, got {counts.shape} and {pmf.shape}")
     if abs(pmf.sum() - 1.0) > mass_tolerance:
@@ -312,7 +322,7 @@ def chi_square_test(
     dof = observed.size - 1 - fitted_parameters
     if dof < 1:
         raise ValueError(
-            f"too few merged bins ({observed.size}) for {fitted_parameters} fitted parameters: "
+            f"too few merged bins ({observed.size}) for fitted_parameters={fitted_parameters}: "
             f"need more counts (got {int(total)})"
         )
     expected *= total / expected.sum()  # absorb the truncated mass (<= mass_tolerance)
