@@ -10,7 +10,8 @@
 
 Only the standard library is used here, so it runs on a fresh machine with Python >= 3.11. The
 first run creates a virtual environment in ``.venv`` next to this file and installs the kit into
-it (editable, with the extra the command needs); later runs reuse it and reinstall only when
+it (editable, with the extra the command needs; pip's output goes to ``.venv/qkit-install.log``
+and to the terminal only if the installation fails); later runs reuse it and reinstall only when
 ``pyproject.toml`` changed. Extra arguments go to the tool underneath (JupyterLab or pytest).
 
 Environment variables: ``QKIT_VENV`` (another place for the environment),
@@ -25,6 +26,7 @@ import os
 import platform
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 
@@ -64,18 +66,44 @@ def ensure_environment(extras: list[str]) -> Path:
         installed = installed or set()
         wanted = sorted(installed | set(extras))
         target = f"{ROOT}[{','.join(wanted)}]" if wanted else str(ROOT)
+        log = env_dir / "qkit-install.log"
         say(f"installing qkit and its dependencies ({', '.join(wanted) or 'base'}) into {env_dir}; "
-            "the first time takes a few minutes")
-        run([python, "-m", "pip", "install", "--upgrade", "--quiet", "pip"])
-        run([python, "-m", "pip", "install", "--quiet", "-e", target])
+            f"the first time takes a few minutes (pip's output goes to {log})")
+        with open(log, "w") as out:
+            install_step([python, "-m", "pip", "install", "--upgrade", "pip"], out, log)
+            install_step([python, "-m", "pip", "install", "-e", target], out, log)
         stamp.write_text(json.dumps({"pyproject": digest, "extras": wanted}) + "\n")
+        say("installed")
     return python
 
 
-def run(command: list, **kwargs) -> None:
-    result = subprocess.run([str(c) for c in command], **kwargs)
-    if result.returncode != 0:
-        sys.exit(result.returncode)
+def install_step(command: list, out, log: Path, every: float = 60.0) -> None:
+    """Run one pip command with its output in ``log``; say every ``every`` s that it still runs.
+
+    pip's own ``--quiet`` does not silence what a build backend prints (setuptools' "Editable
+    installation" banner gets through), so the output goes to the log instead, and to the
+    terminal only when the step fails.
+    """
+    out.write(f"$ {' '.join(map(str, command))}\n")
+    out.flush()
+    started = time.monotonic()
+    proc = subprocess.Popen([str(c) for c in command], stdout=out, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL)
+    try:
+        while True:
+            try:
+                code = proc.wait(timeout=every)
+                break
+            except subprocess.TimeoutExpired:
+                say(f"still installing ({time.monotonic() - started:.0f} s so far)")
+    except KeyboardInterrupt:  # pip got the Ctrl+C too; nothing was recorded as installed
+        proc.wait()
+        sys.exit("[course] installation interrupted; run the same command again to finish it")
+    if code != 0:
+        out.flush()
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
+        print(tail, file=sys.stderr)
+        sys.exit(f"[course] the installation failed (exit status {code}); pip's full output is in {log}")
 
 
 def has_display() -> bool:
@@ -84,18 +112,37 @@ def has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def cmd_lab(args: list[str]) -> int:
-    python = ensure_environment(["lab"])
-    command = [str(python), "-m", "jupyter", "lab", str(ROOT / "notebooks" / "00_start_here.ipynb"),
-               f"--ServerApp.root_dir={ROOT}"]
-    if not has_display() and "--no-browser" not in args:
+#: The notebook the lab opens on, relative to the repository (README: "Quickstart").
+START_NOTEBOOK = "notebooks/00_start_here.ipynb"
+
+
+def lab_command(python: Path, args: list[str], display: bool) -> list[str]:
+    """The JupyterLab command line of ``course.py lab``.
+
+    The lab serves the whole repository and its default URL is the start notebook, so that the
+    URL JupyterLab prints (with its token) and the page it opens in a browser both show
+    ``notebooks/00_start_here.ipynb``, not the launcher.
+    """
+    command = [str(python), "-m", "jupyter", "lab", f"--ServerApp.root_dir={ROOT}",
+               f"--LabApp.default_url=/lab/tree/{START_NOTEBOOK}"]
+    if not display and "--no-browser" not in args:
         command.append("--no-browser")
-        say("no display found: open the http://127.0.0.1:...?token=... URL printed below in a browser")
     if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in args:
         command.append("--allow-root")  # containers and CI machines often run as root
+    return command + args
+
+
+def cmd_lab(args: list[str]) -> int:
+    python = ensure_environment(["lab"])
+    display = has_display()
+    command = lab_command(python, args, display)
+    if not display and "--no-browser" not in args:
+        say(f"no display found: open the http://...{START_NOTEBOOK}?token=... address printed below "
+            "in a browser")
+    if "--allow-root" in command and "--allow-root" not in args:
         say("running as root: passing --allow-root to JupyterLab")
     say("starting JupyterLab on the course (stop it with Ctrl+C)")
-    return subprocess.call(command + args, cwd=ROOT)
+    return subprocess.call(command, cwd=ROOT)
 
 
 def cmd_test(args: list[str]) -> int:
@@ -130,9 +177,13 @@ COMMANDS = {
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] in ("-h", "--help", "help") or argv[0] not in COMMANDS:
+    if argv and argv[0] in ("-h", "--help", "help"):
         print(__doc__)
-        return 0 if argv and argv[0] in ("-h", "--help", "help") else 2
+        return 0
+    if not argv or argv[0] not in COMMANDS:
+        problem = "no command given" if not argv else f"unknown command {argv[0]!r}"
+        print(f"course.py: {problem}; the commands are {', '.join(COMMANDS)}\n{__doc__}", file=sys.stderr)
+        return 2
     return COMMANDS[argv[0]](argv[1:])
 
 

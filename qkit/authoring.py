@@ -9,7 +9,8 @@ names its exercise on a comment line above the region, ``# Exercise 2.1: the pmf
 
 and clears every output, so ``exercises/*.ipynb`` never carries an answer.
 
-Run ``python3 course.py exercises`` (or ``python -m qkit.authoring exercises``) after editing a\nsolution, and ``python3 course.py execute NOTEBOOK`` to re-execute a notebook in place.
+Run ``python3 course.py exercises`` (or ``python -m qkit.authoring exercises``) after editing a
+solution, and ``python3 course.py execute NOTEBOOK`` to re-execute a notebook in place.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ import time
 from pathlib import Path
 
 import nbformat
+
+from qkit._tooling import require_notebook, require_path, require_seconds, require_str
 
 __all__ = [
     "AuthoringError", "strip_solutions", "make_exercise", "write_exercises", "execute_notebook", "main",
@@ -59,6 +62,8 @@ def strip_solutions(source: str, *, where: str = "cell") -> tuple[str, int]:
         For an ``END`` without ``BEGIN``, a ``BEGIN`` inside a region, a region never closed,
         or a region with no ``# Exercise <label>`` line above it in the cell.
     """
+    require_str("source", source)
+    require_str("where", where)
     out: list[str] = []
     label: str | None = None
     region_start: int | None = None
@@ -99,7 +104,13 @@ def strip_solutions(source: str, *, where: str = "cell") -> tuple[str, int]:
 
 
 def make_exercise(solution: nbformat.NotebookNode, *, name: str = "notebook") -> nbformat.NotebookNode:
-    """Return the exercise version of a solution notebook (regions replaced, outputs cleared)."""
+    """Return the exercise version of a solution notebook (regions replaced, outputs cleared).
+
+    ``solution`` is a notebook as :func:`nbformat.read` returns it; ``name`` says where it came
+    from in error messages.
+    """
+    require_notebook("solution", solution)
+    require_str("name", name)
     exercise = nbformat.from_dict(solution)
     total = 0
     for index, cell in enumerate(exercise.cells):
@@ -116,11 +127,22 @@ def make_exercise(solution: nbformat.NotebookNode, *, name: str = "notebook") ->
 
 
 def write_exercises(solutions_dir: Path, exercises_dir: Path) -> list[Path]:
-    """Write ``exercises_dir/X.ipynb`` for every ``solutions_dir/X.ipynb``; return the paths."""
-    solutions_dir, exercises_dir = Path(solutions_dir), Path(exercises_dir)
-    exercises_dir.mkdir(parents=True, exist_ok=True)
+    """Write ``exercises_dir/X.ipynb`` for every ``solutions_dir/X.ipynb``; return the paths.
+
+    Both must be existing directories, and different; ``solutions_dir`` must hold at least one
+    notebook.
+    """
+    solutions_dir = require_path("solutions_dir", solutions_dir, kind="directory")
+    exercises_dir = require_path("exercises_dir", exercises_dir, kind="directory")
+    if exercises_dir.resolve() == solutions_dir.resolve():
+        raise ValueError(f"exercises_dir must differ from solutions_dir (it would overwrite the answers), "
+                         f"got {str(exercises_dir)!r} for both")
+    sources = sorted(solutions_dir.glob("*.ipynb"))
+    if not sources:
+        raise ValueError(f"solutions_dir must hold solution notebooks (*.ipynb), got {str(solutions_dir)!r} "
+                         "with none")
     written = []
-    for path in sorted(solutions_dir.glob("*.ipynb")):
+    for path in sources:
         solution = nbformat.read(path, as_version=4)
         exercise = make_exercise(solution, name=str(path))
         target = exercises_dir / path.name
@@ -133,12 +155,16 @@ def execute_notebook(path: Path, *, timeout: int = 900) -> list[str]:
     """Execute a notebook in place with a kernel of this interpreter; return its problems.
 
     Outputs are saved into the file. The problems listed are error outputs and anything written
-    to stderr (warnings included), which committed notebooks must not carry.
+    to stderr (warnings included), which committed notebooks must not carry. ``path`` is an
+    existing ``.ipynb`` file; ``timeout`` is the whole number of seconds allowed per cell.
     """
     from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
 
-    path = Path(path)
+    path = require_path("path", path, suffix=".ipynb")
+    if not isinstance(timeout, int) or isinstance(timeout, bool):
+        raise TypeError(f"timeout must be a whole number of seconds, got {timeout!r} ({type(timeout).__name__})")
+    require_seconds("timeout", timeout)
     nb = nbformat.read(path, as_version=4)
     km = KernelManager(kernel_name="python3")
     km.kernel_spec.argv[0] = sys.executable  # this environment's Python, whatever is registered
@@ -176,7 +202,12 @@ def execute_notebook(path: Path, *, timeout: int = 900) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m qkit.authoring exercises`` or ``... execute [NOTEBOOK ...]``."""
+    """Command line: ``python -m qkit.authoring exercises`` or ``... execute [NOTEBOOK ...]``.
+
+    ``argv``: the arguments as a list of strings (None: ``sys.argv[1:]``).
+    """
+    if argv is not None and (not isinstance(argv, (list, tuple)) or not all(isinstance(a, str) for a in argv)):
+        raise TypeError(f"argv must be a list of strings such as ['exercises'], got {argv!r:.120}")
     root = Path(__file__).resolve().parent.parent
     parser = argparse.ArgumentParser(prog="python -m qkit.authoring")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -188,8 +219,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "exercises":
         try:
+            if args.solutions.is_dir():  # the command line makes the target directory
+                args.exercises.mkdir(parents=True, exist_ok=True)
             written = write_exercises(args.solutions, args.exercises)
-        except AuthoringError as exc:
+        except (AuthoringError, ValueError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
         for path in written:
@@ -200,7 +233,10 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     for path in paths:
         started = time.perf_counter()
-        problems = execute_notebook(path)
+        try:
+            problems = execute_notebook(path)
+        except ValueError as exc:
+            problems = [str(exc)]
         seconds = time.perf_counter() - started
         print(f"{'FAIL' if problems else 'ok  '} {path} ({seconds:.1f} s)")
         for problem in problems:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import platform
-import queue
 import re
 import subprocess
 import sys
@@ -31,6 +30,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
+
+from qkit._tooling import require_path, require_str, require_version
+from qkit._workshop_run import (
+    CheckResult, check_kernel, check_notebook, slow_cells_without_progress, stated_run_time,
+)
 
 __all__ = [
     "CheckResult",
@@ -55,37 +59,6 @@ MANAGER = "@jupyter-widgets/jupyterlab-manager"
 MANAGER_MAJOR_FOR_IPYWIDGETS = {7: 3, 8: 5}
 ROOT = Path(__file__).resolve().parent.parent
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-_WARNING = re.compile(r"\b(\w+Warning)\b")
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """One line of the report.
-
-    Attributes
-    ----------
-    name : str
-        What was checked ("numpy >= 1.26", "kernel python3", "notebooks/02_adc.ipynb").
-    status : {"PASS", "FAIL", "SKIP"}
-        The verdict; only FAIL makes the whole check fail.
-    detail : str
-        What was found, and for a FAIL what to do about it.
-    seconds : float or None
-        How long the item took, when that is worth knowing (kernels, notebooks).
-    """
-
-    name: str
-    status: str
-    detail: str = ""
-    seconds: float | None = None
-
-    def __post_init__(self) -> None:
-        if self.status not in ("PASS", "FAIL", "SKIP"):
-            raise ValueError(f"status must be one of 'PASS', 'FAIL', 'SKIP'; got {self.status!r}")
-
-    @property
-    def failed(self) -> bool:
-        return self.status == "FAIL"
 
 
 # -- versions -------------------------------------------------------------------------------
@@ -93,9 +66,15 @@ def course_requirements(root: Path = ROOT, extras: Iterable[str] = ("lab",)) -> 
     """``(requires-python, [requirement strings])`` of the kit and its ``extras``.
 
     Read from ``root/pyproject.toml`` when there is one (a clone of the course), else from the
-    installed distribution's metadata.
+    installed distribution's metadata. ``root`` must be an existing directory; ``extras`` a list
+    (or tuple) of extra names such as ``["lab"]``, not a bare string.
     """
-    pyproject = Path(root) / "pyproject.toml"
+    root = require_path("root", root, kind="directory")
+    if isinstance(extras, (str, bytes)) or not isinstance(extras, (list, tuple, set, frozenset)):
+        raise TypeError(f"extras must be a list of extra names such as ['lab'], got {extras!r}")
+    for extra in extras:
+        require_str("extras", extra)
+    pyproject = root / "pyproject.toml"
     if pyproject.is_file():
         import tomllib
 
@@ -128,10 +107,20 @@ def _unique(lines: list[str]) -> list[str]:
 
 
 def check_python(requires_python: str, version: str | None = None) -> CheckResult:
-    """Compare this Python (or ``version``) with the kit's ``requires-python``."""
-    from packaging.specifiers import SpecifierSet
+    """Compare this Python (or ``version``) with the kit's ``requires-python``.
 
-    version = version or platform.python_version()
+    ``requires_python`` is a specifier such as ``">=3.11"`` (``""``: any); ``version`` a version
+    such as ``"3.12.1"`` (None: this interpreter's).
+    """
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    require_str("requires_python", requires_python)
+    try:
+        SpecifierSet(requires_python)
+    except InvalidSpecifier:
+        raise ValueError(f"requires_python must be a version specifier such as '>=3.11', "
+                         f"got {requires_python!r}") from None
+    version = platform.python_version() if version is None else require_version("version", version)
     name = f"Python {requires_python}".strip()
     if not requires_python or SpecifierSet(requires_python).contains(version, prereleases=True):
         return CheckResult(name, "PASS", f"{version} ({sys.executable})")
@@ -144,10 +133,16 @@ def check_requirement(requirement: str, installed: Callable[[str], str | None] |
     ``installed(name)`` returns the installed version or None; by default it asks
     :mod:`importlib.metadata`.
     """
-    from packaging.requirements import Requirement
+    from packaging.requirements import InvalidRequirement, Requirement
     from packaging.version import InvalidVersion, Version
 
-    req = Requirement(requirement)
+    require_str("requirement", requirement)
+    if installed is not None and not callable(installed):
+        raise TypeError(f"installed must be a function name -> version or None, got {installed!r}")
+    try:
+        req = Requirement(requirement)
+    except InvalidRequirement:
+        raise ValueError(f"requirement must be a requirement such as 'numpy>=1.26', got {requirement!r}") from None
     name = f"{req.name} {req.specifier}".strip()
     version = (installed or _installed_version)(req.name)
     if version is None:
@@ -178,6 +173,14 @@ class LabExtension:
     enabled: bool
     compatible: bool
 
+    def __post_init__(self) -> None:
+        require_str("name", self.name)
+        require_version("version", self.version)
+        for field_name in ("enabled", "compatible"):
+            value = getattr(self, field_name)
+            if not isinstance(value, bool):
+                raise TypeError(f"{field_name} must be True or False, got {value!r}")
+
 
 def parse_labextension_list(text: str) -> dict[str, LabExtension]:
     """Read the prebuilt extensions out of ``jupyter labextension list`` (colours allowed).
@@ -185,6 +188,7 @@ def parse_labextension_list(text: str) -> dict[str, LabExtension]:
     A line looks like ``@jupyter-widgets/jupyterlab-manager v5.0.16 enabled OK (python, ...)``;
     ``disabled`` or ``X`` (incompatible) in place of ``enabled``/``OK`` are read as such.
     """
+    require_str("text", text)
     found = {}
     pattern = re.compile(r"^\s+(\S+)\s+v(\S+)\s+(enabled|disabled)\s+(OK|X)\b")
     for line in _ANSI.sub("", text).splitlines():
@@ -196,7 +200,13 @@ def parse_labextension_list(text: str) -> dict[str, LabExtension]:
 
 
 def check_widget_extension(listing: str, ipywidgets_version: str | None) -> CheckResult:
-    """Judge the widget front end from a ``jupyter labextension list`` output."""
+    """Judge the widget front end from a ``jupyter labextension list`` output.
+
+    ``ipywidgets_version`` is the installed ipywidgets' version (``"8.1.9"``), None if absent.
+    """
+    require_str("listing", listing)
+    if ipywidgets_version is not None:
+        require_version("ipywidgets_version", ipywidgets_version)
     name = f"lab extension {MANAGER}"
     ext = parse_labextension_list(listing).get(MANAGER)
     if ext is None:
@@ -224,150 +234,6 @@ def labextension_listing() -> str:
     return done.stdout + done.stderr
 
 
-# -- the kernel -------------------------------------------------------------------------------
-_KERNEL_PROBE = "import sys, qkit, ipywidgets; print(sys.prefix); print(qkit.__version__)"
-
-
-def check_kernel(kernel_name: str = "python3", timeout: float = 60.0) -> CheckResult:
-    """Start the kernel JupyterLab would start, run ``1+1`` and import the kit in it."""
-    from jupyter_client.manager import start_new_kernel
-
-    name = f"kernel {kernel_name}"
-    started = time.monotonic()
-    try:
-        km, kc = start_new_kernel(kernel_name=kernel_name, startup_timeout=timeout,
-                                  stderr=subprocess.DEVNULL)  # the kernel's own log lines
-    except Exception as exc:  # any failure to start is the finding
-        return CheckResult(name, "FAIL", f"did not start: {type(exc).__name__}: {exc}")
-    try:
-        result = _run_in_kernel(kc, "1+1", timeout)
-        probe = _run_in_kernel(kc, _KERNEL_PROBE, timeout)
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
-    seconds = time.monotonic() - started
-    if result.strip() != "2":
-        return CheckResult(name, "FAIL", f"1+1 gave {result.strip()!r}", seconds)
-    lines = probe.strip().splitlines()
-    if len(lines) != 2 or "Error" in probe:
-        return CheckResult(name, "FAIL", f"cannot import qkit and ipywidgets: {probe.strip()[-300:]}", seconds)
-    if Path(lines[0]).resolve() != Path(sys.prefix).resolve():
-        return CheckResult(name, "FAIL", f"runs the Python in {lines[0]}, not this environment's {sys.prefix}; "
-                           "a kernel registered elsewhere (see `jupyter kernelspec list`) shadows it", seconds)
-    return CheckResult(name, "PASS", f"started, 1+1 = 2, imports qkit {lines[1]}", seconds)
-
-
-def _run_in_kernel(kc, code: str, timeout: float) -> str:
-    """Run ``code``; return what it printed and its result, or the error's name and value."""
-    pieces = []
-
-    def hook(msg: dict) -> None:
-        kind, content = msg["msg_type"], msg["content"]
-        if kind == "stream":
-            pieces.append(content["text"])
-        elif kind == "execute_result":
-            pieces.append(content["data"].get("text/plain", ""))
-        elif kind == "error":
-            pieces.append(f"{content['ename']}: {content['evalue']}")
-
-    try:
-        kc.execute_interactive(code, timeout=timeout, output_hook=hook)
-    except (TimeoutError, queue.Empty):
-        pieces.append(f"TimeoutError: no answer within {timeout:.0f} s")
-    return "".join(pieces)
-
-
-# -- the notebooks ----------------------------------------------------------------------------
-def stated_run_time(nb) -> float | None:
-    """The run time in seconds a notebook states in its first markdown cell ("Run time: about 20 s")."""
-    first = next((c for c in nb.cells if c.cell_type == "markdown"), None)
-    if first is None:
-        return None
-    match = re.search(r"run time\W*(?:about|~)?\s*(\d+(?:\.\d+)?)\s*(s|sec|seconds?|min|minutes?)\b",
-                      first.source, re.I)
-    if not match:
-        return None
-    value = float(match.group(1))
-    return value * 60 if match.group(2).lower().startswith("min") else value
-
-
-def notebook_problems(nb) -> list[str]:
-    """Errors, stderr and warnings in an executed notebook's outputs, one line each."""
-    problems = []
-    for index, cell in enumerate(nb.cells):
-        for out in cell.get("outputs", []):
-            if out.output_type == "error":
-                problems.append(f"cell {index}: {out.ename}: {out.evalue or _failing_line(out)}"[:300])
-            elif out.output_type == "stream" and out.name == "stderr":
-                problems.append(f"cell {index} wrote to stderr: {out.text.strip()[:200]}")
-            else:
-                text = out.get("text", "") if out.output_type == "stream" else out.get("data", {}).get("text/plain", "")
-                warning = _WARNING.search(text if isinstance(text, str) else "".join(text))
-                if warning:
-                    problems.append(f"cell {index} shows a {warning.group(1)}")
-    return problems
-
-
-def _failing_line(error) -> str:
-    """The source line an error's traceback points at (``---> 12 assert ...``), for bare asserts."""
-    text = _ANSI.sub("", "\n".join(error.get("traceback", [])))
-    arrows = re.findall(r"^-+>\s*\d+\s+(.*)$", text, re.M)
-    return arrows[-1].strip() if arrows else ""
-
-
-def check_notebook(path: Path, timeout: float = 300.0, kernel_name: str = "python3") -> CheckResult:
-    """Execute one notebook top to bottom in a fresh kernel; time it; list what went wrong."""
-    import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError
-
-    path = Path(path)
-    nb = nbformat.read(path, as_version=4)
-    stated = stated_run_time(nb)
-    client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, allow_errors=True,
-                            record_timing=True, resources={"metadata": {"path": str(path.parent)}})
-    started = time.monotonic()
-    try:
-        client.execute(stderr=subprocess.DEVNULL)  # the kernel's log, not the notebook's outputs
-    except (CellExecutionError, CellTimeoutError, RuntimeError, OSError) as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return CheckResult(_rel(path), "FAIL", f"did not finish: {first_line[:300]}", time.monotonic() - started)
-    seconds = time.monotonic() - started
-    problems = notebook_problems(nb)
-    stated_text = f"states about {stated:g} s" if stated is not None else "states no run time"
-    if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        return CheckResult(_rel(path), "FAIL", problems[0] + more, seconds)
-    notes = [f"cell {i} ran {t:.0f} s with no progress bar" for i, t in slow_cells_without_progress(nb)]
-    if stated is not None and seconds > 2 * stated + 10:
-        notes.append("slower than stated on this machine")
-    return CheckResult(_rel(path), "PASS", "; ".join([f"executed; {stated_text}", *notes]), seconds)
-
-
-def slow_cells_without_progress(nb, threshold: float = 15.0) -> list[tuple[int, float]]:
-    """``(cell index, seconds)`` of cells that ran longer than ``threshold`` s and showed no
-    progress bar (a tqdm bar: its text has ``%|``). Needs nbclient's ``record_timing``."""
-    from datetime import datetime
-
-    found = []
-    for index, cell in enumerate(nb.cells):
-        timing = cell.get("metadata", {}).get("execution", {})
-        start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
-        if not (start and end):
-            continue
-        seconds = (datetime.fromisoformat(end.replace("Z", "+00:00"))
-                   - datetime.fromisoformat(start.replace("Z", "+00:00"))).total_seconds()
-        shown = " ".join(str(out.get("text", "")) + str(out.get("data", {}).get("text/plain", ""))
-                         for out in cell.get("outputs", []))
-        if seconds > threshold and "%|" not in shown:
-            found.append((index, seconds))
-    return found
-
-
-def _rel(path: Path) -> str:
-    return f"{Path(path).parent.name}/{Path(path).name}"
-
-
 # -- report ------------------------------------------------------------------------------------
 def format_line(result: CheckResult) -> str:
     """``PASS  numpy >= 1.26 ..... 2.4.0`` with the time, when there is one, at the end."""
@@ -377,6 +243,8 @@ def format_line(result: CheckResult) -> str:
 
 def format_report(results: list[CheckResult]) -> str:
     """The summary printed after the list: counts, then every failure again."""
+    if not isinstance(results, (list, tuple)) or not all(isinstance(r, CheckResult) for r in results):
+        raise TypeError(f"results must be a list of CheckResult, got {results!r:.120}")
     failed = [r for r in results if r.failed]
     counts = {s: sum(r.status == s for r in results) for s in ("PASS", "FAIL", "SKIP")}
     head = f"{counts['PASS']} passed, {counts['FAIL']} failed, {counts['SKIP']} skipped"
@@ -411,16 +279,22 @@ def _notebook_checks(root: Path, prefixes: list[str], timeout: float) -> Iterabl
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line; returns the exit status (0: ready, 1: something failed)."""
+    """Command line; returns the exit status (0: ready, 1: something failed).
+
+    ``argv``: the arguments as a list of strings (None: ``sys.argv[1:]``).
+    """
+    if argv is not None and (not isinstance(argv, (list, tuple)) or not all(isinstance(a, str) for a in argv)):
+        raise TypeError(f"argv must be a list of strings such as ['--quick'], got {argv!r:.120}")
     parser = argparse.ArgumentParser(prog="python3 course.py check", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="skip executing the notebooks (about a minute each)")
+    parser.add_argument("--quick", action="store_true", help="skip executing the notebooks (the check's longest part)")
     parser.add_argument("--notebooks", nargs="+", default=[], metavar="PREFIX",
                         help="execute only the notebooks whose names start so (e.g. 00 02)")
     parser.add_argument("--extra", action="append", default=["lab"], help="also check this extra's packages")
-    parser.add_argument("--timeout", type=float, default=300.0, help="seconds allowed per cell (default 300)")
+    parser.add_argument("--timeout", type=_positive_seconds, default=300.0, help="seconds allowed per cell (default 300)")
     parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     print(f"qkit workshop check: {args.root}", flush=True)
+    started = time.monotonic()
     results = []
     sections = [("Environment", _environment_checks(args.root, args.extra))]
     if args.quick:
@@ -432,8 +306,20 @@ def main(argv: list[str] | None = None) -> int:
         for result in checks:
             results.append(result)
             print("  " + format_line(result), flush=True)
-    print("\n" + format_report(results), flush=True)
+    minutes, seconds = divmod(round(time.monotonic() - started), 60)
+    print("\n" + format_report(results) + f"\n(the check took {minutes} min {seconds:02d} s)", flush=True)
     return 1 if any(r.failed for r in results) else 0
+
+
+def _positive_seconds(text: str) -> float:
+    """``--timeout``: a number of seconds > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds > 0, got {text!r}")
+    return value
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 """The course's JupyterLab for the browser test, started the way the README says.
 
-:class:`LabServer` runs ``python3 course.py lab`` (plus the address, a token and fresh settings)
-in its own process group, with a fresh Jupyter config, data and runtime directory (a fresh
-machine), waits until ``/api/status`` answers with the token, and shuts it down cleanly
-(``POST /api/shutdown``, then the process tree as a fallback), also when a test fails.
+:class:`LabServer` runs ``python3 course.py lab`` (plus the address and fresh settings) in its own
+process group, with a fresh Jupyter config, data and runtime directory (a fresh machine), reads
+the address the command prints for the learner (with the token JupyterLab generated), waits until
+``/api/status`` answers with that token, and shuts it down cleanly (``POST /api/shutdown``, then
+the process tree as a fallback), also when a test fails.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
 import shutil
 import signal
 import socket
@@ -24,6 +24,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any, Callable
+from urllib.parse import parse_qs, urlsplit
 
 __all__ = ["REPO", "ARTIFACTS", "LabError", "LabServer", "course_lab_command", "free_port", "wait_until"]
 
@@ -65,11 +66,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def course_lab_command(port: int, token: str, settings_dir: Path, workspaces_dir: Path) -> list[str]:
+def course_lab_command(port: int, settings_dir: Path, workspaces_dir: Path) -> list[str]:
     """The README's lab command, ``python3 course.py lab``, plus the extra arguments of a test run.
 
-    The extras only choose the address, the token and fresh (temporary) settings and
-    workspaces, so that no earlier session's layout or settings leak into the test.
+    The extras only choose the address and fresh (temporary) settings and workspaces, so that
+    no earlier session's layout or settings leak into the test. The token is JupyterLab's own,
+    read from what the command prints, as a learner reads it.
     """
     python3 = shutil.which("python3") or sys.executable
     return [
@@ -80,7 +82,6 @@ def course_lab_command(port: int, token: str, settings_dir: Path, workspaces_dir
         "--ServerApp.ip=127.0.0.1",
         f"--port={port}",
         "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}",
         f"--LabApp.user_settings_dir={settings_dir}",
         f"--LabApp.workspaces_dir={workspaces_dir}",
         *(["--allow-root"] if os.geteuid() == 0 else []),  # CI containers run as root
@@ -124,7 +125,8 @@ class LabServer:
     def __init__(self, command_factory: Callable[..., list[str]] = course_lab_command, *,
                  log_path: Path, start_timeout: float = 900.0, disabled_extensions: tuple[str, ...] = ()) -> None:
         self.port = free_port()
-        self.token = secrets.token_hex(16)
+        self.token = ""  # JupyterLab generates it; read from the printed address
+        self.printed_url = ""  # the address the lab command prints for the learner
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         self.start_timeout = start_timeout
@@ -138,7 +140,7 @@ class LabServer:
             page_config = Path(self._tmp.name) / "config" / "labconfig" / "page_config.json"
             page_config.parent.mkdir(parents=True)
             page_config.write_text(json.dumps({"disabledExtensions": dict.fromkeys(disabled_extensions, True)}))
-        self.command = command_factory(self.port, self.token, settings_dir, Path(self._tmp.name) / "workspaces")
+        self.command = command_factory(self.port, settings_dir, Path(self._tmp.name) / "workspaces")
         self.runtime_dir = Path(self._tmp.name) / "runtime"
         self.proc: subprocess.Popen | None = None
         self._stopping: list[threading.Thread] = []
@@ -168,6 +170,8 @@ class LabServer:
                    JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_DATA_DIR=str(home / "data"))
         for test_only in ("QKIT_STRICT_CHECKS", "MPLBACKEND"):  # set by conftest.py for the suite
             env.pop(test_only, None)
+        for preset in ("JUPYTER_TOKEN", "JUPYTER_TOKEN_FILE"):  # a learner's lab generates its token
+            env.pop(preset, None)
         started = time.monotonic()
         self.proc = subprocess.Popen(self.command, cwd=REPO, stdout=self._log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, env=env, start_new_session=True)
@@ -176,13 +180,19 @@ class LabServer:
             if self.proc.poll() is not None:
                 raise LabError(f"`{' '.join(self.command)}` exited with code {self.proc.returncode} "
                                f"before JupyterLab answered; its log ends:\n{self.log_tail()}")
+            if not self.printed_url:
+                self.printed_url = self._printed_url()
+                self.token = parse_qs(urlsplit(self.printed_url).query).get("token", [""])[0]
+                if not self.printed_url:
+                    return False
             try:
                 return self.api("GET", "/api/status", timeout=2).get("started") is not None
             except (OSError, LabError):
                 return False
 
         try:
-            wait_until(ready, self.start_timeout, f"JupyterLab to answer on {self.base_url}/api/status", 0.5)
+            wait_until(ready, self.start_timeout, f"the lab command to print {self.base_url}/...?token=... "
+                       "and JupyterLab to answer on /api/status with that token", 0.5)
         except LabError as exc:
             raise LabError(f"{exc}\nlab log ({self.log_path}) ends:\n{self.log_tail()}") from None
         self.startup_seconds = time.monotonic() - started
@@ -241,20 +251,14 @@ class LabServer:
             raise LabError(f"{method} {path} answered HTTP {exc.code}") from None
         return json.loads(body) if body else None
 
-    def open_file_url(self) -> str:
-        """The page the lab command asks the learner's browser to open, as a ``file://`` URL.
-
-        Jupyter Server writes it (``jpserver-file-to-run-<pid>-open.html``, a redirect to the
-        notebook given on the command line, with the token) into its runtime directory and hands
-        it to the browser; with ``--no-browser`` the test opens it instead.
-        """
-        pids = {self.proc.pid, *_descendants(self.proc.pid)}
-        for runtime in (self.runtime_dir, REPO / ".jupyter-runtime"):
-            for path in sorted(runtime.glob("jpserver-file-to-run-*-open.html")):
-                if int(path.name.split("-")[-2]) in pids:
-                    return path.as_uri()
-        raise LabError("the lab command did not ask the browser to open a notebook "
-                       "(no jpserver-file-to-run-*-open.html from this server)")
+    def _printed_url(self) -> str:
+        """The first ``http://127.0.0.1:<port>/...?token=...`` address in the command's output."""
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+        found = re.search(rf"http://127\.0\.0\.1:{self.port}/\S*\?token=\w+", text)
+        return found.group(0) if found else ""
 
     def kernel_state(self, notebook_path: str) -> str | None:
         """The execution state of the kernel of the session on ``notebook_path`` (None if none)."""

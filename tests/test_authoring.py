@@ -99,3 +99,38 @@ def test_execute_notebook_reports_problems_and_rewrites_identically(tmp_path):
     saved = nbformat.read(path, as_version=4)
     assert "widgets" not in saved.metadata
     assert all("execution" not in c.metadata for c in saved.cells)
+
+
+def _solution_dir(tmp_path):
+    solutions = tmp_path / "solutions"
+    solutions.mkdir()
+    cell = new_code_cell("# Exercise 1.1: x\n### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n")
+    nbformat.write(new_notebook(cells=[cell]), solutions / "01_x.ipynb")
+    return solutions
+
+
+def test_write_exercises_refuses_what_would_lose_work(tmp_path):
+    from qkit.authoring import write_exercises
+
+    solutions = _solution_dir(tmp_path)
+    with pytest.raises(ValueError, match="exercises_dir must differ from solutions_dir"):
+        write_exercises(solutions, solutions)  # would overwrite the answers
+    with pytest.raises(ValueError, match="exercises_dir must be an existing directory, got '.*nowhere'"):
+        write_exercises(solutions, tmp_path / "nowhere")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match=r"solutions_dir must hold solution notebooks \(\*.ipynb\)"):
+        write_exercises(tmp_path / "empty", tmp_path)
+    assert [p.name for p in write_exercises(solutions, tmp_path)] == ["01_x.ipynb"]
+
+
+def test_command_line_makes_the_target_and_reports_a_missing_source(tmp_path, capsys):
+    from qkit.authoring import main
+
+    solutions = _solution_dir(tmp_path)
+    target = tmp_path / "new" / "exercises"
+    assert main(["exercises", "--solutions", str(solutions), "--exercises", str(target)]) == 0
+    assert (target / "01_x.ipynb").is_file()
+    assert main(["exercises", "--solutions", str(tmp_path / "none"), "--exercises", str(target)]) == 1
+    assert "solutions_dir must be an existing directory" in capsys.readouterr().err
+    assert main(["execute", str(tmp_path / "missing.ipynb")]) == 1
+    assert "path must be an existing .ipynb file" in capsys.readouterr().out

@@ -5,7 +5,8 @@ as text, in a browser whose front end is missing or disagrees with the kernel. T
 JupyterLab with the README's own command (``python3 course.py lab``, on a free loopback port with
 a token), open it in Debian's Chromium through Playwright, and check that:
 
-* the page the command hands to the browser opens 00_start_here with a live kernel;
+* the address the command prints for the learner (with JupyterLab's own token) opens
+  00_start_here with a live kernel, not the launcher;
 
 and for each chapter:
 
@@ -166,11 +167,16 @@ def test_every_chapter_has_a_row():
 
 
 def test_lab_command_opens_the_course_on_start_here(lab, page):
-    """The page the README's command hands to the browser opens 00_start_here with a live kernel."""
+    """The address the README's command prints opens 00_start_here with a live kernel.
+
+    A learner on a machine without a display copies that address (with its token) into a
+    browser; the test opens exactly what was printed.
+    """
     listing = lab.api("GET", "/api/contents/notebooks")
     assert Path(START).name in {item["name"] for item in listing["content"]}, "the lab does not serve the repository"
+    assert lab.printed_url.split("?")[0].endswith(f"/lab/tree/{START}"), lab.printed_url
     notebook = NotebookPage(page, lab, START, ARTIFACTS)
-    notebook.open(lab.open_file_url())
+    notebook.open(lab.printed_url)
     notebook.screenshot("opened_by_lab_command")
     assert page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").count() > 3
     assert lab.kernel_state(START) == "idle"

@@ -1,9 +1,12 @@
 """The README's two commands and the CI script stay what they promise."""
 
+import importlib.util
 import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,6 +34,47 @@ def test_course_help_and_unknown_command():
     done = subprocess.run([sys.executable, str(ROOT / "course.py"), "frobnicate"],
                           capture_output=True, text=True)
     assert done.returncode == 2
+    assert "unknown command 'frobnicate'" in done.stderr and "lab, test, check" in done.stderr
+    done = subprocess.run([sys.executable, str(ROOT / "course.py")], capture_output=True, text=True)
+    assert done.returncode == 2 and "no command given" in done.stderr
+
+
+def _course_module():
+    spec = importlib.util.spec_from_file_location("course", ROOT / "course.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_lab_command_serves_the_repository_and_opens_start_here():
+    """The URL JupyterLab prints and opens is its default URL: the start notebook, not the launcher.
+
+    (The browser test opens the printed URL itself; this pins the command line.)
+    """
+    course = _course_module()
+    headless = course.lab_command(Path("/env/bin/python"), ["--port", "8890"], display=False)
+    assert f"--ServerApp.root_dir={ROOT}" in headless
+    assert "--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb" in headless
+    assert (ROOT / course.START_NOTEBOOK).is_file()
+    assert "--no-browser" in headless and headless[-2:] == ["--port", "8890"]
+    assert "--no-browser" not in course.lab_command(Path("/env/bin/python"), [], display=True)
+
+
+def test_install_step_keeps_build_noise_in_the_log(tmp_path, capsys):
+    """pip's output (and a build backend's banner) goes to the log, and to the terminal on failure only."""
+    course = _course_module()
+    log = tmp_path / "install.log"
+    noisy = "import sys; print('Successfully installed'); sys.stderr.write('Editable installation. !!\\n')"
+    with open(log, "w") as out:
+        course.install_step([sys.executable, "-c", noisy], out, log)
+    shown = capsys.readouterr()
+    assert shown.out == "" and shown.err == ""
+    assert "Editable installation" in log.read_text() and "Successfully installed" in log.read_text()
+    failing = "import sys; print('ERROR: No matching distribution found for numpy'); sys.exit(3)"
+    with open(log, "w") as out, pytest.raises(SystemExit) as info:
+        course.install_step([sys.executable, "-c", failing], out, log)
+    assert "exit status 3" in str(info.value.code) and str(log) in str(info.value.code)
+    assert "No matching distribution found for numpy" in capsys.readouterr().err
 
 
 def test_course_exercises_command_regenerates_in_this_environment(tmp_path):

@@ -1,5 +1,6 @@
 """The workshop check's pieces: versions, the widget front end, the report, a failing notebook."""
 
+import re
 import sys
 
 import nbformat
@@ -158,6 +159,7 @@ def test_main_exit_status_and_list(tmp_path, capsys):
     assert status == 1
     assert "PASS  notebooks/00_ok.ipynb" in out
     assert "FAIL" in out and "broken on purpose" in out and "NOT READY" in out
+    assert re.search(r"\(the check took \d+ min \d\d s\)$", out.strip()), out[-200:]  # what the README quotes
     assert w.main(["--root", str(tmp_path), "--extra", "none", "--notebooks", "00"]) == 0
 
 
@@ -178,3 +180,29 @@ def test_slow_cells_without_progress_bar_are_noted():
     nb = nbformat.v4.new_notebook(cells=[cell(2, "quick"), cell(20, "done"), cell(30, "fits: 100%|####| 30/30")])
     assert w.slow_cells_without_progress(nb) == [(1, 20.5)]
     assert w.slow_cells_without_progress(nb, threshold=40) == []
+
+
+# -- bad input ----------------------------------------------------------------------------------
+def test_bad_arguments_name_themselves_and_what_is_allowed():
+    with pytest.raises(ValueError, match=r"requires_python must be a version specifier such as '>=3.11', got '>=>3'"):
+        w.check_python(">=>3")
+    with pytest.raises(ValueError, match=r"ipywidgets_version must be a version such as '8.1.9', got 'eight'"):
+        w.check_widget_extension(LISTING, "eight")
+    with pytest.raises(ValueError, match=r"requirement must be a requirement such as 'numpy>=1.26'"):
+        w.check_requirement("numpy>>1")
+    with pytest.raises(TypeError, match=r"extras must be a list of extra names"):
+        w.course_requirements(extras="lab")  # a bare string would be read as the extras 'l', 'a', 'b'
+    with pytest.raises(ValueError, match=r"seconds must satisfy 0 <= seconds \(s\), got -1.0"):
+        w.CheckResult("kernel python3", "PASS", "", -1.0)
+    with pytest.raises(ValueError, match=r"path must be an existing .ipynb file, got 'no/such.ipynb'"):
+        w.check_notebook("no/such.ipynb")
+    with pytest.raises(TypeError, match=r"timeout must be a number of seconds, got True"):
+        w.check_kernel(timeout=True)
+
+
+def test_an_unknown_kernel_is_a_fail_not_a_crash(tmp_path):
+    """A kernel that is not installed is the finding the check reports, for the kernel and a notebook."""
+    result = w.check_kernel("no-such-kernel", timeout=30)
+    assert result.status == "FAIL" and "did not start" in result.detail and "no-such-kernel" in result.detail
+    notebook = w.check_notebook(_write(tmp_path, "k.ipynb", "x = 1"), kernel_name="no-such-kernel")
+    assert notebook.status == "FAIL" and "did not finish" in notebook.detail
