@@ -124,7 +124,11 @@ def test_plate_explorer_follows_sliders():
     ex.controls["light_level"].value = 0.25
     assert ex.result.conditions.light_level == 0.25
     assert ex.result.images.mean() < 0.3
-    assert len(ex.figure.axes) == 16
+    (ax,) = ex.figure.axes  # one mosaic of the 16 plates, captioned with their characters
+    assert [t.get_text() for t in ax.texts] == [f"'{ex.result.classes[k]}'" for k in ex.result.labels]
+    shown = ax.images[0].get_array()
+    assert shown.shape == (2 * 16 + 1, 8 * 16 + 7) and np.ma.count_masked(shown) == 33 * 135 - 16 * 256
+    np.testing.assert_array_equal(shown[:16, 17:33], ex.result.images[1])
 
 
 def test_pca_view_reconstruction_improves_with_components():
@@ -183,3 +187,19 @@ def test_noise_deployment_explorer(small_model):
     assert ex.result.shots is None
     ex.controls["depolarizing"].value = 0.3
     assert ex.result.depolarizing == 0.3 and "best exit" in ex.text
+
+
+def test_noise_deployment_explorer_is_quick_then_exact(small_model):
+    model, params, X, y = small_model
+    big_X, big_y = np.tile(X, (5, 1)), np.tile(y, 5)  # 300 images: more than the quick 200
+    ex = noise_deployment_explorer(model, params, big_X, big_y)
+    assert ex.wait(60)
+    ex.controls["depolarizing"].value = 0.25
+    quick = ex.result
+    assert quick.coarse and quick.n_images == 200 and quick.n_total == 300
+    assert "quick estimate from the first 200 of 300" in ex.text
+    assert ex.wait(60) and not ex.result.coarse and "quick" not in ex.text
+    exact = noise_deployment_view(model, params, big_X, big_y, depolarizing=0.25)
+    np.testing.assert_array_equal(ex.result.noisy, exact.noisy)
+    np.testing.assert_array_equal(
+        quick.noisy, noise_deployment_view(model, params, big_X[:200], big_y[:200], depolarizing=0.25).noisy)

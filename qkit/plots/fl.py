@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from qkit._validate import require_real
+from qkit.plots import _require_axes, _require_figure, _require_series, _require_text, _require_view
+
 __all__ = [
     "draw_label_mix",
     "draw_angle_mean",
@@ -20,6 +23,8 @@ __all__ = [
 
 def draw_label_mix(fig, view) -> None:
     """Stacked bars: each vehicle's class counts (a :class:`qkit.widgets.fl.LabelMixView`)."""
+    _require_figure("fig", fig)
+    _require_view("view", view, ("alpha", "classes", "counts", "skew"))
     ax = fig.add_subplot()
     counts = view.counts
     k, c = counts.shape
@@ -38,6 +43,8 @@ def draw_label_mix(fig, view) -> None:
 
 def draw_angle_mean(fig, view) -> None:
     """Two angles on the unit circle, their linear mean and their circular mean."""
+    _require_figure("fig", fig)
+    _require_view("view", view, ("angles", "weights", "linear_mean", "circular_mean"))
     ax = fig.add_subplot(aspect="equal")
     t = np.linspace(0, 2 * np.pi, 361)
     ax.plot(np.cos(t), np.sin(t), color="0.8", linewidth=1)
@@ -59,6 +66,8 @@ def draw_angle_mean(fig, view) -> None:
 
 def draw_reception(fig, view) -> None:
     """Reception probability against distance: QFL, DQFL base, DQFL enhancement."""
+    _require_figure("fig", fig)
+    _require_view("view", view, ("distances", "qfl", "base", "enhancement", "power_split", "boundary"))
     ax = fig.add_subplot()
     d = view.distances
     ax.plot(d, view.qfl, color="C0", linewidth=2, label=f"QFL: whole model ({view.total_bits:.0f} bits)")
@@ -94,6 +103,16 @@ def plot_accuracy_curves(ax, curves: dict, *, ylabel: str = "top-1 accuracy (hel
     legend : bool
         Draw a legend on ``ax`` (turn off to draw one legend for a whole figure).
     """
+    _require_axes("ax", ax)
+    curves = _require_series("curves", curves, low=0.0, high=1.0)
+    _require_text("ylabel", ylabel)
+    _require_text("title", title, optional=True)
+    if chance is not None:
+        chance = require_real("chance", chance, 0.0, 1.0)
+    if colors is not None and not isinstance(colors, dict):
+        raise TypeError(f"colors must be a dict of label -> colour or None, got {colors!r:.60}")
+    if not isinstance(legend, bool):
+        raise TypeError(f"legend must be True or False, got {legend!r}")
     for i, (label, values) in enumerate(curves.items()):
         values = np.atleast_2d(np.asarray(values, dtype=float))
         r = np.arange(values.shape[1])
@@ -115,6 +134,8 @@ def plot_arrivals(ax, history) -> None:
 
     Grey: nothing arrived; orange: the base only (DQFL); blue: the whole model.
     """
+    _require_axes("ax", ax)
+    _require_view("history", history, ("arrived", "scheme", "block_names", "arrival_rate"))
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
     from matplotlib.ticker import MaxNLocator
@@ -147,6 +168,14 @@ def plot_vehicle_plates(fig, fleet, *, vehicles=(0, 1, 2, 3), per_vehicle: int =
     per_vehicle : int
         Images shown per vehicle.
     """
+    _require_figure("fig", fig)
+    _require_view("fleet", fleet, ("images", "labels", "conditions", "classes"))
+    from qkit._validate import require_integer
+
+    if not isinstance(vehicles, (list, tuple)) or not vehicles:
+        raise TypeError(f"vehicles must be a non-empty sequence of vehicle numbers, got {vehicles!r:.60}")
+    vehicles = [require_integer("vehicles", v, 0, len(fleet.images) - 1) for v in vehicles]
+    per_vehicle = require_integer("per_vehicle", per_vehicle, 1)
     axes = fig.subplots(len(vehicles), per_vehicle, squeeze=False)
     for row, v in zip(axes, vehicles):
         c = fleet.conditions[v]

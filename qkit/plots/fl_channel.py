@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from qkit._validate import require_array, require_integer, require_real
+from qkit.plots import _require_axes, _require_figure, _require_series, _require_view
+
 __all__ = [
     "MESSAGE_STYLES",
     "draw_uplink",
@@ -28,6 +31,9 @@ MESSAGE_STYLES = {
 
 def plot_mean_snr(ax, distances_m: np.ndarray, mean_snr_db: dict[str, np.ndarray]) -> None:
     """Mean SNR (dB) against distance (m), one curve per labelled channel."""
+    _require_axes("ax", ax)
+    distances_m = require_array("distances_m", distances_m, ndim=1, low=1e-300, min_size=1, unit="m")
+    mean_snr_db = _require_series("mean_snr_db", mean_snr_db, length=len(distances_m))
     for label, snr in mean_snr_db.items():
         ax.plot(distances_m, snr, label=label)
     ax.axhline(0.0, color="0.5", linewidth=0.8)
@@ -39,6 +45,9 @@ def plot_mean_snr(ax, distances_m: np.ndarray, mean_snr_db: dict[str, np.ndarray
 
 def plot_fading(ax, gains: np.ndarray, bins: int = 60) -> None:
     """Histogram of sampled Rayleigh power gains against the Exp(1) density."""
+    _require_axes("ax", ax)
+    gains = require_array("gains", gains, ndim=1, low=0.0, min_size=2)
+    bins = require_integer("bins", bins, 1)
     top = float(np.quantile(gains, 0.999))
     ax.hist(gains, bins=np.linspace(0.0, top, bins + 1), density=True, color="C0", alpha=0.6,
             label=f"{gains.size:,} sampled fades")
@@ -57,6 +66,15 @@ def plot_decoding(ax, gains: np.ndarray, curves: dict[str, np.ndarray],
     ``curves`` maps ``"qfl"``, ``"base"``, ``"enhancement"`` to SINR arrays (linear) over
     ``gains``; ``thresholds`` holds the linear thresholds under the same keys.
     """
+    _require_axes("ax", ax)
+    gains = require_array("gains", gains, ndim=1, low=1e-300, min_size=1)
+    curves = _require_series("curves", curves, length=len(gains), low=0.0, keys=tuple(MESSAGE_STYLES))
+    if not isinstance(thresholds, dict):
+        raise TypeError(f"thresholds must be a dict of message -> linear threshold, got {thresholds!r:.60}")
+    for key in curves:
+        if key not in thresholds:
+            raise ValueError(f"thresholds must give a threshold for {key!r}, got keys {list(thresholds)}")
+        require_real(f"thresholds[{key!r}]", thresholds[key], 0.0, low_inclusive=False)
     for key, sinr in curves.items():
         style = MESSAGE_STYLES[key]
         ax.plot(gains, 10 * np.log10(np.maximum(sinr, 1e-30)), color=style["color"],
@@ -73,6 +91,14 @@ def plot_decoding(ax, gains: np.ndarray, curves: dict[str, np.ndarray],
 def plot_reception_check(ax, distances_m: np.ndarray, exact: dict[str, np.ndarray],
                          sampled: dict[str, np.ndarray], n_trials: int) -> None:
     """Closed-form probabilities (lines) and Monte Carlo fractions (markers, +-2 s.e.)."""
+    _require_axes("ax", ax)
+    distances_m = require_array("distances_m", distances_m, ndim=1, low=0.0, min_size=1, unit="m")
+    exact = _require_series("exact", exact, length=len(distances_m), low=0.0, high=1.0, keys=tuple(MESSAGE_STYLES))
+    sampled = _require_series("sampled", sampled, length=len(distances_m), low=0.0, high=1.0)
+    missing = [k for k in exact if k not in sampled]
+    if missing:
+        raise ValueError(f"sampled must hold the same messages as exact; missing {missing}")
+    n_trials = require_integer("n_trials", n_trials, 1)
     for key, p in exact.items():
         style = MESSAGE_STYLES[key]
         ax.plot(distances_m, p, color=style["color"], label=style["label"] + " (closed form)")
@@ -92,6 +118,15 @@ def plot_split_sweep(ax, splits: np.ndarray, base: np.ndarray, enhancement: np.n
                      qfl: float, *, min_feasible: float, balanced: float,
                      chosen: float | None = None) -> None:
     """SC reception probabilities against the power split ``lambda`` at one distance."""
+    _require_axes("ax", ax)
+    splits = require_array("splits", splits, ndim=1, low=0.0, high=1.0, min_size=1)
+    base = require_array("base", base, shape=splits.shape, low=0.0, high=1.0)
+    enhancement = require_array("enhancement", enhancement, shape=splits.shape, low=0.0, high=1.0)
+    qfl = require_real("qfl", qfl, 0.0, 1.0)
+    min_feasible = require_real("min_feasible", min_feasible, 0.0, 1.0)
+    balanced = require_real("balanced", balanced, 0.0, 1.0)
+    if chosen is not None:
+        chosen = require_real("chosen", chosen, 0.0, 1.0)
     ax.axvspan(0.0, min_feasible, color="0.85", label="base never decodable")
     ax.plot(splits, base, **MESSAGE_STYLES["base"])
     ax.plot(splits, enhancement, **MESSAGE_STYLES["enhancement"])
@@ -107,6 +142,9 @@ def plot_split_sweep(ax, splits: np.ndarray, base: np.ndarray, enhancement: np.n
 
 def draw_uplink(fig, view) -> None:
     """The uplink explorer's figure (a :class:`qkit.widgets.fl_channel.UplinkView`)."""
+    _require_figure("fig", fig)
+    _require_view("view", view, ("distance_m", "transmit_power_dbm", "power_split", "distances", "splits",
+                                 "qfl_vs_distance", "base_vs_split", "min_feasible_split", "balanced_split"))
     left, right = fig.subplots(1, 2)
     left.plot(view.distances, view.qfl_vs_distance, **MESSAGE_STYLES["qfl"])
     left.plot(view.distances, view.base_vs_distance, **MESSAGE_STYLES["base"])

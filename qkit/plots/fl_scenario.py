@@ -8,6 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from qkit._validate import require_array, require_real
+from qkit.plots import _require_axes, _require_figure, _require_series, _require_text, _require_view
+
+_MAP_FIELDS = ("positions", "display_xy", "status", "mean_snr_db", "outcome", "task_xy", "task_kind",
+               "server_xy", "n_streets", "block_m", "task_names", "ring_radii_m", "title")
+
 __all__ = ["TASK_MARKERS", "STATUS_MARKERS", "UPLINK_COLORS", "draw_map", "draw_map_view",
            "plot_fleet_over_rounds", "plot_channel_states", "plot_camera_samples"]
 
@@ -42,6 +48,10 @@ def draw_map(ax, view, *, legend: bool = True) -> None:
     known, else by their mean SNR; their shape says whether they patrol, mobilise or work on a
     task. Dashed lines join mobilising vehicles to their task.
     """
+    _require_axes("ax", ax)
+    _require_view("view", view, _MAP_FIELDS)
+    if not isinstance(legend, bool):
+        raise TypeError(f"legend must be True or False, got {legend!r}")
     _streets(ax, view.n_streets, view.block_m)
     sx, sy = view.server_xy
     for radius, label in zip(view.ring_radii_m, view.ring_labels):
@@ -96,6 +106,8 @@ def _legend(ax, view) -> None:
 
 def draw_map_view(fig, view) -> None:
     """The scenario explorer's figure: the map of one round (a ``MapView``)."""
+    _require_figure("fig", fig)
+    _require_view("view", view, _MAP_FIELDS)
     ax = fig.add_subplot()
     draw_map(ax, view)
     if view.outcome is None:
@@ -107,6 +119,9 @@ def draw_map_view(fig, view) -> None:
 
 def plot_fleet_over_rounds(ax, rounds: np.ndarray, series: dict[str, np.ndarray]) -> None:
     """Counts per round (vehicles sensing, on task, messages delivered, ...), one line each."""
+    _require_axes("ax", ax)
+    rounds = require_array("rounds", rounds, ndim=1, dtype=int, low=0, min_size=1)
+    series = _require_series("series", series, length=len(rounds))
     for label, values in series.items():
         ax.plot(rounds, values, marker=".", label=label)
     ax.set_xlabel("round")
@@ -120,6 +135,10 @@ def plot_channel_states(ax, mean_snr_db: np.ndarray, *, vmin: float = -5.0,
 
     Returns the image, for a colour bar.
     """
+    _require_axes("ax", ax)
+    mean_snr_db = require_array("mean_snr_db", mean_snr_db, ndim=2, min_size=1, unit="dB")
+    vmin = require_real("vmin", vmin, unit="dB")
+    vmax = require_real("vmax", vmax, vmin, low_inclusive=False, unit="dB")
     image = ax.imshow(np.asarray(mean_snr_db).T, aspect="auto", cmap="viridis", vmin=vmin,
                       vmax=vmax, interpolation="nearest")
     from matplotlib.ticker import MaxNLocator
@@ -135,6 +154,18 @@ def plot_channel_states(ax, mean_snr_db: np.ndarray, *, vmin: float = -5.0,
 def plot_camera_samples(fig, samples: dict[str, tuple[np.ndarray, np.ndarray]],
                         classes: str) -> None:
     """One row of plate images per camera condition: ``name -> (images, labels)``."""
+    _require_figure("fig", fig)
+    _require_text("classes", classes)
+    if not isinstance(samples, dict) or not samples:
+        raise TypeError(f"samples must be a non-empty dict of name -> (images, labels), got {samples!r:.60}")
+    for name, pair in samples.items():
+        if not isinstance(pair, tuple) or len(pair) != 2:
+            raise ValueError(f"samples[{name!r}] must be a pair (images, labels), got {type(pair).__name__}")
+        imgs = require_array(f"samples[{name!r}] images", pair[0], ndim=3, low=0.0, high=1.0)
+        labels = require_array(f"samples[{name!r}] labels", pair[1], shape=(len(imgs),), dtype=int, low=0)
+        if labels.size and labels.max() >= len(classes):
+            raise ValueError(f"classes must name every label: samples[{name!r}] has label {labels.max()}, "
+                             f"classes {classes!r} has {len(classes)} characters")
     per_row = max(len(images) for images, _ in samples.values())
     axes = fig.subplots(len(samples), per_row, squeeze=False)
     for row, (name, (images, labels)) in zip(axes, samples.items()):

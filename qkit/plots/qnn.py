@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from qkit._validate import require_array, require_flag, require_real
+from qkit.plots import _require_axes, _require_figure, _require_text, _require_view
+
 __all__ = [
     "draw_bloch_sphere",
     "draw_rotation",
     "draw_measurement_axis",
     "plot_plate_grid",
+    "mosaic",
     "draw_plates",
     "draw_pca",
     "plot_exit_accuracy",
@@ -26,6 +30,9 @@ _AXIS_COLORS = {"Z": "C0", "X": "C1", "Y": "C2"}
 
 def draw_bloch_sphere(ax) -> None:
     """A wireframe Bloch sphere with labelled x, y, z axes on a 3-D ``ax``."""
+    _require_axes("ax", ax)
+    if getattr(ax, "name", "") != "3d":
+        raise TypeError(f"ax must be a 3-D Axes (projection='3d'), got a {ax.name!r} Axes")
     u = np.linspace(0, 2 * np.pi, 61)
     for z in (-0.5, 0.0, 0.5):  # latitude circles
         r = np.sqrt(1 - z**2)
@@ -45,6 +52,8 @@ def draw_bloch_sphere(ax) -> None:
 
 def draw_rotation(fig, view) -> None:
     """Bloch sphere with the rotation's path, and P(+1) along Z, X, Y (a ``RotationView``)."""
+    _require_figure("fig", fig)
+    _require_view("view", view, ("gate", "angle", "start_label", "start", "end", "path", "probabilities"))
     ax = fig.add_subplot(1, 2, 1, projection="3d")
     draw_bloch_sphere(ax)
     ax.plot(*view.path.T, color="C3", linewidth=2, label="path of the state")
@@ -63,6 +72,8 @@ def draw_rotation(fig, view) -> None:
 
 def draw_measurement_axis(fig, view) -> None:
     """An RY-encoded feature and a measurement axis (a ``MeasurementAxisView``)."""
+    _require_figure("fig", fig)
+    _require_view("view", view, ("feature", "axis", "features", "curve", "reference_curves", "estimate"))
     ax = fig.add_subplot(1, 2, 1, aspect="equal")
     t = np.linspace(0, 2 * np.pi, 181)
     ax.plot(np.cos(t), np.sin(t), color="0.85")
@@ -93,6 +104,15 @@ def draw_measurement_axis(fig, view) -> None:
 
 def plot_plate_grid(fig, images, labels, classes, *, ncols: int = 8, title: str | None = None) -> None:
     """Images in a grid, each titled with its character."""
+    _require_figure("fig", fig)
+    imgs = require_array("images", images, ndim=3, low=0.0, high=1.0)
+    _require_text("classes", classes)
+    labs = require_array("labels", labels, shape=(len(imgs),), dtype=int, low=0, high=max(len(classes) - 1, 0))
+    if not classes:
+        raise ValueError("classes must name at least one character, got ''")
+    ncols = _positive_count("ncols", ncols)
+    _require_text("title", title, optional=True)
+    images, labels = imgs, labs
     n = len(images)
     nrows = max(1, int(np.ceil(n / ncols)))
     axes = fig.subplots(nrows, ncols, squeeze=False)
@@ -105,30 +125,108 @@ def plot_plate_grid(fig, images, labels, classes, *, ncols: int = 8, title: str 
         fig.suptitle(title)
 
 
+def _positive_count(name: str, value) -> int:
+    return _count(name, value, 1)
+
+
+def _check_rows(rows) -> list:
+    """The rows of :func:`plot_parameter_efficiency`, checked."""
+    if not isinstance(rows, (list, tuple)) or not rows:
+        raise TypeError(f"rows must be a non-empty list of (label, n_params, accuracies, kind), got {rows!r:.60}")
+    out = []
+    for i, row in enumerate(rows):
+        if not isinstance(row, (list, tuple)) or len(row) != 4:
+            raise ValueError(f"rows[{i}] must be (label, n_params, accuracies, kind), got {row!r:.60}")
+        label, n_params, acc, kind = row
+        _require_text(f"rows[{i}] label", label)
+        if kind not in ("quantum", "classical"):
+            raise ValueError(f"rows[{i}] kind must be 'quantum' or 'classical', got {kind!r}")
+        n = require_real(f"rows[{i}] n_params", n_params, 1.0)
+        out.append((label, n, require_array(f"rows[{i}] accuracies", acc, low=0.0, high=1.0, min_size=1), kind))
+    return out
+
+
+def mosaic(images, ncols: int, *, gap: int = 1) -> np.ma.MaskedArray:
+    """Tile equally sized images in rows of ``ncols``, ``gap`` masked pixels between them.
+
+    One ``imshow`` of the mosaic draws many small images about ten times faster than one axes
+    per image (what keeps the plate and PCA explorers quick).
+
+    Parameters
+    ----------
+    images : array of shape (n, h, w)
+        Brightness in [0, 1].
+    ncols : int
+        Images per row (>= 1).
+    gap : int
+        Masked pixels between neighbouring images (>= 0).
+
+    Returns
+    -------
+    numpy.ma.MaskedArray of shape (rows * (h + gap) - gap, ncols * (w + gap) - gap)
+        The gaps (and the cells after the last image) are masked.
+    """
+    arr = require_array("images", images, ndim=3, low=0.0, high=1.0)
+    if arr.shape[0] == 0:
+        raise ValueError(f"images must have shape (n, h, w) with n >= 1, got {arr.shape}")
+    ncols, gap = _count("ncols", ncols, 1), _count("gap", gap, 0)
+    n, h, w = arr.shape
+    nrows = -(-n // ncols)
+    shape = (nrows * (h + gap) - gap, ncols * (w + gap) - gap)
+    out = np.ma.masked_array(np.zeros(shape), mask=np.ones(shape, dtype=bool))
+    for i in range(n):
+        r, c = divmod(i, ncols)
+        out[r * (h + gap): r * (h + gap) + h, c * (w + gap): c * (w + gap) + w] = arr[i]
+    return out
+
+
+def _count(name: str, value, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer >= {low}, got {value!r}")
+    if value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value}")
+    return int(value)
+
+
+def _mosaic_axes(ax, images, ncols: int, captions=None, row_labels=None) -> None:
+    """Draw a mosaic on ``ax`` (white gaps, no ticks), a caption above each tile."""
+    import matplotlib as mpl
+
+    cmap = mpl.colormaps["gray"].with_extremes(bad="white")
+    n, h, w = np.shape(images)
+    ax.imshow(mosaic(images, ncols), cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    for i, caption in enumerate(captions or ()):
+        r, c = divmod(i, ncols)
+        ax.text(c * (w + 1) + w / 2, r * (h + 1) - 0.6, caption, ha="center", va="bottom", fontsize="small")
+    for r, label in enumerate(row_labels or ()):
+        ax.text(-1.0, r * (h + 1) + h / 2, label, ha="right", va="center", fontsize="small")
+
+
 def draw_plates(fig, view) -> None:
-    """A grid of plates seen by one camera (a ``PlateView``)."""
+    """A grid of plates seen by one camera (a ``PlateView``), as one mosaic image."""
+    _require_figure("fig", fig)
+    _require_view("view", view, ("images", "labels", "classes", "conditions", "occluded_fraction"))
     c = view.conditions
-    plot_plate_grid(fig, view.images, view.labels, view.classes,
-                    title=(f"light {c.light_level:.2f}, blur {c.blur_sigma:.1f} px, noise {c.noise_sigma:.2f}, "
-                           f"rotation up to {c.max_rotation_deg:.0f} deg, occluded {view.occluded_fraction:.0%}"))
+    ax = fig.add_subplot()
+    _mosaic_axes(ax, view.images, 8, [f"'{view.classes[k]}'" for k in view.labels])
+    fig.suptitle(f"light {c.light_level:.2f}, blur {c.blur_sigma:.1f} px, noise {c.noise_sigma:.2f}, "
+                 f"rotation up to {c.max_rotation_deg:.0f} deg, occluded {view.occluded_fraction:.0%}")
 
 
 def draw_pca(fig, view) -> None:
     """Originals, their PCA reconstructions, and the explained variance (a ``PCAView``)."""
+    _require_figure("fig", fig)
+    _require_view("view", view, ("n_components", "originals", "reconstructions", "cumulative_variance",
+                                 "variance_kept"))
     k = len(view.originals)
-    grid = fig.add_gridspec(2, k + 3)
-    for j in range(k):
-        for row, imgs in enumerate((view.originals, view.reconstructions)):
-            ax = fig.add_subplot(grid[row, j])
-            ax.imshow(imgs[j], cmap="gray", vmin=0, vmax=1)
-            ax.set_xticks([])
-            ax.set_yticks([])
-            ax.grid(False)
-            for spine in ax.spines.values():
-                spine.set_visible(False)
-            if j == 0:
-                ax.set_ylabel("image" if row == 0 else f"{view.n_components} PCs", fontsize="small")
-    ax = fig.add_subplot(grid[:, k:])
+    left, ax = fig.subplots(1, 2, width_ratios=(k, 3))
+    _mosaic_axes(left, np.concatenate([view.originals, view.reconstructions]), k,
+                 row_labels=("image", f"{view.n_components} PCs"))
     ks = np.arange(1, len(view.cumulative_variance) + 1)
     ax.plot(ks, view.cumulative_variance, color="C0")
     ax.axvline(view.n_components, color="C3", linestyle="--", linewidth=1)
@@ -141,6 +239,15 @@ def draw_pca(fig, view) -> None:
 def plot_exit_accuracy(ax, accuracy, *, label: str, color: str = "C0", chance: float | None = None,
                        mark_best: bool = True, linestyle: str = "-") -> None:
     """Mean +- std (over seeds) of each exit's accuracy; ``accuracy`` has shape (seeds, exits)."""
+    _require_axes("ax", ax)
+    acc = require_array("accuracy", accuracy, ndim=(1, 2), low=0.0, high=1.0, min_size=1)
+    _require_text("label", label)
+    _require_text("color", color)
+    _require_text("linestyle", linestyle)
+    mark_best = require_flag("mark_best", mark_best)
+    if chance is not None:
+        chance = require_real("chance", chance, 0.0, 1.0)
+    accuracy = acc
     acc = np.atleast_2d(np.asarray(accuracy, dtype=float))
     depth = np.arange(1, acc.shape[1] + 1)
     mean, std = acc.mean(axis=0), acc.std(axis=0)
@@ -157,13 +264,16 @@ def plot_exit_accuracy(ax, accuracy, *, label: str, color: str = "C0", chance: f
 
 def draw_noise_deployment(fig, view) -> None:
     """Accuracy of each exit of a trained model, ideal and on a noisy device (a ``NoiseDeploymentView``)."""
+    _require_figure("fig", fig)
+    _require_view("view", view, ("depolarizing", "readout_error", "shots", "n_classes", "ideal", "noisy", "best_exit"))
     ax = fig.add_subplot()
     plot_exit_accuracy(ax, view.ideal, label="ideal simulator", color="C0", mark_best=False)
     plot_exit_accuracy(ax, view.noisy, label="noisy device", color="C3", chance=1 / view.n_classes)
     ax.set_ylim(0, 1)
     shots = "exact" if view.shots is None else f"{view.shots} shots"
+    quick = f" (first {view.n_images} of {view.n_total} images)" if getattr(view, "coarse", False) else ""
     ax.set_title(f"p = {view.depolarizing:.2f} per layer, q = {view.readout_error:.2f}, {shots}: "
-                 f"best exit {view.best_exit}", fontsize="medium")
+                 f"best exit {view.best_exit}{quick}", fontsize="medium")
     ax.legend(loc="lower right", fontsize="small")
 
 
@@ -176,8 +286,11 @@ def plot_parameter_efficiency(ax, rows, *, chance: float | None = None) -> None:
     rows : sequence of (label, n_params, accuracies, kind)
         ``kind`` is ``"quantum"`` or ``"classical"``; ``accuracies`` holds one value per seed.
     """
+    _require_axes("ax", ax)
+    rows = _check_rows(rows)
+    if chance is not None:
+        chance = require_real("chance", chance, 0.0, 1.0)
     for label, n_params, acc, kind in rows:
-        acc = np.asarray(acc, dtype=float)
         style = dict(marker="o", color="C0", markersize=8) if kind == "quantum" else \
             dict(marker="s", color="C1", markersize=7)
         ax.errorbar([n_params], [acc.mean()], yerr=[acc.std()], capsize=3, linestyle="none", **style)

@@ -6,5 +6,6 @@ core module, so what the learner sees can be tested without a browser.
 """
 
 from qkit.widgets._explorer import Explorer
+from qkit.widgets.predict import PredictThenCheck  # noqa: F401  (predict-then-check, brief E)
 
 __all__ = ["Explorer"]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 
-from qkit._validate import require_in_range, require_integer
+from qkit._validate import require_array, require_instance, require_integer, require_real
 from qkit.fl.aggregate import circular_mean, fedavg
 from qkit.fl.channel import Channel, reception_probability_from_snr
 from qkit.fl.partition import dirichlet_class_probabilities, label_skew
@@ -31,6 +31,24 @@ __all__ = [
 ]
 
 _STYLE = {"description_width": "initial"}
+
+
+def _require_classes(classes) -> str:
+    """Characters naming the classes: a string of distinct characters."""
+    if not isinstance(classes, str):
+        raise TypeError(f"classes must be a string of characters, got {classes!r}")
+    if len(classes) < 1 or len(set(classes)) != len(classes):
+        raise ValueError(f"classes must be at least one distinct character, got {classes!r}")
+    return classes
+
+
+def _layers(params_per_layer) -> np.ndarray:
+    """Trainable values per layer: at least two layers (a base and an enhancement), each >= 1."""
+    per_layer = require_array("params_per_layer", params_per_layer, ndim=1, dtype=int, low=1, high=10**6)
+    if per_layer.size < 2:
+        raise ValueError(f"params_per_layer must list at least 2 layers (a base and an enhancement), "
+                         f"got {per_layer.size}")
+    return per_layer
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,9 +72,10 @@ def label_mix_view(log10_alpha: float, n_vehicles: int = 8, seed: int = 0, class
     n_vehicles, seed, classes, samples_per_vehicle
         Fleet size, random seed, characters, images per vehicle.
     """
-    log10_alpha = float(require_in_range("log10_alpha", log10_alpha, -3.0, 3.0))
+    log10_alpha = require_real("log10_alpha", log10_alpha, -3.0, 3.0)
     k = require_integer("n_vehicles", n_vehicles, 1, 200)
-    n = require_integer("samples_per_vehicle", samples_per_vehicle, 1)
+    n = require_integer("samples_per_vehicle", samples_per_vehicle, 1, 10**7)
+    _require_classes(classes)
     alpha = np.inf if log10_alpha >= 3.0 else 10.0**log10_alpha
     rng = np.random.default_rng(require_integer("seed", seed, 0))
     q = dirichlet_class_probabilities(k, len(classes), alpha, rng)
@@ -66,6 +85,8 @@ def label_mix_view(log10_alpha: float, n_vehicles: int = 8, seed: int = 0, class
 
 def label_mix_explorer(log10_alpha: float = 0.0, n_vehicles: int = 8) -> Explorer:
     """Slide the Dirichlet alpha and watch the vehicles' label mixes (notebook 09)."""
+    log10_alpha = require_real("log10_alpha", log10_alpha, -2.0, 3.0)
+    n_vehicles = require_integer("n_vehicles", n_vehicles, 1, 200)
     return Explorer(
         {"log10_alpha": widgets.FloatSlider(value=log10_alpha, min=-2.0, max=3.0, step=0.25,
                                             description="log10(alpha) (3 = IID)", style=_STYLE),
@@ -91,9 +112,10 @@ def angle_mean_view(theta_1: float, theta_2: float, samples_1: int = 1, samples_
 
     Raises ValueError when the two phasors cancel (equal weights, opposite angles).
     """
-    a = np.array([[float(require_in_range("theta_1", theta_1, -np.pi, np.pi, unit="rad"))],
-                  [float(require_in_range("theta_2", theta_2, -np.pi, np.pi, unit="rad"))]])
-    w = np.array([require_integer("samples_1", samples_1, 1), require_integer("samples_2", samples_2, 1)], float)
+    a = np.array([[require_real("theta_1", theta_1, -np.pi, np.pi, unit="rad")],
+                  [require_real("theta_2", theta_2, -np.pi, np.pi, unit="rad")]])
+    w = np.array([require_integer("samples_1", samples_1, 1, 10**9),
+                  require_integer("samples_2", samples_2, 1, 10**9)], float)
     return AngleMeanView(a[:, 0], w, float(fedavg(a, w)[0]), float(circular_mean(a, w)[0]))
 
 
@@ -160,12 +182,14 @@ def reception_view(power_split: float, boundary: int, params_per_layer=(24, 24, 
         (``-inf`` if the base can never be decoded); ``enhancement_loss_db`` is
         ``10 log10(c_enh / c_qfl) >= 0``: how much more the enhancement needs.
     """
-    per_layer = np.asarray(params_per_layer, dtype=int) + require_integer("exit_params", exit_params, 0)
+    per_layer = _layers(params_per_layer) + require_integer("exit_params", exit_params, 0, 10**6)
+    require_real("power_split", power_split, 0.0, 1.0, low_inclusive=False, high_inclusive=False)
+    require_instance("channel", channel, Channel, "qkit.fl.channel.Channel")
     b = require_integer("boundary", boundary, 1, len(per_layer) - 1)
     bits = require_integer("bits_per_parameter", bits_per_parameter, 1)
     base_bits, enh_bits = float(per_layer[:b].sum() * bits), float(per_layer[b:].sum() * bits)
     ch = channel.with_message_bits(base_bits, enh_bits)
-    d = np.linspace(1.0, float(require_in_range("max_distance_m", max_distance_m, 10.0, 1e5, unit="m")), 400)
+    d = np.linspace(1.0, require_real("max_distance_m", max_distance_m, 10.0, 1e5, unit="m"), 400)
     q = ch.reception_probability(d, "qfl")
     p = ch.reception_probability(d, "dqfl", power_split)
     # at mean SNR rho = c_qfl the whole model arrives with probability 1/e and a message of cost
@@ -180,6 +204,8 @@ def reception_view(power_split: float, boundary: int, params_per_layer=(24, 24, 
 
 def reception_explorer(params_per_layer=(24, 24, 24), exit_params: int = 0) -> Explorer:
     """Sliders for lambda and the base/enhancement boundary over the reception curves (notebook 11)."""
+    params_per_layer = tuple(int(v) for v in _layers(params_per_layer))
+    exit_params = require_integer("exit_params", exit_params, 0, 10**6)
     return Explorer(
         {"power_split": widgets.FloatSlider(value=0.8, min=0.05, max=0.95, step=0.05,
                                             description="power split lambda", style=_STYLE),

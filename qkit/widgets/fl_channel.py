@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 
-from qkit._validate import require_in_range
-from qkit.fl.channel import Channel
+from qkit._validate import require_instance, require_real
+from qkit.fl.channel import Channel, reception_probability_from_snr
 from qkit.plots.fl_channel import draw_uplink
 from qkit.widgets._explorer import Explorer
 
@@ -73,15 +73,22 @@ def uplink_view(distance_m: float, transmit_power_dbm: float, power_split: float
     max_distance_m : float
         End of the distance axis (m).
     """
-    max_distance_m = float(require_in_range("max_distance_m", max_distance_m, 1.0, 1e5, unit="m"))
-    distance_m = float(require_in_range("distance_m", distance_m, 0.0, max_distance_m, unit="m"))
+    max_distance_m = require_real("max_distance_m", max_distance_m, 1.0, 1e5, unit="m")
+    distance_m = require_real("distance_m", distance_m, 0.0, max_distance_m, unit="m")
+    transmit_power_dbm = require_real("transmit_power_dbm", transmit_power_dbm, -100.0, 100.0, unit="dBm")
+    require_real("power_split", power_split, 0.0, 1.0, low_inclusive=False, high_inclusive=False)
+    if channel is not None:
+        require_instance("channel", channel, Channel, "qkit.fl.channel.Channel or None")
     ch = dataclasses.replace(channel or Channel(), transmit_power_dbm=transmit_power_dbm)
     here = ch.reception_probability(distance_m, "dqfl", power_split)
     distances = np.linspace(0.0, max_distance_m, 241)
     along = ch.reception_probability(distances, "dqfl", power_split)
-    splits = np.linspace(0.005, 0.995, 199)
-    per_split = [ch.reception_probability(distance_m, "dqfl", lam) for lam in splits]
-    gamma_b = ch.thresholds["base"]
+    splits = np.linspace(0.005, 0.995, 100)
+    log_snr = np.log(ch.mean_snr(distance_m))  # one SNR and one set of thresholds for the sweep
+    thresholds = ch.thresholds
+    per_split = [reception_probability_from_snr(log_snr, "dqfl", lam, thresholds, log=True)
+                 for lam in splits]
+    gamma_b = thresholds["base"]
     return UplinkView(
         distance_m=distance_m, transmit_power_dbm=float(transmit_power_dbm),
         power_split=float(power_split), mean_snr_db=float(ch.mean_snr_db(distance_m)),
@@ -101,7 +108,16 @@ def _describe(v: UplinkView) -> str:
 
 def uplink_explorer(distance_m: float = 400.0, transmit_power_dbm: float = 23.0,
                     power_split: float = 0.8, channel: Channel | None = None) -> Explorer:
-    """Sliders for distance, transmit power and power split over the uplink figure."""
+    """Sliders for distance, transmit power and power split over the uplink figure (notebook 10).
+
+    The initial values must lie on the sliders: distance in [0, 1200] m, power in [0, 33] dBm,
+    split in [0.02, 0.98].
+    """
+    distance_m = require_real("distance_m", distance_m, 0.0, 1200.0, unit="m")
+    transmit_power_dbm = require_real("transmit_power_dbm", transmit_power_dbm, 0.0, 33.0, unit="dBm")
+    power_split = require_real("power_split", power_split, 0.02, 0.98)
+    if channel is not None:
+        require_instance("channel", channel, Channel, "qkit.fl.channel.Channel or None")
     style = {"description_width": "initial"}
     controls = {
         "distance_m": widgets.FloatSlider(value=distance_m, min=0.0, max=1200.0, step=10.0,

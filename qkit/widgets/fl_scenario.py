@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 
-from qkit._validate import require_integer
+from qkit._validate import require_array, require_instance, require_integer, require_real
 from qkit.fl.channel import DEFAULT_POWER_SPLIT, Channel
 from qkit.fl.scenario import MOBILISING, ScenarioTrace
 from qkit.plots.fl_scenario import draw_map_view
@@ -60,7 +60,10 @@ class MapView:
 
 def spread_colocated(xy: np.ndarray, radius_m: float) -> np.ndarray:
     """Spread vehicles sharing a position on a circle of ``radius_m`` around it (display only)."""
-    xy = np.asarray(xy, dtype=float)
+    xy = require_array("xy", xy, ndim=2, unit="m")
+    if xy.shape[1] != 2:
+        raise ValueError(f"xy must have shape (N, 2) (positions in m), got {xy.shape}")
+    radius_m = require_real("radius_m", radius_m, 0.0, unit="m")
     out = xy.copy()
     _, group, counts = np.unique(np.round(xy, 6), axis=0, return_inverse=True, return_counts=True)
     group = group.ravel()
@@ -77,14 +80,15 @@ def uplink_outcome(arrived: np.ndarray, sent: np.ndarray | None = None) -> np.nd
     Returns "both" (the whole model), "base only" or "nothing" per vehicle, and "not sent"
     where ``sent`` (``(N,)`` booleans, optional) says the vehicle did not upload.
     """
-    a = np.asarray(arrived, dtype=bool)
+    a = require_array("arrived", arrived, dtype=bool)
     if a.ndim == 1:
         a = a[:, None]
     if a.ndim != 2 or a.shape[1] not in (1, 2):
         raise ValueError(f"arrived must have shape (N,), (N, 1) or (N, 2), got {a.shape}")
     words = np.where(a.all(axis=1), "both", np.where(a[:, 0], "base only", "nothing"))
     if sent is not None:
-        words = np.where(np.asarray(sent, dtype=bool), words, "not sent")
+        sent = require_array("sent", sent, dtype=bool, shape=(a.shape[0],))
+        words = np.where(sent, words, "not sent")
     return words
 
 
@@ -112,14 +116,28 @@ def map_view(trace: ScenarioTrace, round_index: int, channel: Channel | None = N
     ring_probabilities : tuple of float
         QFL reception probabilities whose distances are drawn as rings around the server.
     """
+    require_instance("trace", trace, ScenarioTrace, "qkit.fl.scenario.ScenarioTrace (from simulate)")
     r = require_integer("round_index", round_index, low=0, high=trace.n_rounds - 1)
+    if channel is not None:
+        require_instance("channel", channel, Channel, "qkit.fl.channel.Channel or None")
     channel = channel or Channel()
+    if not isinstance(ring_probabilities, (tuple, list)):
+        raise TypeError(f"ring_probabilities must be a tuple of probabilities, got {ring_probabilities!r}")
+    for q in ring_probabilities:
+        require_real("ring_probabilities", q, 0.0, 1.0, low_inclusive=False, high_inclusive=False)
     d = trace.distances[r]
     p = channel.reception_probability(d, "dqfl", power_split)
     outcome = None
+    if sent is not None and arrived is None:
+        require_array("sent", sent, dtype=bool, ndim=(1, 2))
     if arrived is not None:
-        a = np.asarray(arrived)
-        s = None if sent is None else np.asarray(sent)
+        a = require_array("arrived", arrived, dtype=bool, ndim=(2, 3))
+        want = (trace.n_rounds, d.size) if a.ndim == 3 else (d.size,)
+        if a.shape[:-1] != want:
+            raise ValueError(f"arrived has {a.shape[-2]} vehicles over {a.shape[0] if a.ndim == 3 else 1} "
+                             f"round(s), the trace has {d.size} over {trace.n_rounds}: its shape must be "
+                             f"{want + ('B',)}, got {a.shape}")
+        s = None if sent is None else require_array("sent", sent, dtype=bool, ndim=(1, 2))
         outcome = uplink_outcome(a[r] if a.ndim == 3 else a,
                                  None if s is None else (s[r] if s.ndim == 2 else s))
         if outcome.shape != d.shape:
@@ -151,6 +169,7 @@ def scenario_explorer(trace: ScenarioTrace, channel: Channel | None = None,
                       arrived: np.ndarray | None = None,
                       sent: np.ndarray | None = None) -> Explorer:
     """A round slider over the map of a simulated scenario (and a federated run's arrivals)."""
+    map_view(trace, 0, channel, power_split, arrived, sent)  # refuses bad arguments, naming them
     slider = widgets.IntSlider(value=0, min=0, max=trace.n_rounds - 1, step=1,
                                description="round", style={"description_width": "initial"})
     return Explorer({"round_index": slider}, compute=map_view, draw=draw_map_view,

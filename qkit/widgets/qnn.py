@@ -12,10 +12,11 @@ from dataclasses import dataclass, replace
 import ipywidgets as widgets
 import numpy as np
 
-from qkit._validate import require_choice, require_in_range, require_integer
+from qkit._validate import require_array, require_choice, require_integer, require_real
 from qkit.data.features import PCAAngles, flatten_images
 from qkit.data.plates import CLEAR_DAY, CameraConditions, make_plates
 from qkit.qnn import gates
+from qkit.qnn.models import DynamicQNN
 from qkit.qnn.noise import NoiseModel
 from qkit.plots.qnn import (
     draw_measurement_axis,
@@ -44,9 +45,13 @@ __all__ = [
     "NoiseDeploymentView",
     "noise_deployment_view",
     "noise_deployment_explorer",
+    "QUICK_IMAGES",
 ]
 
 _STYLE = {"description_width": "initial"}
+
+#: Test images of the noise-deployment explorer's quick first estimate (all of them follow).
+QUICK_IMAGES = 200
 _R = 1 / np.sqrt(2)
 
 #: Named single-qubit states (amplitudes of |0> and |1>).
@@ -75,9 +80,20 @@ def bloch_vector(state) -> np.ndarray:
     numpy.ndarray, shape (3,) or (3, batch)
         ``(2 Re(a* b), 2 Im(a* b), |a|^2 - |b|^2)``.
     """
-    s = np.asarray(state, dtype=complex)
+    if state is None or isinstance(state, (str, bytes)):
+        raise TypeError(f"state must be an array of amplitudes, got {state!r}")
+    try:
+        s = np.asarray(state)
+    except ValueError:
+        raise ValueError("state must be a rectangular array of complex amplitudes") from None
+    if s.dtype.kind not in "biufc":
+        raise TypeError(f"state must be an array of (complex) numbers, got dtype {s.dtype}")
+    s = s.astype(complex)
     if s.shape[:1] != (2,) or s.ndim > 2:
         raise ValueError(f"state must have shape (2,) or (2, batch), got {s.shape}")
+    norm = np.sum(np.abs(s) ** 2, axis=0)
+    if not np.all(np.isfinite(norm)) or np.any(np.abs(norm - 1.0) > 1e-9):
+        raise ValueError(f"state must be normalised (|a|^2 + |b|^2 = 1) and finite, got squared norms {norm}")
     ab = np.conj(s[0]) * s[1]
     return np.stack([2 * ab.real, 2 * ab.imag, np.abs(s[0]) ** 2 - np.abs(s[1]) ** 2])
 
@@ -117,8 +133,8 @@ def rotation_view(gate: str = "ry", angle: float = np.pi / 2, start: str = "0", 
     """
     require_choice("gate", gate, tuple(_ROTATIONS))
     require_choice("start", start, tuple(STATES))
-    angle = float(require_in_range("angle", angle, -2 * np.pi, 2 * np.pi, unit="rad"))
-    n = require_integer("steps", steps, 2)
+    angle = require_real("angle", angle, -2 * np.pi, 2 * np.pi, unit="rad")
+    n = require_integer("steps", steps, 2, 10_000)
     psi = STATES[start]
     matrices = _ROTATIONS[gate](np.linspace(0.0, angle, n))  # (2, 2, steps)
     path = bloch_vector(np.einsum("ijs,j->is", matrices, psi)).T
@@ -130,6 +146,7 @@ def rotation_view(gate: str = "ry", angle: float = np.pi / 2, start: str = "0", 
 
 def rotation_explorer(gate: str = "ry", angle: float = np.pi / 2, start: str = "0") -> Explorer:
     """Pick a rotation, an angle and a starting state; watch the Bloch vector move (notebook 07)."""
+    rotation_view(gate, angle, start, steps=2)  # refuses bad arguments, naming them
     return Explorer(
         {"gate": widgets.Dropdown(options=list(_ROTATIONS), value=gate, description="gate"),
          "angle": widgets.FloatSlider(value=angle, min=-2 * np.pi, max=2 * np.pi, step=0.05,
@@ -177,10 +194,10 @@ def measurement_axis_view(feature: float = 1.0, axis_polar: float = 0.0, axis_az
     seed : int
         Seed of those shots.
     """
-    x = float(require_in_range("feature", feature, 0.0, np.pi, unit="rad"))
-    t = float(require_in_range("axis_polar", axis_polar, 0.0, np.pi, unit="rad"))
-    f = float(require_in_range("axis_azimuth", axis_azimuth, -np.pi, np.pi, unit="rad"))
-    m = require_integer("shots", shots, 1)
+    x = require_real("feature", feature, 0.0, np.pi, unit="rad")
+    t = require_real("axis_polar", axis_polar, 0.0, np.pi, unit="rad")
+    f = require_real("axis_azimuth", axis_azimuth, -np.pi, np.pi, unit="rad")
+    m = require_integer("shots", shots, 1, 10**9)
     rng = np.random.default_rng(require_integer("seed", seed, 0))
     n = np.array([np.sin(t) * np.cos(f), np.sin(t) * np.sin(f), np.cos(t)])
     grid = np.linspace(0.0, np.pi, 181)
@@ -204,6 +221,7 @@ def measurement_axis_view(feature: float = 1.0, axis_polar: float = 0.0, axis_az
 
 def measurement_axis_explorer(feature: float = 1.0) -> Explorer:
     """Move the measurement axis and see what it reveals about an encoded feature (notebook 07)."""
+    feature = require_real("feature", feature, 0.0, np.pi, unit="rad")
     return Explorer(
         {"feature": widgets.FloatSlider(value=feature, min=0.0, max=np.pi, step=0.05,
                                         description="feature x (rad)", style=_STYLE),
@@ -235,6 +253,7 @@ def plate_view(max_rotation_deg: float = 8.0, blur_sigma: float = 0.5, light_lev
                n: int = 16, seed: int = 0) -> PlateView:
     """``n`` plates from :func:`qkit.data.make_plates` under the given camera (see
     :class:`qkit.data.CameraConditions` for the units); other settings as :data:`CLEAR_DAY`."""
+    n = require_integer("n", n, 1, 10_000)
     cond = replace(CLEAR_DAY, max_rotation_deg=max_rotation_deg, blur_sigma=blur_sigma,
                    light_level=light_level, noise_sigma=noise_sigma,
                    occlusion_probability=occlusion_probability)
@@ -248,6 +267,7 @@ def plate_view(max_rotation_deg: float = 8.0, blur_sigma: float = 0.5, light_lev
 
 def plate_explorer(classes: str = "035689") -> Explorer:
     """Sliders for a camera's conditions over a grid of plates (notebook 08)."""
+    plate_view(classes=classes, n=1)  # refuses bad characters, naming classes
     def slider(value, lo, hi, step, text):
         return widgets.FloatSlider(value=value, min=lo, max=hi, step=step, description=text, style=_STYLE)
 
@@ -274,6 +294,35 @@ class PCAView:
     mean_squared_error: float  # over all the given images, per pixel
 
 
+class _PCAFit:
+    """PCA fitted once to a set of images; :meth:`view` rebuilds them from any number of components.
+
+    The fit does not depend on the slider, so the explorer fits once and each change only
+    projects (what keeps the slider quick).
+    """
+
+    def __init__(self, images, n_show: int = 6, max_components: int = 32) -> None:
+        arr = require_array("images", images, ndim=3, low=0.0, high=1.0)
+        if arr.shape[0] < 2:
+            raise ValueError(f"images must have shape (n, h, w) with n >= 2, got {arr.shape}")
+        flat = flatten_images(arr)
+        self.max_components = require_integer("max_components", max_components, 1, min(flat.shape))
+        self.n_show = require_integer("n_show", n_show, 1, len(arr))
+        self.images = arr
+        self.pca = PCAAngles(self.max_components).fit(flat)
+        self.flat = flat
+        self.projection = self.pca.project(flat)
+        self.cumulative = np.cumsum(self.pca.explained_variance_ratio_)
+
+    def view(self, n_components: int) -> PCAView:
+        k = require_integer("n_components", n_components, 1, self.max_components)
+        rebuilt = self.pca.mean_ + self.projection[:, :k] @ self.pca.components_[:k]
+        shown = self.images[: self.n_show]
+        return PCAView(k, shown, np.clip(rebuilt[: self.n_show].reshape(shown.shape), 0, 1),
+                       self.cumulative, float(self.cumulative[k - 1]),
+                       float(np.mean((rebuilt - self.flat) ** 2)))
+
+
 def pca_view(n_components: int, images: np.ndarray, n_show: int = 6, max_components: int = 32) -> PCAView:
     """Fit PCA to ``images`` and rebuild them from ``n_components`` components.
 
@@ -282,31 +331,27 @@ def pca_view(n_components: int, images: np.ndarray, n_show: int = 6, max_compone
     n_components : int
         Components kept, 1 .. ``max_components``.
     images : array of shape (n, h, w)
-        Pixel brightness in [0, 1].
+        Pixel brightness in [0, 1], n >= 2.
     n_show : int
         Images returned for display.
     max_components : int
         Length of the cumulative explained-variance curve.
     """
-    arr = np.asarray(images, dtype=float)
-    flat = flatten_images(arr)
-    kmax = require_integer("max_components", max_components, 1, min(flat.shape))
-    k = require_integer("n_components", n_components, 1, kmax)
-    pca = PCAAngles(kmax).fit(flat)
-    proj = pca.project(flat)[:, :k]
-    rebuilt = pca.mean_ + proj @ pca.components_[:k]
-    show = require_integer("n_show", n_show, 1, len(arr))
-    cum = np.cumsum(pca.explained_variance_ratio_)
-    return PCAView(k, arr[:show], np.clip(rebuilt[:show].reshape(arr[:show].shape), 0, 1), cum,
-                   float(cum[k - 1]), float(np.mean((rebuilt - flat) ** 2)))
+    return _PCAFit(images, n_show, max_components).view(n_components)
 
 
 def pca_explorer(images: np.ndarray, n_components: int = 8) -> Explorer:
-    """A slider for the number of principal components (= qubits) over rebuilt plates (notebook 08)."""
+    """A slider for the number of principal components (= qubits) over rebuilt plates (notebook 08).
+
+    The PCA is fitted once, when the explorer is built; a change only projects.
+    """
+    arr = require_array("images", images, ndim=3, low=0.0, high=1.0)
+    fit = _PCAFit(arr, min(6, len(arr)), min(32, len(arr), arr[0].size))
+    k = require_integer("n_components", n_components, 1, fit.max_components)
     return Explorer(
-        {"n_components": widgets.IntSlider(value=n_components, min=1, max=32,
-                                           description="components (qubits)", style=_STYLE)},
-        compute=pca_view, draw=draw_pca, fixed={"images": images}, figsize=(9.0, 3.0),
+        {"n_components": widgets.IntSlider(value=k, min=1, max=fit.max_components,
+                                           description="components (qubits)")},
+        compute=fit.view, draw=draw_pca, figsize=(9.0, 3.0),
         describe=lambda v: (f"{v.n_components} components keep {v.variance_kept:.1%} of the pixel "
                             f"variance; mean squared error {v.mean_squared_error:.4f} per pixel"),
     )
@@ -323,6 +368,60 @@ class NoiseDeploymentView:
     ideal: np.ndarray  # (exits,)
     noisy: np.ndarray  # (exits,)
     best_exit: int  # 1-based: layers before the best readout on the noisy device
+    n_images: int = 0  # test images the noisy accuracies were measured on
+    n_total: int = 0  # test images available (n_images < n_total: a quick estimate)
+
+    @property
+    def coarse(self) -> bool:
+        """True for a quick estimate on the first ``n_images`` of the ``n_total`` test images."""
+        return self.n_images < self.n_total
+
+
+class _Deployment:
+    """A trained model's ideal exit probabilities on a test set, computed once.
+
+    Depolarising noise, readout flips and shots act on the readout probabilities only
+    (:mod:`qkit.qnn.noise`), so every device setting reuses the one noiseless statevector run;
+    :meth:`view` gives the same numbers as ``model.with_noise(noise).accuracy(...)`` with the
+    same seed, in a fraction of the time.
+    """
+
+    def __init__(self, model, params, features, labels) -> None:
+        if not isinstance(model, DynamicQNN):
+            raise TypeError(f"model must be a qkit.qnn.DynamicQNN, got {type(model).__name__}")
+        labels = require_array("labels", labels, ndim=1, dtype=int)
+        self.model = model.with_noise(None)
+        self.params = self.model.circuit.check_params(params)
+        self.features = self.model.circuit.check_features(features, "features")
+        self.labels = self.model._check_labels(labels, self.features.shape[0])
+        self.probs, _ = self.model._exit_probabilities(self.params, self.features)
+        self.ideal = self._accuracy(None, None)
+
+    def _accuracy(self, noise: NoiseModel | None, rng, n_images: int | None = None) -> np.ndarray:
+        model = self.model.with_noise(noise)
+        hits = []
+        for pk, k in zip(self.probs, model.exit_layers):
+            scores = model._raw_scores(model._measured(pk[:, :n_images], k, rng, True))
+            scale, bias = model._scale_bias(self.params, k)
+            hits.append(np.mean(np.argmax(scores.T * scale + bias, axis=1) == self.labels[:n_images]))
+        return np.array(hits)
+
+    def view(self, depolarizing: float = 0.1, readout_error: float = 0.02, shots: int | None = 100,
+             seed: int = 0, n_images: int | None = None) -> NoiseDeploymentView:
+        """Accuracies on the device; on the first ``n_images`` test images only, if given."""
+        shots = None if shots in (None, 0) else require_integer("shots", shots, 1)
+        noise = NoiseModel(depolarizing, readout_error, shots)
+        rng = np.random.default_rng(require_integer("seed", seed, 0))
+        total = len(self.labels)
+        used = total if n_images is None else min(require_integer("n_images", n_images, 1), total)
+        noisy = self._accuracy(noise, rng, used)
+        return NoiseDeploymentView(float(depolarizing), float(readout_error), shots, self.model.n_classes,
+                                   self.ideal, noisy, int(np.argmax(noisy)) + 1, used, total)
+
+    def quick_view(self, depolarizing: float = 0.1, readout_error: float = 0.02,
+                   shots: int | None = 100, seed: int = 0) -> NoiseDeploymentView:
+        """:meth:`view` on the first :data:`QUICK_IMAGES` test images (the explorer's coarse step)."""
+        return self.view(depolarizing, readout_error, shots, seed, QUICK_IMAGES)
 
 
 def noise_deployment_view(model, params, features, labels, depolarizing: float = 0.1,
@@ -333,30 +432,57 @@ def noise_deployment_view(model, params, features, labels, depolarizing: float =
     The parameters are used as trained (no recalibration): this is a model trained on a
     simulator and deployed on a device with per-layer depolarising probability
     ``depolarizing``, bit-flip probability ``readout_error`` and ``shots`` measurements per
-    image and exit (``None`` or 0: exact expectations).
+    image and exit (``None`` or 0: exact expectations). Equal to
+    ``model.with_noise(NoiseModel(depolarizing, readout_error, shots)).accuracy(params, features,
+    labels, numpy.random.default_rng(seed))``.
+
+    Parameters
+    ----------
+    model : qkit.qnn.DynamicQNN
+        The architecture (its own noise model is ignored).
+    params : array of shape (model.n_params,)
+        Trained parameters.
+    features : array of shape (batch, model.n_qubits)
+        Encoding angles (rad) of the test images.
+    labels : array of shape (batch,)
+        Their classes, 0 .. n_classes - 1.
+    depolarizing : float
+        Depolarising probability per layer, in [0, 1].
+    readout_error : float
+        Bit-flip probability of each measured qubit, in [0, 0.5].
+    shots : int or None
+        Measurements per image and exit (>= 1), or None / 0 for exact expectations.
+    seed : int
+        Seed of the shots.
     """
-    shots = None if shots in (None, 0) else require_integer("shots", shots, 1)
-    noise = NoiseModel(depolarizing, readout_error, shots)
-    ideal = replace(model, noise=None).accuracy(params, features, labels)
-    rng = np.random.default_rng(require_integer("seed", seed, 0))
-    noisy = replace(model, noise=noise).accuracy(params, features, labels, rng)
-    return NoiseDeploymentView(float(depolarizing), float(readout_error), shots, model.n_classes,
-                               ideal, noisy, int(np.argmax(noisy)) + 1)
+    return _Deployment(model, params, features, labels).view(depolarizing, readout_error, shots, seed)
 
 
 def noise_deployment_explorer(model, params, features, labels) -> Explorer:
-    """Sliders for device noise under a trained model's exit accuracies (notebook 08)."""
+    """Sliders for device noise under a trained model's exit accuracies (notebook 08).
+
+    The noiseless statevector run happens once, when the explorer is built; a change of the
+    sliders only applies the noise to its readout probabilities and draws the shots: at once on
+    the first :data:`QUICK_IMAGES` test images (said in the text and the title), then on all of
+    them in the background.
+    """
+    deployment = _Deployment(model, params, features, labels)
     return Explorer(
         {"depolarizing": widgets.FloatSlider(value=0.1, min=0.0, max=0.5, step=0.01,
-                                             description="depolarising p per layer", style=_STYLE),
+                                             description="depolarising p per layer"),
          "readout_error": widgets.FloatSlider(value=0.02, min=0.0, max=0.2, step=0.01,
-                                              description="readout flip q", style=_STYLE),
+                                              description="readout flip q"),
          "shots": widgets.SelectionSlider(options=[("10", 10), ("30", 30), ("100", 100), ("300", 300),
                                                    ("1000", 1000), ("exact", 0)],
-                                          value=100, description="shots", style=_STYLE)},
-        compute=noise_deployment_view, draw=draw_noise_deployment,
-        fixed={"model": model, "params": params, "features": features, "labels": labels},
-        figsize=(7.0, 3.8),
-        describe=lambda v: ("accuracy per exit on the device: "
-                            + ", ".join(f"{a:.2f}" for a in v.noisy) + f"; best exit {v.best_exit}"),
+                                          value=100, description="shots")},
+        compute=deployment.quick_view, refine=deployment.view, draw=draw_noise_deployment,
+        figsize=(7.0, 3.8), describe=_describe_deployment,
     )
+
+
+def _describe_deployment(v: NoiseDeploymentView) -> str:
+    text = ("accuracy per exit on the device: " + ", ".join(f"{a:.2f}" for a in v.noisy)
+            + f"; best exit {v.best_exit}")
+    if v.coarse:
+        text += f" (quick estimate from the first {v.n_images} of {v.n_total} test images)"
+    return text
