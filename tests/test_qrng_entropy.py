@@ -57,6 +57,9 @@ CASES = [
     (400.0, Pixel(readout_mean=-13.6, readout_sigma=0.0, dark_mean=17.2)),  # atoms of dark electrons
     (80.0, Pixel(gain=1.3, readout_mean=2.0, readout_sigma=1.5, dark_mean=3.0, kept_bits=(0, 3, 5))),
     (40.0, Pixel(gain=0.37, readout_mean=1.0, readout_sigma=0.4, dark_mean=2.0, adc_bits=5)),
+    (2.0, Pixel(readout_mean=-3.0, readout_sigma=0.5, dark_mean=0.5)),  # Z + 1 clipped at 0 in many cells
+    (300.0, Pixel(gain=0.7071, readout_mean=-4.0, readout_sigma=0.3, dark_mean=5.0)),  # breakpoints off a lattice
+    (1150.0, Pixel(readout_mean=-13.6, readout_sigma=2.5, dark_mean=60.0)),  # wide noise, saturating
 ]
 
 
@@ -145,7 +148,7 @@ def test_bad_input():
         conditional_min_entropy(-3.0, PIXEL_1)
     with pytest.raises(ValueError, match="means"):
         conditional_min_entropy_curve([1.0, np.nan], PIXEL_1)
-    with pytest.raises(ValueError, match="pixel must be"):
+    with pytest.raises(TypeError, match="pixel must be"):
         conditional_guessing_probability(1.0, None)
     with pytest.raises(ValueError, match="tolerance"):
         conditional_guessing_probability(1.0, PIXEL_1, tolerance=1.0)
@@ -166,3 +169,41 @@ def test_kept_bits_given_noise():
                                kept_bits_pmf(adc_pmf(625.0, NOISE_FREE)), atol=1e-13)
     with pytest.raises(ValueError, match="noise must be finite"):
         kept_bits_given_noise(np.inf, 1.0, PIXEL_1)
+
+
+def test_fast_paths_agree_with_the_direct_cell_sum():
+    """The cached lattice masses and the folded cells (qkit.qrng._guessing) against the plain sum.
+
+    The plain sum: every integer part with its own clipped table, masses straight from
+    interval_masses on the mean's own cells (the construction the module docstring describes).
+    """
+    from qkit.qrng import _guessing
+    from qkit.qrng.noise import interval_masses
+    from qkit.qrng.photons import poisson_weights
+
+    def direct(mu, pixel, tol=1e-12):
+        n, w = poisson_weights(mu, tol / 3)
+        starts, base, flips, row = _guessing.flip_table(n, pixel.gain)
+        js = _guessing._integer_parts(pixel, tol)
+        edges = np.append((js[:, None] + starts[None, :]).ravel(), js[-1] + 1.0)
+        mass = interval_masses(edges, pixel, tolerance=2 * tol / 3).reshape(js.size, starts.size)
+        return float((mass * _guessing.conditional_maxima(n, w, pixel, js, starts, base, flips, row)).sum())
+
+    for pixel in (PIXEL_1, Pixel(readout_mean=-13.6, readout_sigma=3.0, dark_mean=100.0),
+                  Pixel(gain=0.7071, readout_mean=-4.0, readout_sigma=0.3, dark_mean=5.0)):
+        for mu in (0.0, 17.0, 625.0, 1100.0, 1300.0):
+            assert conditional_guessing_probability(mu, pixel) == pytest.approx(direct(mu, pixel), abs=1e-13)
+    union = _guessing._union_starts(0.8192, 1024)
+    assert union.size == 625  # K = 512/625: the breakpoints are the lattice u / 625
+    assert _guessing._lattice_cdf(union, np.arange(-3, 3), PIXEL_1, 1e-12) is not None
+    assert _guessing._lattice_cdf(_guessing._union_starts(0.7071, 1024), np.arange(-3, 3),
+                                  Pixel(gain=0.7071, readout_sigma=0.3), 1e-12) is None
+
+
+@pytest.mark.parametrize("pixel", [PIXEL_1, NOISE_FREE, Pixel(readout_mean=-13.6, readout_sigma=3.0, dark_mean=100.0)])
+def test_min_entropy_curve_matches_the_adc_pmf_at_each_mean(pixel):
+    means = np.array([0.0, 3.0, 250.0, 625.0, 1180.0, 1400.0])
+    fast = min_entropy_curve(means, pixel)
+    for h, mu in zip(fast, means):
+        q = kept_bits_pmf(adc_pmf(mu, pixel))
+        assert h == pytest.approx(float(min_entropy(q / q.sum(), per_bit=True)), abs=1e-12)

@@ -94,8 +94,10 @@ def test_correlation_view_spread_and_led_noise():
 )
 def test_explorers_follow_their_controls(build, control, value, attribute):
     ex = build()
+    ex.wait(120)  # thinning and correlation show a labelled preview first, then the full sample
     title = ex.figure.axes[-1].get_title()
     ex.controls[control].value = value
+    ex.wait(120)
     got = getattr(ex.result, attribute)
     assert got == pytest.approx(10**value if attribute == "modes" else value)
     assert ex.error == "" and ex.updates == 2 and ex.text
@@ -104,10 +106,41 @@ def test_explorers_follow_their_controls(build, control, value, attribute):
 
 def test_dark_fit_explorer_reports_the_fit():
     ex = dark_fit_explorer()
-    assert "μ_dark = 17.1" in ex.text or "μ_dark = 17.2" in ex.text
+    assert ex.result.preview and ex.result.fit is None and "fitting" in ex.text  # histogram at once
+    ex.wait(120)
+    assert not ex.result.preview and ("μ_dark = 17.1" in ex.text or "μ_dark = 17.2" in ex.text)
     ex.controls["readout_sigma"].value = 0.5
+    ex.wait(120)
     assert ex.result.pixel.readout_sigma == 0.5 and "(true 0.5)" in ex.text
     assert "within 3 error bars" in ex.figure.axes[0].get_title()
+
+
+@pytest.mark.parametrize("offset, dark_mean", [(0.0, 1.5), (8.0, 1.5), (8.0, 3.0), (8.0, 6.0), (0.0, 17.2)])
+def test_dark_fit_view_refuses_to_fit_a_clipped_histogram(offset, dark_mean):
+    """The reader's report: offset 0 or 8 with a small dark mean gave NaN, +-inf or a wrong 'converged' fit."""
+    view = dark_fit_view(offset, 0.21, dark_mean, 100_000, seed=1)
+    assert view.clipped > 0.5 and view.fit is None and view.fitted is None and view.pulls is None
+    assert "clipped at Z = 0" in view.verdict and "shift the offset" in view.verdict
+    assert np.all(np.isfinite(view.counts)) and np.all(np.isfinite(view.exact))
+
+
+def test_dark_fit_view_warns_when_another_comb_fits_as_well():
+    few = dark_fit_view(8.0, 0.21, 17.2, 1000, seed=0)
+    # 1000 readings cannot tell the pile-up comb of mu_r from the one a gain step away
+    assert few.fit is not None and "neighbouring pile-up comb" in few.verdict
+    many = dark_fit_view(8.0, 0.21, 17.2, 100_000, seed=0)
+    assert many.fit is not None and many.verdict == "" and np.all(np.abs(many.pulls) < 3)
+    assert np.all(np.isfinite(many.fit.errors))
+
+
+def test_dark_fit_explorer_says_why_there_is_no_fit():
+    ex = dark_fit_explorer()
+    ex.controls["dark_mean"].value = 2.0
+    ex.wait(120)
+    assert ex.result.fit is None and ex.error == ""
+    assert ex.text.startswith("100 % of the readings") or "% of the readings are clipped" in ex.text
+    assert "nan" not in ex.text.lower() and "inf" not in ex.text
+    assert ex.figure.axes[0].get_title() == "No fit: most readings are clipped at Z = 0"
 
 
 def test_transfer_explorer_shows_saturation():

@@ -81,3 +81,40 @@ def test_frame_explorer_follows_sliders():
     ex.controls["low_threshold"].value = 200
     assert ex.result.rule.low_threshold == 200 and ex.result.window[0] > wide[0]
     assert "T- = 200" in ex.figure.axes[0].get_title()
+
+
+def test_entropy_explorer_previews_then_refines_and_memoises_the_curve():
+    ex = entropy_explorer()
+    ex.wait(300)
+    assert not ex.result.preview and ex.result.means.size == 141
+    ex.controls["readout_sigma"].value = 0.37  # new noise: the quick curve is a labelled preview
+    assert ex.result.preview and ex.result.means.size in (8, 15) and "preview" in ex.text
+    assert "preview" in ex.figure.axes[0].get_legend().get_texts()[1].get_text()
+    quick = ex.result
+    ex.wait(300)
+    assert not ex.result.preview and ex.result.means.size == 141 and "preview" not in ex.text
+    # the preview's points are exact: they are points of the full curve
+    np.testing.assert_allclose(np.interp(quick.means, ex.result.means, ex.result.conditional), quick.conditional,
+                               atol=1e-12)
+    ex.controls["mean"].value = 900.0  # the curve is memoised: the marker moves, no preview
+    assert not ex.result.preview and ex.result.conditional_at_mean == pytest.approx(
+        conditional_min_entropy(900.0, ex.result.pixel, per_bit=True))
+
+
+def test_entropy_view_refuses_bad_noise():
+    with pytest.raises(ValueError, match="readout_sigma must satisfy 0 <= readout_sigma <= 3"):
+        entropy_view(625.0, readout_sigma=-0.1)
+    with pytest.raises(ValueError, match="dark_mean must satisfy"):
+        entropy_view(625.0, dark_mean=1e6)
+    with pytest.raises(ValueError, match="n_means must satisfy"):
+        entropy_view(625.0, n_means=1)
+
+
+def test_frame_view_memoises_the_pmfs_and_stays_exact():
+    for kw in (dict(low_threshold=200), dict(n_pixels=1024, max_out=8), dict(high_threshold=1023, max_out=0)):
+        v = frame_view(n_means=141, **kw)
+        rule = FrameRule(kw.get("low_threshold", 64), kw.get("high_threshold", 940), kw.get("max_out", 1),
+                         kw.get("max_out", 1))
+        np.testing.assert_array_equal(v.failure, uniform_failure_curve(v.means, kw.get("n_pixels", 64), PIXEL_1, rule))
+    with pytest.raises(ValueError, match="max_out must satisfy 0 <= max_out <= 64"):
+        frame_view(max_out=-1)

@@ -6,9 +6,13 @@ from the cores) and computes nothing itself.
 
 from __future__ import annotations
 
+from qkit._validate import require_array, require_integer, require_real
+from qkit.plots import _require_axes, _require_figure, _require_view
+
 import numpy as np
 
 from qkit.plots import PAPER_COLOR, mark_paper_value
+from qkit.plots._layout import fixed_grid
 from qkit.qrng.pixel import FACTORY_GAIN
 
 __all__ = [
@@ -36,9 +40,12 @@ def _shown(*pmfs: np.ndarray, floor: float = 1e-5) -> np.ndarray:
 
 def draw_multimode(fig, view) -> None:
     """Negative binomial of ``M`` thermal modes against the Poisson pmf (a ``ModesView``)."""
-    ax = fig.add_subplot()
+    _require_figure("fig", fig)
+    _require_view("view", view, ("counts", "thermal", "poisson", "modes", "fano", "distance"))
+    ax = fig.add_subplot(fixed_grid(fig, left=0.1, bottom=0.13)[0, 0])
     k = _shown(view.thermal, view.poisson, floor=1e-3)
-    ax.bar(view.counts[k], view.thermal[k], width=0.9, color="C0", alpha=0.6, label=f"M = {view.modes:.3g} thermal modes")
+    ax.stairs(view.thermal[k], np.append(view.counts[k], view.counts[k][-1] + 1) - 0.5, fill=True, color="C0",
+              alpha=0.6, label=f"M = {view.modes:.3g} thermal modes")  # one artist, not one bar per count
     ax.plot(view.counts[k], view.poisson[k], "o-", color="C1", markersize=3, label="Poisson, same mean")
     ax.set_xlabel("photons in one integration time, n")
     ax.set_ylabel("probability")
@@ -49,21 +56,30 @@ def draw_multimode(fig, view) -> None:
 
 def draw_thinning(fig, view) -> None:
     """Sampled photoelectron histogram against the exact ``Poisson(eta mu_ph)`` (a ``ThinningView``)."""
-    ax = fig.add_subplot()
+    _require_figure("fig", fig)
+    _require_view("view", view, ("counts", "observed", "exact", "n_samples", "sample_mean", "sample_variance"))
+    ax = fig.add_subplot(fixed_grid(fig, left=0.1, bottom=0.13)[0, 0])
     k = _shown(view.exact, floor=1e-4)
-    ax.bar(view.counts[k], view.observed[k] / view.n_samples, width=0.9, color="C0", alpha=0.6,
-           label=f"{view.n_samples:,} samples")
+    ax.stairs(view.observed[k] / view.n_samples, np.append(view.counts[k], view.counts[k][-1] + 1) - 0.5,
+              fill=True, color="C0", alpha=0.6,
+              label=f"{view.n_samples:,} samples" + (" (preview; more coming)" if getattr(view, "preview", False) else ""))
     ax.plot(view.counts[k], view.exact[k], "o-", color="C1", markersize=3,
             label=f"exact Poisson(ημ = {view.mean_photons * view.efficiency:.3g})")
     ax.set_xlabel("photoelectrons in one integration time, k")
     ax.set_ylabel("probability")
-    ratio = view.sample_variance / view.sample_mean if view.sample_mean > 0 else np.nan
-    ax.set_title(f"Thinned light stays Poisson: variance/mean = {ratio:.3f}")
+    if view.sample_mean > 0:
+        ax.set_title(f"Thinned light stays Poisson: variance/mean = {view.sample_variance / view.sample_mean:.3f}")
+    else:  # every sample was 0: the ratio is undefined, say so rather than print nan
+        ax.set_title("No photoelectron in the sample: variance/mean undefined")
     ax.legend(loc="upper right")
 
 
 def draw_dark_histograms(ax, pmf_default: np.ndarray, pmf_shifted: np.ndarray, offset_steps: float = 8.0) -> None:
     """Exact dark pmfs at the default ADC offset and shifted by ``offset_steps`` (Fig. 5)."""
+    _require_axes("ax", ax)
+    pmf_default = require_array("pmf_default", pmf_default, ndim=1, low=0.0, min_size=2)
+    pmf_shifted = require_array("pmf_shifted", pmf_shifted, shape=pmf_default.shape, low=0.0)
+    offset_steps = require_real("offset_steps", offset_steps, -1024, 1024, unit="ADC steps")
     k = _shown(pmf_default, pmf_shifted, floor=1e-6)
     z = np.arange(pmf_default.size)[k]
     ax.bar(z - 0.2, pmf_default[k], width=0.4, color="C1", label="default offset: piled at Z = 0")
@@ -76,6 +92,9 @@ def draw_dark_histograms(ax, pmf_default: np.ndarray, pmf_shifted: np.ndarray, o
 
 def fit_summary(fit, truth=None) -> str:
     """One line: fitted noise parameters with error bars (and the truth, if known)."""
+    _require_view("fit", fit, ("names", "pixel", "value", "error"))
+    if truth is not None:
+        _require_view("truth", truth, ("readout_mean", "readout_sigma", "dark_mean", "gain"))
     parts = []
     for name, label in (("readout_mean", "μ_r"), ("readout_sigma", "σ_r"), ("dark_mean", "μ_dark"), ("gain", "K")):
         if name not in fit.names:
@@ -89,24 +108,46 @@ def fit_summary(fit, truth=None) -> str:
 
 
 def draw_dark_fit(fig, view) -> None:
-    """A sampled dark histogram with the exact and the fitted pmf (a ``DarkFitView``)."""
-    ax = fig.add_subplot()
-    k = _shown(view.exact, view.fitted, floor=1e-5)
+    """A sampled dark histogram with the exact and, when there is one, the fitted pmf (a ``DarkFitView``).
+
+    Without a meaningful fit (``view.fit`` is None) the title says why in a few words; the full
+    sentence is ``view.verdict``.
+    """
+    _require_figure("fig", fig)
+    _require_view("view", view, ("counts", "exact", "fit", "fitted", "pulls", "clipped", "verdict", "offset_steps"))
+    ax = fig.add_subplot(fixed_grid(fig, left=0.1, bottom=0.13)[0, 0])
+    pmfs = (view.exact,) if view.fitted is None else (view.exact, view.fitted)
+    k = _shown(*pmfs, floor=1e-5)
     z = np.arange(view.counts.size)[k]
     n = view.counts.sum()
-    ax.bar(z, view.counts[k] / n, width=0.9, color="C0", alpha=0.5, label=f"{n:,} dark readings")
+    ax.stairs(view.counts[k] / n, np.append(z, z[-1] + 1) - 0.5, fill=True, color="C0", alpha=0.5,
+              label=f"{n:,} dark readings")
     ax.plot(z, view.exact[k], "o", color="C1", markersize=4, label="exact pmf (Eq. 4, true parameters)")
-    ax.step(z, view.fitted[k], where="mid", color="C2", label="maximum-likelihood fit")
+    if view.fitted is not None:
+        ax.step(z, view.fitted[k], where="mid", color="C2", label="maximum-likelihood fit")
     ax.set_xlabel(f"ADC output with the LED off, offset +{view.offset_steps:g} steps")
     ax.set_ylabel("probability")
-    inside = view.fit.converged and np.all(np.abs(view.pulls) < 3)
-    ax.set_title("Fit recovers the truth within 3 error bars" if inside
-                 else "Fit misses the truth by more than 3 error bars")
+    if view.preview:
+        title = "Dark histogram and exact pmf (fitting...)"
+    elif view.fit is None:
+        title = ("No fit: most readings are clipped at Z = 0" if view.clipped > 0.5
+                 else "No fit: the likelihood has no clear optimum here")
+    elif view.verdict:
+        title = "Another comb fits almost as well: error bars too small"
+    elif np.all(np.abs(view.pulls) < 3):
+        title = "Fit recovers the truth within 3 error bars"
+    else:
+        title = "Fit misses the truth by more than 3 error bars"
+    ax.set_title(title)
     ax.legend(loc="upper right")
 
 
 def draw_pulls(ax, pulls: np.ndarray, names=("μ_r", "σ_r", "μ_dark")) -> None:
     """Histogram of fit pulls ``(fit - truth) / error`` over repeated data sets, with N(0, 1)."""
+    _require_axes("ax", ax)
+    pulls = require_array("pulls", pulls, ndim=2, min_size=1)
+    if not isinstance(names, (tuple, list)) or len(names) != pulls.shape[1]:
+        raise ValueError(f"names must give one label per column of pulls ({pulls.shape[1]}), got {names!r:.60}")
     pulls = np.asarray(pulls)
     edges = np.linspace(-4, 4, 17)
     ax.hist([pulls[:, i] for i in range(pulls.shape[1])], bins=edges, density=True, label=list(names),
@@ -121,7 +162,11 @@ def draw_pulls(ax, pulls: np.ndarray, names=("μ_r", "σ_r", "μ_dark")) -> None
 
 def draw_transfer(fig, view, *, paper_gain: float = FACTORY_GAIN) -> None:
     """Histograms at several light levels (Fig. 4a) and variance against mean (Fig. 4b)."""
-    left, right = fig.subplots(1, 2)
+    _require_figure("fig", fig)
+    _require_view("view", view, ("counts", "levels", "fitted", "curve", "means", "variances"))
+    paper_gain = require_real("paper_gain", paper_gain, 0.0, 100.0, low_inclusive=False)
+    grid = fixed_grid(fig, 1, 2, left=0.07, right=0.99, bottom=0.13, wspace=0.25)
+    left, right = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1])
     z = np.arange(view.counts.shape[1])
     for row, level in zip(view.counts, view.levels):
         k = _shown(row.astype(float), floor=1e-3)
@@ -152,6 +197,10 @@ def draw_pair_histogram(ax, summary, *, paper_sigma: float | None = None) -> Non
 
     The coefficients are drawn in units of 10^-3 so that the tick labels stay short.
     """
+    _require_axes("ax", ax)
+    _require_view("summary", summary, ("pairs", "spread", "pair_std", "pairs_outside", "n_frames"))
+    if paper_sigma is not None:
+        paper_sigma = require_real("paper_sigma", paper_sigma, 0.0, 1.0, low_inclusive=False)
     scale = 1e3
     spread = summary.spread
     width = max(5 * spread, 1.2 * np.abs(summary.pairs).max())
@@ -163,7 +212,7 @@ def draw_pair_histogram(ax, summary, *, paper_sigma: float | None = None) -> Non
     if paper_sigma is not None:
         for sign in (-1, 1):
             mark_paper_value(ax, sign * paper_sigma * scale,
-                             f"paper: ±σ = {paper_sigma * scale:.2f}e-3" if sign > 0 else None, axis="x")
+                             f"paper: ±σ = {paper_sigma * scale:.2f}e-3" if sign > 0 else "_nolegend_", axis="x")
     top = ax.get_ylim()[1]
     ax.set_ylim(0, 1.4 * top)  # room for the legend above the histogram
     ax.set_xlabel("Pearson coefficient ρ_ij (units of 10⁻³)")
@@ -176,6 +225,9 @@ def draw_pair_histogram(ax, summary, *, paper_sigma: float | None = None) -> Non
 
 def draw_autocorrelation(ax, summary, *, pixels: int = 4) -> None:
     """Autocorrelation of the first pixels against lag, with the ±σ and 99 % (±2.576σ) bands (Fig. 6b)."""
+    _require_axes("ax", ax)
+    _require_view("summary", summary, ("lags", "spread", "multiplier", "lags_outside", "n_frames"))
+    pixels = require_integer("pixels", pixels, 1, 64)
     lags = np.arange(1, summary.lags.shape[1] + 1)
     for i, row in enumerate(summary.lags[:pixels]):
         ax.plot(lags, row, "o-", markersize=3, linewidth=1.0, label=f"pixel {i + 1}")
@@ -195,6 +247,9 @@ def draw_autocorrelation(ax, summary, *, pixels: int = 4) -> None:
 
 def draw_correlations(fig, view) -> None:
     """Pair histogram (Fig. 6a) and autocorrelations (Fig. 6b) of a ``CorrelationView``."""
-    left, right = fig.subplots(1, 2)
+    _require_figure("fig", fig)
+    _require_view("view", view, ("summary",))
+    grid = fixed_grid(fig, 1, 2, left=0.07, right=0.99, bottom=0.14, wspace=0.25)
+    left, right = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1])
     draw_pair_histogram(left, view.summary)
     draw_autocorrelation(right, view.summary)

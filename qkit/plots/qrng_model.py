@@ -7,8 +7,12 @@ none computes anything itself beyond choosing what to show.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.colors import is_color_like
 
 from qkit.plots import PAPER_COLOR, mark_paper_value
+from qkit._validate import require_array, require_integer, require_real
+from qkit.plots import _require_axes, _require_figure, _require_series, _require_text, _require_view
+from qkit.plots._layout import fixed_grid
 
 __all__ = [
     "plot_adc_pmf",
@@ -38,10 +42,21 @@ def plot_adc_pmf(ax, z_pmf: np.ndarray, *, window: tuple[int, int] | None = None
     label, color : str, optional
         Legend label and bar colour.
     """
+    _require_axes("ax", ax)
+    z_pmf = require_array("z_pmf", z_pmf, ndim=1, low=0.0, min_size=1, unit="probabilities")
+    if window is not None:
+        if not isinstance(window, (tuple, list)) or len(window) != 2:
+            raise TypeError(f"window must be (first, last) ADC outputs or None, got {window!r:.60}")
+        window = (require_integer("window", window[0], 0, z_pmf.size - 1), require_integer("window", window[1], 0, z_pmf.size - 1))
+    _require_text("label", label, optional=True)
+    _require_text("color", color)
+    if not is_color_like(color):
+        raise ValueError(f"color must be a matplotlib colour such as 'C0' or '#0072B2', got {color!r:.60}")
     z = np.arange(z_pmf.size)
     lo, hi = window if window is not None else (0, z_pmf.size - 1)
     sel = (z >= lo) & (z <= hi)
-    ax.bar(z[sel], z_pmf[sel], width=1.0, color=color, label=label, linewidth=0)
+    ax.stairs(z_pmf[sel], np.append(z[sel], z[sel][-1] + 1) - 0.5, fill=True, color=color, label=label,
+              linewidth=0)  # touching bars as one artist: much faster to draw than one bar per value
     ax.set_xlim(lo - 0.5, hi + 0.5)
     ax.set_xlabel("ADC output Z (ADC steps)")
     ax.set_ylabel("P(Z = z)")
@@ -59,6 +74,13 @@ def plot_kept_bits(ax, kept_pmf: np.ndarray, *, paper_value: float | None = None
     paper_value, h_per_bit : float, optional
         The paper's and the model's min-entropy per bit, written on the plot.
     """
+    _require_axes("ax", ax)
+    kept_pmf = require_array("kept_pmf", kept_pmf, ndim=1, low=0.0, high=1.0, min_size=2, unit="probabilities")
+    if kept_pmf.size & (kept_pmf.size - 1):
+        raise ValueError(f"kept_pmf must have 2**k entries, got {kept_pmf.size}")
+    for name, value in (("paper_value", paper_value), ("h_per_bit", h_per_bit)):
+        if value is not None:
+            require_real(name, value, 0.0, 1.0)
     b = np.arange(kept_pmf.size)
     n_bits = int(np.log2(kept_pmf.size))
     colors = ["C1" if p == kept_pmf.max() else "C0" for p in kept_pmf]
@@ -91,6 +113,11 @@ def plot_bit_min_entropy(ax, h_bits: np.ndarray, *, kept: tuple[int, ...] = (2, 
     kept : tuple of int
         Bits to highlight.
     """
+    _require_axes("ax", ax)
+    h_bits = require_array("h_bits", h_bits, ndim=1, low=0.0, min_size=1, unit="bits")
+    if not isinstance(kept, (tuple, list)):
+        raise TypeError(f"kept must be a tuple of bit positions, got {kept!r:.60}")
+    kept = tuple(require_integer("kept", k, 0, h_bits.size - 1) for k in kept)
     k = np.arange(h_bits.size)
     ax.bar(k, h_bits, color=["C1" if i in kept else "C0" for i in k], width=0.7)
     ax.set_xticks(k)
@@ -100,7 +127,8 @@ def plot_bit_min_entropy(ax, h_bits: np.ndarray, *, kept: tuple[int, ...] = (2, 
 
 
 def plot_entropy_curve(ax, means: np.ndarray, curves: dict, *, paper_value: float | None = 0.98,
-                       operating_range: tuple[float, float] | None = (500.0, 750.0)) -> None:
+                       operating_range: tuple[float, float] | None = (500.0, 750.0),
+                       marker: str | None = None) -> None:
     """Min-entropy per bit against the mean photoelectron number (Fig. 7), one line per curve.
 
     Parameters
@@ -115,11 +143,23 @@ def plot_entropy_curve(ax, means: np.ndarray, curves: dict, *, paper_value: floa
         The paper's bound, drawn dashed (0.98 of Fig. 7).
     operating_range : (float, float), optional
         Shaded range of means (electrons).
+    marker : str, optional
+        Marker at each computed mean (e.g. ``"o"`` to show where a coarse curve was computed).
     """
+    _require_axes("ax", ax)
+    means = require_array("means", means, ndim=1, low=0.0, min_size=1, unit="electrons")
+    curves = _require_series("curves", curves, length=means.size, low=0.0)
+    if paper_value is not None:
+        paper_value = require_real("paper_value", paper_value, 0.0, 1.0)
+    if operating_range is not None and (not isinstance(operating_range, (tuple, list)) or len(operating_range) != 2):
+        raise TypeError(f"operating_range must be (low, high) electrons or None, got {operating_range!r:.60}")
+    if operating_range is not None:
+        operating_range = tuple(require_real("operating_range", v, 0.0, 1e6) for v in operating_range)
+    _require_text("marker", marker, optional=True)
     if operating_range is not None:
         ax.axvspan(*operating_range, color="0.9", zorder=0, label="operating range (Sec. IV)")
     for i, (label, h) in enumerate(curves.items()):
-        ax.plot(means, h, color=f"C{i}", label=label)
+        ax.plot(means, h, color=f"C{i}", label=label, marker=marker, markersize=4)
     if paper_value is not None:
         mark_paper_value(ax, paper_value, f"paper: > {paper_value} per bit (Fig. 7)")
     ax.set_xlabel("mean photoelectrons μ_e (electrons)")
@@ -154,13 +194,25 @@ def plot_failure_and_entropy(ax, means: np.ndarray, failure: np.ndarray, entropy
     matplotlib.axes.Axes
         The twin axis.
     """
+    _require_axes("ax", ax)
+    means = require_array("means", means, ndim=1, low=0.0, min_size=1, unit="electrons")
+    failure = require_array("failure", failure, shape=means.shape, low=0.0, high=1.0)
+    entropy = require_array("entropy", entropy, shape=means.shape, low=0.0, high=1.0)
+    floor = require_real("floor", floor, 0.0, 1.0, low_inclusive=False, high_inclusive=False)
+    if budget is not None:
+        budget = require_real("budget", budget, 0.0, 1.0)
+    if window is not None and (not isinstance(window, (tuple, list)) or len(window) != 2):
+        raise TypeError(f"window must be (low, high) electrons or None, got {window!r:.60}")
+    if window is not None:
+        window = tuple(require_real("window", v, 0.0, 1e6) for v in window)
     ax.semilogy(means, np.maximum(failure, floor), color="C0", label="P(frame fails)")
     ax.set_ylim(floor, 2.0)
     ax.set_xlabel("mean photoelectrons per pixel μ_e (electrons)")
     ax.set_ylabel("P(frame fails)", color="C0")
     if window is not None:
         ax.axvspan(*window, color="0.93", zorder=0)
-        for edge, label in zip(window, (f"paper: negligible failure for μ_e in [{window[0]:g}, {window[1]:g}]", None)):
+        for edge, label in zip(window, (f"paper: negligible failure for μ_e in [{window[0]:g}, {window[1]:g}]",
+                                        "_nolegend_")):
             mark_paper_value(ax, edge, label, axis="x")
     if budget is not None:
         ax.axhspan(floor, budget, facecolor="none", edgecolor="0.6", hatch="///", linewidth=0, zorder=0,
@@ -191,6 +243,11 @@ def plot_mean_map(ax, mean_map: np.ndarray, *, title: str | None = None, vmin: f
     vmin, vmax : float, optional
         Colour scale limits (electrons).
     """
+    _require_axes("ax", ax)
+    mean_map = require_array("mean_map", mean_map, ndim=2, low=0.0, min_size=1, unit="electrons")
+    _require_text("title", title, optional=True)
+    vmin = None if vmin is None else require_real("vmin", vmin)
+    vmax = None if vmax is None else require_real("vmax", vmax)
     im = ax.imshow(mean_map, cmap="viridis", origin="upper", vmin=vmin, vmax=vmax)
     ax.set_xticks([])
     ax.set_yticks([])
@@ -210,7 +267,11 @@ def draw_adc(fig, view) -> None:
     view : qkit.widgets.qrng_model.AdcView
         What to draw.
     """
-    axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [2.2, 1, 1.3]})
+    _require_figure("fig", fig)
+    _require_view("view", view, ("z_pmf", "kept_pmf", "pixel", "mean", "min_entropy_per_bit", "bit_min_entropy"))
+    grid = fixed_grid(fig, 1, 3, left=0.06, right=0.99, bottom=0.15, top=0.88, wspace=0.35,
+                      width_ratios=[2.2, 1, 1.3])
+    axes = [fig.add_subplot(grid[0, i]) for i in range(3)]
     centre = int(np.argmax(view.z_pmf))
     plot_adc_pmf(axes[0], view.z_pmf, window=(max(centre - 48, 0), min(centre + 48, view.z_pmf.size - 1)))
     axes[0].set_title(f"K = {view.pixel.gain:.4f}, μ_e = {view.mean:g}")
@@ -223,6 +284,9 @@ def draw_adc(fig, view) -> None:
 def draw_entropy(fig, view) -> None:
     """The notebook 04 explorer: the Fig. 7 curve for the chosen noise, the chosen mean marked.
 
+    A preview (``view.preview``: exact values at a few means, shown while the full curve is
+    computed) is drawn with a marker at each computed mean and says so in its legend.
+
     Parameters
     ----------
     fig : matplotlib.figure.Figure
@@ -230,10 +294,14 @@ def draw_entropy(fig, view) -> None:
     view : qkit.widgets.qrng_model.EntropyView
         What to draw.
     """
-    ax = fig.add_subplot()
-    plot_entropy_curve(ax, view.means, {"H_min(Z23 | E): noise known to Eve": view.conditional,
-                                         "H_min(Z23): noise not known to Eve": view.unconditional})
-    ax.plot([view.mean], [view.conditional_at_mean], "o", color="C0")
+    _require_figure("fig", fig)
+    _require_view("view", view, ("means", "conditional", "unconditional", "mean", "conditional_at_mean", "pixel"))
+    ax = fig.add_subplot(fixed_grid(fig, left=0.08, bottom=0.13)[0, 0])
+    suffix = f" (preview: {view.means.size} exact points)" if view.preview else ""
+    curves = {"H_min(Z23 | E): noise known to Eve" + suffix: view.conditional,
+              "H_min(Z23): noise not known to Eve": view.unconditional}
+    plot_entropy_curve(ax, view.means, curves, marker="o" if view.preview else None)
+    ax.plot([view.mean], [view.conditional_at_mean], "o", color="C0", markersize=8)
     ax.set_title(f"σ_r = {view.pixel.readout_sigma:g}, μ_dark = {view.pixel.dark_mean:g}: "
                  f"{view.conditional_at_mean:.4f} per bit at μ_e = {view.mean:g}")
 
@@ -248,7 +316,9 @@ def draw_frames(fig, view) -> None:
     view : qkit.widgets.qrng_model.FrameView
         What to draw.
     """
-    ax = fig.add_subplot()
+    _require_figure("fig", fig)
+    _require_view("view", view, ("means", "failure", "entropy", "rule", "n_pixels", "window"))
+    ax = fig.add_subplot(fixed_grid(fig, left=0.09, right=0.92, bottom=0.13)[0, 0])
     plot_failure_and_entropy(ax, view.means, view.failure, view.entropy, window=(150.0, 1000.0),
                              budget=view.n_pixels * 1e-12)
     r = view.rule

@@ -20,18 +20,24 @@ Error budget (``tolerance``, default 1e-12): photoelectrons outside the Poisson 
 (at most ``tolerance / 3``), the noise distribution (at most ``2 tolerance / 3``, see
 :mod:`qkit.qrng.noise`). ``|p_guess - exact| <= tolerance``. Breakpoints closer than ``1e-10``
 are one point (they differ only by the rounding of ``K n``).
+
+The sums are arranged for speed in :mod:`qkit.qrng._guessing`: the noise masses are cached per
+pixel, the cells away from the clip edges are folded over the period of the kept bits, and the
+curve without side information is one matrix product over all means. The arrangement changes
+no term of the sums, only the order they are added in.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
 from scipy import special
 
-from qkit._validate import require_finite, require_nonnegative
-from qkit.qrng.noise import interval_masses, noise_components
-from qkit.qrng.photons import DEFAULT_TOLERANCE, _check_tolerance, poisson_weights
-from qkit.qrng.pixel import Pixel
-from qkit.qrng.sensor import adc_floor, adc_pmf_many, extract_bits, kept_bits_pmf
+from qkit._validate import require_allocation, require_array, require_flag
+from qkit.qrng import _guessing
+from qkit.qrng.photons import DEFAULT_TOLERANCE, _check_tolerance, poisson_support, poisson_weights
+from qkit.qrng.pixel import Pixel, _check_pixel
+from qkit.qrng.sensor import _check_light, _kept_bits_pmf, adc_floor, adc_pmf_many
 
 __all__ = [
     "shannon_entropy",
@@ -44,23 +50,63 @@ __all__ = [
     "min_entropy_curve",
 ]
 
-_MERGE = 1e-10  # breakpoints closer than this are the same point up to rounding of K n
+
+#: Largest number of table entries (cells x electron numbers) one exact entropy call may fill:
+#: about 0.4 GB and a few seconds. A readout sigma of 1e4 ADC steps needs ~1e8 and is refused.
+MAX_TABLE_ENTRIES = 5e7
+
+
+def _check_work(mean: float, pixel: Pixel, tolerance: float, what: str, *, conditional: bool = True) -> None:
+    """Refuse, before any work, a setting whose exact tables exceed :data:`MAX_TABLE_ENTRIES`.
+
+    Given the noise (``conditional``), the estimate counts the integer parts of ``E`` (dark range
+    times ``K`` plus the readout window ``+- sigma_r isf(tolerance / 6)``) times the cells per
+    integer part (at least 1024), plus the per-electron readout windows of the ADC pmf. Without
+    it, the per-electron readout windows over the electron range (at least 16384 electrons).
+    """
+    low, high = poisson_support(mean, tolerance / 3)
+    d_low, d_high = poisson_support(pixel.dark_mean, tolerance / 3)
+    half = pixel.readout_sigma * -special.ndtri(tolerance / 6) + 1.0
+    n_e = high - low + 1
+    if not conditional:
+        entries = max(n_e + d_high - d_low + 1, 16384) * (2 * half + 2)
+    elif pixel.readout_sigma == 0.0:
+        entries = 3.0 * n_e * (d_high - d_low + 1)
+    else:
+        parts = pixel.gain * (d_high - d_low) + 2 * half + 2
+        entries = parts * max(n_e, 1024) + (n_e + d_high - d_low + 1) * min(2 * half + 2, pixel.adc_max + 2)
+    if entries > MAX_TABLE_ENTRIES:
+        raise ValueError(
+            f"{what}: a pixel with readout_sigma={pixel.readout_sigma:g} ADC steps, dark_mean={pixel.dark_mean:g} and "
+            f"a mean of {mean:g} electrons needs about {entries:.2g} table entries, more than the limit of "
+            f"{MAX_TABLE_ENTRIES:.0e}; use a smaller readout_sigma (a few ADC steps), dark_mean or mean, "
+            "or a larger tolerance")
+    require_allocation(what, 8.0 * entries)
+
+
+def _check_means(name: str, means, pixel: Pixel) -> np.ndarray:
+    """Mean photoelectron numbers (any shape), each ``>= 0`` with ``mu_e + mu_dark <= 1e9``."""
+    _check_pixel(pixel)
+    mu = require_array(name, means, low=0.0, unit="electrons")
+    if mu.size:
+        _check_light(name, float(mu.max()), pixel)
+    return mu
 
 
 def _check_pmf(pmf, name: str = "pmf") -> np.ndarray:
-    p = np.asarray(pmf, dtype=float)
+    p = require_array(name, pmf, min_size=1, unit="probabilities")
     if p.ndim == 0 or p.shape[-1] == 0:
         raise ValueError(f"{name} must be a non-empty array of probabilities, got {pmf!r}")
-    if not np.all(np.isfinite(p)) or np.any(p < 0):
-        raise ValueError(f"{name} must hold finite probabilities >= 0")
+    if np.any(p < 0) or np.any(p > 1.0 + 1e-6):
+        raise ValueError(f"{name} must hold finite probabilities >= 0 and <= 1")
     total = p.sum(axis=-1)
     if np.any(np.abs(total - 1.0) > 1e-6):
-        raise ValueError(f"{name} must sum to 1 (within 1e-6) on its last axis, got sums {total!r}")
+        raise ValueError(f"{name} must sum to 1 (within 1e-6) on its last axis, got sums {total!r}"[:300])
     return p
 
 
 def _bits_of(p: np.ndarray, per_bit: bool) -> float:
-    if not per_bit:
+    if not require_flag("per_bit", per_bit):
         return 1.0
     size = p.shape[-1]
     if size < 2 or size & (size - 1):
@@ -137,10 +183,16 @@ def min_entropy_curve(
     numpy.ndarray
         ``min_entropy(kept_bits_pmf(adc_pmf(mu, pixel)))`` with the shape of ``means``.
     """
-    z = adc_pmf_many(means, pixel, tolerance=tolerance)
-    q = kept_bits_pmf(z, pixel.kept_bits)
-    q = q / q.sum(axis=-1, keepdims=True)  # the <= tolerance / 3 truncated mass, spread: <= 1e-12 change
-    return min_entropy(q, per_bit=per_bit)
+    mu = _check_means("means", means, pixel)
+    require_flag("per_bit", per_bit)
+    tolerance = _check_tolerance(tolerance)
+    if mu.size:
+        _check_work(float(mu.max()), pixel, tolerance, "min_entropy_curve", conditional=False)
+    q = _guessing.kept_bits_curve(mu, pixel, tolerance) if mu.size else None  # one pass over all means
+    if q is None:  # an electron range too wide for one table: one adc_pmf per mean
+        q = _kept_bits_pmf(adc_pmf_many(mu, pixel, tolerance=tolerance), pixel.kept_bits).reshape(-1, 1 << pixel.n_kept)
+        q = q / q.sum(axis=-1, keepdims=True)  # the <= tolerance / 3 truncated mass, spread: <= 1e-12 change
+    return min_entropy(q, per_bit=per_bit).reshape(mu.shape)
 
 
 def kept_bits_given_noise(
@@ -166,13 +218,15 @@ def kept_bits_given_noise(
     -------
     numpy.ndarray, shape ``noise.shape + (2**len(kept_bits),)``
     """
-    e = require_finite("noise", noise, unit="ADC steps")
-    mu = float(require_nonnegative("mean_photoelectrons", mean_photoelectrons, unit="electrons"))
-    if not isinstance(pixel, Pixel):
-        raise ValueError(f"pixel must be a qkit.qrng.pixel.Pixel, got {type(pixel).__name__}")
+    e = require_array("noise", noise, unit="ADC steps")
+    _check_pixel(pixel)
+    mu = _check_light("mean_photoelectrons", mean_photoelectrons, pixel)
+    low, high = poisson_support(mu, _check_tolerance(tolerance))
+    require_allocation(f"kept_bits_given_noise for {e.size} noise values x {high - low + 1} electron numbers",
+                       32.0 * e.size * (high - low + 1))
     n, w = poisson_weights(mu, _check_tolerance(tolerance))
     flat = e.reshape(-1)
-    b = _bits(adc_floor(pixel.gain * n[None, :] + flat[:, None], pixel.adc_max), pixel.kept_bits)
+    b = _guessing.bits(adc_floor(pixel.gain * n[None, :] + flat[:, None], pixel.adc_max), pixel.kept_bits)
     n_out = 1 << pixel.n_kept
     rows = np.repeat(np.arange(flat.size), n.size) * n_out
     out = np.bincount(rows + b.ravel(), weights=np.tile(w, flat.size), minlength=flat.size * n_out)
@@ -198,14 +252,14 @@ def conditional_guessing_probability(
     float
         ``p_guess = integral P_E(e) max_b P(Z23 = b | E = e) de``.
     """
-    mu = float(require_nonnegative("mean_photoelectrons", mean_photoelectrons, unit="electrons"))
-    if not isinstance(pixel, Pixel):
-        raise ValueError(f"pixel must be a qkit.qrng.pixel.Pixel, got {type(pixel).__name__}")
+    _check_pixel(pixel)
+    mu = _check_light("mean_photoelectrons", mean_photoelectrons, pixel)
     tolerance = _check_tolerance(tolerance)
+    _check_work(mu, pixel, tolerance, "the guessing probability given the noise (mean_photoelectrons, pixel)")
     n, w = poisson_weights(mu, tolerance / 3)
     if pixel.readout_sigma == 0.0:
-        return _guess_atoms(n, w, pixel, tolerance)
-    return _guess_continuous(n, w, pixel, tolerance)
+        return _guessing.guess_atoms(n, w, pixel, tolerance)
+    return _guessing.guess_continuous(n, w, pixel, tolerance)
 
 
 def conditional_min_entropy(
@@ -224,8 +278,10 @@ def conditional_min_entropy(
     tolerance : float, keyword-only
         Bound on the error of ``p_guess``.
     """
+    require_flag("per_bit", per_bit)
     p = conditional_guessing_probability(mean_photoelectrons, pixel, tolerance=tolerance)
     h = max(0.0, -float(np.log2(min(p, 1.0))))  # p_guess = 1 (within rounding): exactly 0, not -0
+    h = min(h, float(pixel.n_kept))  # p_guess >= 2**-k exactly; truncation (<= tolerance) may dip below
     return float(h / pixel.n_kept if per_bit else h)
 
 
@@ -250,79 +306,12 @@ def conditional_min_entropy_curve(
     numpy.ndarray
         ``H_min(Z23 | E)`` with the shape of ``means``.
     """
-    mu = require_nonnegative("means", means, unit="electrons")
-    flat = [conditional_min_entropy(m, pixel, per_bit=per_bit, tolerance=tolerance) for m in mu.ravel()]
-    return np.asarray(flat, dtype=float).reshape(mu.shape)
-
-
-def _guess_atoms(n: np.ndarray, w: np.ndarray, pixel: Pixel, tolerance: float) -> float:
-    """Eq. (6) when ``E`` is discrete (no readout noise): a sum over its atoms."""
-    centres, weights = noise_components(pixel, tolerance=2 * tolerance / 3)
-    z = adc_floor(pixel.gain * n[None, :] + centres[:, None], pixel.adc_max)
-    b = extract_bits(z, pixel.kept_bits)
-    n_out = 1 << pixel.n_kept
-    rows = np.repeat(np.arange(centres.size), n.size)
-    cond = np.bincount(rows * n_out + b.ravel(), weights=np.tile(w, centres.size),
-                       minlength=centres.size * n_out).reshape(centres.size, n_out)
-    return float(weights @ cond.max(axis=1))
-
-
-def _flip_table(n: np.ndarray, gain: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The f-intervals of ``[0, 1)`` and where each ``W_n = floor(K n + f)`` steps up.
-
-    Returns ``starts`` (left ends of the f-intervals), ``base`` (``W_n`` on the first interval),
-    ``flips`` (which ``n`` step up inside ``[0, 1)``) and ``row`` (the interval where they do).
-    """
-    bp = np.mod(-gain * n, 1.0)  # W_n steps from floor(K n) to floor(K n) + 1 at f = 1 - frac(K n)
-    flips = (bp > _MERGE) & (bp < 1.0 - _MERGE)
-    base = np.floor(gain * n + _MERGE).astype(np.int64)
-    order = np.sort(bp[flips])
-    new = np.concatenate([[True], np.diff(order) > _MERGE]) if order.size else np.zeros(0, bool)
-    starts = np.concatenate([[0.0], order[new]])
-    group_of_sorted = np.cumsum(new)  # interval index (1..) of each sorted breakpoint
-    row = np.empty(order.size, dtype=np.int64)
-    row[np.argsort(bp[flips], kind="stable")] = group_of_sorted
-    return starts, base, flips, row
-
-
-def _conditional_tables(n, w, pixel: Pixel, js: np.ndarray, starts, base, flips, row) -> np.ndarray:
-    """``P(Z23 = b | cell)`` for every integer part ``j`` and f-interval: shape (J, I, 2**k).
-
-    On the first f-interval ``Z = clip(j + base_n)``; at its interval each flipping ``n`` moves
-    its weight to ``clip(j + base_n + 1)``. A cumulative sum over intervals applies the moves.
-    """
-    A, kept, n_out = pixel.adc_max, pixel.kept_bits, 1 << pixel.n_kept
-    n_j, n_int = js.size, starts.size
-    v0 = np.clip(js[:, None] + base[None, :], 0, A)
-    b0 = _bits(v0, kept)
-    jrow = np.arange(n_j)[:, None] * (n_int * n_out)
-    idx = [(jrow + b0).ravel()]
-    val = [np.broadcast_to(w, b0.shape).ravel()]
-    if flips.any():
-        wf = w[flips]
-        b_from = b0[:, flips]
-        b_to = _bits(np.clip(v0[:, flips] + 1, 0, A), kept)
-        at = jrow + row[None, :] * n_out
-        idx += [(at + b_from).ravel(), (at + b_to).ravel()]
-        val += [np.broadcast_to(-wf, b_from.shape).ravel(), np.broadcast_to(wf, b_to.shape).ravel()]
-    delta = np.bincount(np.concatenate(idx), weights=np.concatenate(val), minlength=n_j * n_int * n_out)
-    return np.cumsum(delta.reshape(n_j, n_int, n_out), axis=1)
-
-
-def _bits(v: np.ndarray, kept: tuple[int, ...]) -> np.ndarray:
-    out = (v >> kept[0]) & 1
-    for i, b in enumerate(kept[1:], start=1):
-        out |= ((v >> b) & 1) << i
-    return out
-
-
-def _guess_continuous(n: np.ndarray, w: np.ndarray, pixel: Pixel, tolerance: float) -> float:
-    """Eq. (6) with readout noise: cells (f-interval, j), masses from normal CDFs."""
-    starts, base, flips, row = _flip_table(n, pixel.gain)
-    centres, _ = noise_components(pixel, tolerance=tolerance / 3)
-    half = pixel.readout_sigma * -special.ndtri(tolerance / 6) + 1.0  # covers every window of E
-    js = np.arange(int(np.floor(centres[0] - half)), int(np.floor(centres[-1] + half)) + 1)
-    edges = np.append((js[:, None] + starts[None, :]).ravel(), js[-1] + 1.0)
-    mass = interval_masses(edges, pixel, tolerance=2 * tolerance / 3).reshape(js.size, starts.size)
-    cond = _conditional_tables(n, w, pixel, js, starts, base, flips, row)
-    return float((mass * cond.max(axis=2)).sum())
+    mu = _check_means("means", means, pixel)
+    require_flag("per_bit", per_bit)
+    tolerance = _check_tolerance(tolerance)
+    if mu.size:  # the largest mean needs the most work: refuse before computing any
+        _check_work(float(mu.max()), pixel, tolerance, "conditional_min_entropy_curve (means, pixel)")
+    p = _guessing.guessing_curve(mu.ravel(), pixel, tolerance)  # conditional_guessing_probability at each
+    # one scalar log each, as conditional_min_entropy takes it (numpy's vector log2 may differ by an ulp)
+    h = np.array([max(0.0, -float(np.log2(min(float(q), 1.0)))) for q in p])
+    return (h / pixel.n_kept if per_bit else h).reshape(mu.shape)

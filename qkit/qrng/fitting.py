@@ -22,14 +22,15 @@ import numpy as np
 from scipy import optimize, special, stats
 
 from qkit._validate import (
-    require_finite,
-    require_in_range,
+    require_allocation,
+    require_array,
+    require_flag,
     require_integer,
     require_nonnegative,
-    require_positive,
+    require_real,
 )
 from qkit.qrng.photons import poisson_pmf
-from qkit.qrng.pixel import FACTORY_GAIN, Pixel
+from qkit.qrng.pixel import FACTORY_GAIN, Pixel, _check_pixel
 
 __all__ = [
     "dark_pmf",
@@ -89,8 +90,26 @@ def _times(pdf: np.ndarray, a: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(a), pdf * np.where(np.isfinite(a), a, 0.0), 0.0)
 
 
+#: Largest (occurring ADC values) x (dark electron numbers) table one likelihood may fill; a
+#: Table I histogram needs about 2e3. Flat histograms spread over the whole ADC would need ~1e8.
+MAX_LIKELIHOOD_ENTRIES = 5e6
+
+
+def _check_likelihood_work(n_values: int, dark_mean: float, what: str) -> None:
+    """Refuse a likelihood whose (values x dark electrons) table exceeds the limit, before any work."""
+    n_dark = stats.poisson.isf(TAIL_MASS, dark_mean) + 2 if dark_mean > 0 else 2
+    entries = float(n_values) * n_dark
+    if not entries <= MAX_LIKELIHOOD_ENTRIES:
+        raise ValueError(
+            f"{what}: {n_values} occurring ADC values x {n_dark:.3g} dark electron numbers (dark mean about "
+            f"{dark_mean:.3g}) is more than {MAX_LIKELIHOOD_ENTRIES:.0e} table entries; a dark histogram of the "
+            "chip spans a few tens of ADC values (check counts, gain and dark_mean)")
+    require_allocation(what, 80.0 * entries)
+
+
 def _histogram(counts: np.ndarray, adc_max: int) -> np.ndarray:
     """Validate a dark histogram (one whole, non-negative count per ADC value)."""
+    require_array("counts", counts, unit="readings per ADC value")
     arr = np.asarray(counts)
     if arr.dtype.kind not in "iu":
         finite = arr.dtype.kind == "f" and np.all(np.isfinite(arr))
@@ -120,8 +139,10 @@ def negative_log_likelihood(counts: np.ndarray, pixel: Pixel) -> float:
     float
         The negative log-likelihood (nats); ``inf`` if a value that occurred is impossible.
     """
+    _check_pixel(pixel)
     counts = _histogram(counts, pixel.adc_max)
     z = np.flatnonzero(counts)
+    _check_likelihood_work(z.size, pixel.dark_mean, "negative_log_likelihood (counts, pixel)")
     if pixel.readout_sigma == 0:
         raise ValueError("pixel.readout_sigma must be > 0 (ADC steps) for a likelihood, got 0.0")
     theta = np.array([pixel.readout_mean, pixel.readout_sigma, max(pixel.dark_mean, 1e-300), pixel.gain])
@@ -301,15 +322,22 @@ def fit_dark_histogram(
     adc_bits = require_integer("adc_bits", adc_bits, 1, 16)
     adc_max = (1 << adc_bits) - 1
     counts = _histogram(counts, adc_max)
-    gain = float(require_positive("gain", gain, unit="ADC steps per electron"))
-    offset_steps = float(require_finite("offset_steps", offset_steps, unit="ADC steps"))
-    initial_sigma = float(require_positive("initial_sigma", initial_sigma, unit="ADC steps"))
-    gain_search = float(require_in_range("gain_search", gain_search, 0.0, 0.5))
+    gain = require_real("gain", gain, 0.0, 1e3, low_inclusive=False, unit="ADC steps per electron")
+    fit_gain = require_flag("fit_gain", fit_gain)
+    offset_steps = require_real("offset_steps", offset_steps, -1e9, 1e9, unit="ADC steps")
+    initial_sigma = require_real("initial_sigma", initial_sigma, 0.0, 1e9, low_inclusive=False, unit="ADC steps")
+    gain_search = require_real("gain_search", gain_search, 0.0, 0.5)
     min_samples = require_integer("min_samples", min_samples, low=10)
     z = np.flatnonzero(counts)
     c = counts[z]
     if c.sum() < min_samples:
         raise ValueError(f"counts must hold at least min_samples={min_samples} readings, got {int(c.sum())}")
+    spread = float(c @ (z - c @ z / c.sum()) ** 2 / c.sum())  # variance of the readings, ADC steps^2
+    dark = spread / max(gain * (1 - gain_search), 1e-150) ** 2 + 5.0  # dark electrons at the start
+    if dark > 1e9:
+        raise ValueError(f"gain={gain:g} ADC steps per electron is too small for these counts: their variance "
+                         f"({spread:.3g} ADC steps^2) would need about {dark:.2g} dark electrons")
+    _check_likelihood_work(z.size, dark, "fit_dark_histogram (counts, gain)")
     mean, variance = _normal_moments(z.astype(float), c, adc_max)
     if fit_gain:  # local optima every ~0.5 % in K: start from a grid of gains
         steps = int(np.ceil(gain_search / _GAIN_STEP))
@@ -392,13 +420,15 @@ def photon_transfer_curve(samples) -> PhotonTransferCurve:
     -------
     PhotonTransferCurve
     """
-    levels = [np.asarray(s) for s in samples]
+    if samples is None or isinstance(samples, (str, bytes)) or not hasattr(samples, "__len__"):
+        raise TypeError(f"samples must be a sequence of 1-d arrays of ADC readings, got {samples!r}"[:200])
+    levels = [require_array(f"samples[{i}]", s, low=-1e12, high=1e12, unit="ADC steps")
+              for i, s in enumerate(samples)]
     if len(levels) < 3:
         raise ValueError(f"samples must hold at least 3 light levels for a line and its error, got {len(levels)}")
     for i, s in enumerate(levels):
         if s.ndim != 1 or s.size < 10:
             raise ValueError(f"samples[{i}] must be a 1-d array of at least 10 readings, got shape {s.shape}")
-        require_finite(f"samples[{i}]", s, unit="ADC steps")
     means = np.array([s.mean() for s in levels])
     n = np.array([s.size for s in levels], dtype=float)
     variances = np.array([s.var(ddof=1) for s in levels])

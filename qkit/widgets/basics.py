@@ -8,7 +8,7 @@ import ipywidgets as widgets
 import numpy as np
 from scipy import stats
 
-from qkit._validate import require_in_range
+from qkit._validate import require_real
 from qkit.plots.basics import draw_poisson
 from qkit.qrng.photons import poisson_pmf
 from qkit.widgets._explorer import Explorer
@@ -44,7 +44,8 @@ def poisson_view(mean: float, tolerance: float = 1e-12) -> PoissonView:
         Counts ``0..n_max``, their probabilities, and the mean and variance summed exactly over
         them (both equal ``mean`` for a Poisson law, up to the dropped mass).
     """
-    mean = float(require_in_range("mean", mean, 0.0, 1e4, unit="photons"))
+    tolerance = require_real("tolerance", tolerance, 0.0, 1e-3, low_inclusive=False)
+    mean = require_real("mean", mean, 0.0, 1e4, unit="photons")
     n_max = int(stats.poisson.isf(tolerance, mean)) + 1 if mean > 0 else 0
     counts = np.arange(max(n_max, 10) + 1)
     pmf = poisson_pmf(counts, mean)
@@ -55,6 +56,7 @@ def poisson_view(mean: float, tolerance: float = 1e-12) -> PoissonView:
 
 def poisson_explorer(mean: float = 4.0) -> Explorer:
     """A slider for the mean photon number and the Poisson pmf it gives (notebook 00)."""
+    mean = require_real("mean", mean, 0.0, 40.0, unit="photons (the slider's range)")
     slider = widgets.FloatSlider(
         value=mean, min=0.0, max=40.0, step=0.5, description="mean",
         style={"description_width": "initial"},

@@ -1,5 +1,7 @@
 """Widgets of notebooks 01 (Poisson photons) and 03 (characterising the chip).
 
+The dark-histogram fit lives in :mod:`qkit.widgets._dark_fit` and is re-exported here.
+
 Each ``*_view`` function is pure: it takes the values of the controls and returns a frozen
 dataclass of numbers, computed with the qkit cores; each ``*_explorer`` wraps one view and one
 figure builder of :mod:`qkit.plots.qrng_char` in an :class:`~qkit.widgets.Explorer`.
@@ -7,20 +9,22 @@ figure builder of :mod:`qkit.plots.qrng_char` in an :class:`~qkit.widgets.Explor
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import ipywidgets as widgets
 import numpy as np
 from scipy import signal, stats
 
-from qkit._validate import require_in_range, require_integer
+from qkit._validate import require_integer, require_real
 from qkit.plots import qrng_char as plots
 from qkit.qrng.correlations import CorrelationSummary, correlation_summary
-from qkit.qrng.fitting import DarkFit, PhotonTransferCurve, fit_dark_histogram, photon_transfer_curve
+from qkit.qrng.fitting import PhotonTransferCurve, photon_transfer_curve
 from qkit.qrng.photons import photoelectron_pmf, poisson_pmf, sample_photoelectrons
 from qkit.qrng.pixel import PIXEL_1, Pixel
 from qkit.qrng.sampling import ChiSquareTest, adc_histogram, chi_square_test, sample_frames
 from qkit.qrng.sensor import adc_pmf
+from qkit.widgets._dark_fit import DarkFitView, dark_fit_explorer, dark_fit_view
 from qkit.widgets._explorer import Explorer
 
 __all__ = [
@@ -72,8 +76,8 @@ def multimode_view(mean: float, modes: float) -> ModesView:
         Both pmfs on the counts that hold all but 1e-12 of either, the Fano factor and the
         total-variation distance ``sum |p - q| / 2`` between them.
     """
-    mean = float(require_in_range("mean", mean, 0.0, 1e4, low_inclusive=False, unit="photons"))
-    modes = float(require_in_range("modes", modes, 1.0, 1e12))
+    mean = require_real("mean", mean, 0.0, 1e4, low_inclusive=False, unit="photons")
+    modes = require_real("modes", modes, 1.0, 1e12)
     thermal_law = stats.nbinom(modes, modes / (modes + mean))
     high = int(max(thermal_law.isf(1e-12), stats.poisson.isf(1e-12, mean))) + 1
     counts = np.arange(high + 1)
@@ -85,6 +89,8 @@ def multimode_view(mean: float, modes: float) -> ModesView:
 
 def multimode_explorer(mean: float = 20.0, log10_modes: float = 0.0) -> Explorer:
     """Sliders for the mean and (log10 of) the number of modes (notebook 01)."""
+    mean = require_real("mean", mean, 1.0, 100.0, unit="photons (the slider's range)")
+    log10_modes = require_real("log10_modes", log10_modes, 0.0, 6.0)
     controls = {
         "mean": _slider(widgets.FloatSlider, mean, 1.0, 100.0, 1.0, "mean photons μ"),
         "log10_modes": _slider(widgets.FloatSlider, log10_modes, 0.0, 6.0, 0.25, "log10 modes M"),
@@ -110,6 +116,7 @@ class ThinningView:
     sample_mean: float
     sample_variance: float
     test: ChiSquareTest
+    preview: bool = False  # a first, smaller sample shown while the full one is drawn
 
 
 def thinning_view(mean_photons: float, efficiency: float, n_samples: int, seed: int = 0) -> ThinningView:
@@ -132,8 +139,9 @@ def thinning_view(mean_photons: float, efficiency: float, n_samples: int, seed: 
         Histogram of the photoelectron counts, the exact pmf ``Poisson(eta * mu_ph)`` on the
         same counts, sample mean and variance, and a chi-square goodness-of-fit test.
     """
-    mean_photons = float(require_in_range("mean_photons", mean_photons, 0.0, 1e4, low_inclusive=False))
-    efficiency = float(require_in_range("efficiency", efficiency, 0.0, 1.0, low_inclusive=False))
+    seed = require_integer("seed", seed, 0)
+    mean_photons = require_real("mean_photons", mean_photons, 0.0, 1e4, low_inclusive=False)
+    efficiency = require_real("efficiency", efficiency, 0.0, 1.0, low_inclusive=False)
     n_samples = require_integer("n_samples", n_samples, 10, 10**7)
     electrons = sample_photoelectrons(mean_photons, efficiency, n_samples, np.random.default_rng(seed))
     mu = mean_photons * efficiency
@@ -148,85 +156,32 @@ def thinning_view(mean_photons: float, efficiency: float, n_samples: int, seed: 
 
 def thinning_explorer(mean_photons: float = 40.0, efficiency: float = 0.5) -> Explorer:
     """Sliders for mu_ph, eta and the sample size (notebook 01)."""
+    mean_photons = require_real("mean_photons", mean_photons, 1.0, 200.0, unit="photons (the slider's range)")
+    efficiency = require_real("efficiency", efficiency, 0.05, 1.0)
     controls = {
         "mean_photons": _slider(widgets.FloatSlider, mean_photons, 1.0, 200.0, 1.0, "mean photons μ_ph"),
         "efficiency": _slider(widgets.FloatSlider, efficiency, 0.05, 1.0, 0.05, "efficiency η"),
         "log10_samples": _slider(widgets.FloatSlider, 4.0, 2.0, 6.0, 0.5, "log10 samples"),
         "seed": _slider(widgets.IntSlider, 0, 0, 20, 1, "seed"),
     }
+    def full(mean_photons, efficiency, log10_samples, seed):
+        return thinning_view(mean_photons, efficiency, int(round(10**log10_samples)), seed)
+
+    def quick(mean_photons, efficiency, log10_samples, seed):  # at most 10^4 samples first, labelled
+        n_samples = int(round(10**log10_samples))
+        view = thinning_view(mean_photons, efficiency, min(n_samples, _PREVIEW_SAMPLES), seed)
+        return view if n_samples <= _PREVIEW_SAMPLES else dataclasses.replace(view, preview=True)
+
     return Explorer(
-        controls,
-        compute=lambda mean_photons, efficiency, log10_samples, seed: thinning_view(
-            mean_photons, efficiency, int(round(10**log10_samples)), seed),
-        draw=plots.draw_thinning, figsize=(7.5, 3.8),
-        describe=lambda v: (f"sample mean {v.sample_mean:.3f}, sample variance {v.sample_variance:.3f}, "
+        controls, compute=quick, refine=full, draw=plots.draw_thinning, figsize=(7.5, 3.8),
+        describe=lambda v: (("preview of 10,000 samples: " if v.preview else "")
+                            + f"sample mean {v.sample_mean:.3f}, sample variance {v.sample_variance:.3f}, "
                             f"exact both {v.mean_photons * v.efficiency:.3f}; chi-square p = {v.test.p_value:.3f}"),
     )
 
 
-@dataclass(frozen=True)
-class DarkFitView:
-    """A sampled dark histogram, the exact pmf that made it and the maximum-likelihood fit."""
-
-    pixel: Pixel
-    offset_steps: float
-    counts: np.ndarray
-    exact: np.ndarray
-    fitted: np.ndarray
-    fit: DarkFit
-    pulls: np.ndarray
-
-
-def dark_fit_view(offset_steps: float, readout_sigma: float, dark_mean: float, n_frames: int,
-                  seed: int = 0, readout_mean: float = PIXEL_1.readout_mean,
-                  gain: float = PIXEL_1.gain) -> DarkFitView:
-    """Sample dark frames of a pixel with the ADC offset shifted, and fit Eq. (4) to them.
-
-    Parameters
-    ----------
-    offset_steps : float
-        ADC offset shift in ADC steps (the paper: +8).
-    readout_sigma, dark_mean : float
-        ``sigma_r`` (ADC steps, > 0) and ``mu_dark`` (electrons) of the simulated pixel.
-    n_frames : int
-        Number of dark readings, 1e3..1e7.
-    seed : int
-        Seed of the generator.
-    readout_mean, gain : float
-        ``mu_r`` at the default offset (ADC steps) and ``K`` (held fixed in the fit).
-
-    Returns
-    -------
-    DarkFitView
-        Histogram, exact and fitted pmfs, the fit, and the pulls ``(fit - truth) / error``.
-    """
-    n_frames = require_integer("n_frames", n_frames, 1000, 10**7)
-    pixel = Pixel(gain=gain, readout_mean=readout_mean, readout_sigma=readout_sigma, dark_mean=dark_mean)
-    shifted = pixel.with_offset(offset_steps)
-    z = sample_frames(0.0, shifted, n_frames, rng=np.random.default_rng(seed))
-    counts = adc_histogram(z, pixel.adc_max)
-    fit = fit_dark_histogram(counts, gain=gain, offset_steps=offset_steps)
-    fitted = adc_pmf(0.0, fit.pixel.with_offset(offset_steps))
-    truth = np.array([shifted.readout_mean, readout_sigma, dark_mean])
-    pulls = (fit.values - truth) / fit.errors
-    return DarkFitView(pixel, float(offset_steps), counts, adc_pmf(0.0, shifted), fitted, fit, pulls)
-
-
-def dark_fit_explorer() -> Explorer:
-    """Offset, readout sigma, dark mean and sample size of a simulated dark histogram (notebook 03)."""
-    controls = {
-        "offset_steps": _slider(widgets.FloatSlider, 8.0, 0.0, 16.0, 1.0, "ADC offset shift (steps)"),
-        "readout_sigma": _slider(widgets.FloatSlider, 0.21, 0.05, 1.5, 0.01, "readout σ_r (steps)"),
-        "dark_mean": _slider(widgets.FloatSlider, 17.2, 1.0, 40.0, 0.1, "dark mean μ_dark (e⁻)"),
-        "log10_frames": _slider(widgets.FloatSlider, 5.0, 3.0, 6.0, 0.5, "log10 dark frames"),
-    }
-    return Explorer(
-        controls,
-        compute=lambda offset_steps, readout_sigma, dark_mean, log10_frames: dark_fit_view(
-            offset_steps, readout_sigma, dark_mean, int(round(10**log10_frames))),
-        draw=plots.draw_dark_fit, figsize=(8, 4),
-        describe=lambda v: plots.fit_summary(v.fit, v.pixel),
-    )
+_PREVIEW_SAMPLES = 10_000
+_PREVIEW_FRAMES = 3_000  # transfer and correlation explorers: the first, labelled sample
 
 
 @dataclass(frozen=True)
@@ -243,6 +198,7 @@ class TransferView:
     fitted: np.ndarray
     curve: PhotonTransferCurve
     pixel: Pixel = PIXEL_1
+    preview: bool = False  # fewer frames per level, shown while the full sample is drawn
 
 
 def transfer_view(max_photoelectrons: float, n_levels: int, n_frames: int, seed: int = 0,
@@ -270,7 +226,10 @@ def transfer_view(max_photoelectrons: float, n_levels: int, n_frames: int, seed:
         ``adc_max``, which levels the line was fitted to (those with under 0.1 % clipped; at
         least 3 are needed), and the fitted curve.
     """
-    top = float(require_in_range("max_photoelectrons", max_photoelectrons, 50.0, 2000.0, unit="electrons"))
+    if not isinstance(pixel, Pixel):
+        raise TypeError(f"pixel must be a qkit.qrng.pixel.Pixel, got {type(pixel).__name__}")
+    seed = require_integer("seed", seed, 0)
+    top = require_real("max_photoelectrons", max_photoelectrons, 50.0, 2000.0, unit="electrons")
     n_levels = require_integer("n_levels", n_levels, 3, 20)
     n_frames = require_integer("n_frames", n_frames, 100, 10**6)
     levels = np.linspace(top / 10, top, n_levels)
@@ -297,12 +256,18 @@ def transfer_explorer() -> Explorer:
         "n_levels": _slider(widgets.IntSlider, 8, 3, 15, 1, "light levels"),
         "log10_frames": _slider(widgets.FloatSlider, 4.0, 2.5, 5.0, 0.5, "log10 frames per level"),
     }
+    def full(max_photoelectrons, n_levels, log10_frames):
+        return transfer_view(max_photoelectrons, n_levels, int(round(10**log10_frames)))
+
+    def quick(max_photoelectrons, n_levels, log10_frames):
+        n_frames = int(round(10**log10_frames))
+        view = transfer_view(max_photoelectrons, n_levels, min(n_frames, _PREVIEW_FRAMES))
+        return view if n_frames <= _PREVIEW_FRAMES else dataclasses.replace(view, preview=True)
+
     return Explorer(
-        controls,
-        compute=lambda max_photoelectrons, n_levels, log10_frames: transfer_view(
-            max_photoelectrons, n_levels, int(round(10**log10_frames))),
+        controls, compute=quick, refine=full,
         draw=plots.draw_transfer, figsize=(9, 3.8),
-        describe=lambda v: (f"slope K = {v.curve.gain:.4f} ± {v.curve.gain_error:.4f} (true {v.pixel.gain:g}); "
+        describe=lambda v: ("preview with 3,000 frames per level: " if v.preview else "") + (f"slope K = {v.curve.gain:.4f} ± {v.curve.gain_error:.4f} (true {v.pixel.gain:g}); "
                             f"χ² = {v.curve.chi_square:.1f} for {v.curve.dof} dof"),
     )
 
@@ -315,6 +280,7 @@ class CorrelationView:
     memory: float
     summary: CorrelationSummary
     expected_pair: float
+    preview: bool = False  # fewer frames, shown while the full sample is drawn
 
 
 def correlation_view(n_frames: int, intensity_noise: float, memory: float, n_pixels: int = 16,
@@ -349,9 +315,13 @@ def correlation_view(n_frames: int, intensity_noise: float, memory: float, n_pix
     CorrelationView
         The correlation summary (lags 1..20) and the predicted pair correlation.
     """
+    if not isinstance(pixel, Pixel):
+        raise TypeError(f"pixel must be a qkit.qrng.pixel.Pixel, got {type(pixel).__name__}")
+    seed = require_integer("seed", seed, 0)
+    mean_photoelectrons = require_real("mean_photoelectrons", mean_photoelectrons, 0.0, 2000.0, unit="electrons")
     n_frames = require_integer("n_frames", n_frames, 100, 10**6)
-    noise = float(require_in_range("intensity_noise", intensity_noise, 0.0, 0.1))
-    memory = float(require_in_range("memory", memory, 0.0, 0.99))
+    noise = require_real("intensity_noise", intensity_noise, 0.0, 0.1)
+    memory = require_real("memory", memory, 0.0, 0.99)
     n_pixels = require_integer("n_pixels", n_pixels, 2, 256)
     rng = np.random.default_rng(seed)
     shocks = rng.standard_normal(n_frames) * noise * np.sqrt(1.0 - memory**2)
@@ -373,12 +343,18 @@ def correlation_explorer() -> Explorer:
                                    readout_format=".3f"),
         "memory": _slider(widgets.FloatSlider, 0.5, 0.0, 0.95, 0.05, "LED memory"),
     }
+    def full(log10_frames, intensity_noise, memory):
+        return correlation_view(int(round(10**log10_frames)), intensity_noise, memory)
+
+    def quick(log10_frames, intensity_noise, memory):
+        n_frames = int(round(10**log10_frames))
+        view = correlation_view(min(n_frames, _PREVIEW_FRAMES), intensity_noise, memory)
+        return view if n_frames <= _PREVIEW_FRAMES else dataclasses.replace(view, preview=True)
+
     return Explorer(
-        controls,
-        compute=lambda log10_frames, intensity_noise, memory: correlation_view(
-            int(round(10**log10_frames)), intensity_noise, memory),
+        controls, compute=quick, refine=full,
         draw=plots.draw_correlations, figsize=(9, 3.8),
-        describe=lambda v: (f"pair σ = {v.summary.pair_std:.2e} vs 1/√N = {v.summary.spread:.2e}; "
+        describe=lambda v: ("preview with 3,000 frames: " if v.preview else "") + (f"pair σ = {v.summary.pair_std:.2e} vs 1/√N = {v.summary.spread:.2e}; "
                             f"predicted ρ_ij = {v.expected_pair:.1e}; "
                             f"outside the 2.57σ band: {100 * v.summary.pairs_outside:.1f} % of pairs, "
                             f"{100 * v.summary.lags_outside:.1f} % of lags"),
