@@ -58,11 +58,30 @@ def test_drift_view_model_is_the_stretch_average():
         w.drift_view(frames_per_segment=10)
 
 
-def test_explorer_follows_controls():
+def test_explorer_follows_controls_coarse_then_full():
     ex = w.estimator_explorer(n_samples=20_000)
+    assert ex.wait(timeout=120)
     ex.controls["mean_photoelectrons"].value = 300.0
+    if not ex.refined:                            # the quick answer: a shorter run, labelled coarse
+        assert ex.result.coarse and ex.result.n_samples == w.COARSE_SAMPLES
+        assert "coarse" in ex.text
+    assert ex.wait(timeout=120)
+    assert ex.refined and not ex.result.coarse
     assert ex.result.mean_photoelectrons == 300.0 and ex.result.n_samples == 20_000
-    assert "assessed" in ex.text
+    assert "assessed" in ex.text and "coarse" not in ex.text
+    assert 1_000_000 in ex.controls["n_samples"].options
+
+
+def test_coarse_view_is_the_estimator_view_of_a_shorter_run():
+    coarse = w.coarse_estimator_view(625.0, 1_000_000, seed=2)
+    plain = w.estimator_view(625.0, w.COARSE_SAMPLES, seed=2)
+    assert coarse.coarse and coarse.n_samples == w.COARSE_SAMPLES
+    assert coarse.per_bit == plain.per_bit and coarse.assessed_per_bit == plain.assessed_per_bit
+    n_small = w.COARSE_SAMPLES - 200                 # at most COARSE_SAMPLES: the full answer at once
+    small = w.coarse_estimator_view(625.0, n_small, seed=2)
+    assert not small.coarse and small.n_samples == n_small
+    with pytest.raises(ValueError, match="n_samples"):
+        w.coarse_estimator_view(625.0, 0)
 
 
 def test_trend_and_drift_figures_draw_what_they_are_given():

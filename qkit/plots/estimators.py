@@ -5,7 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from qkit.plots import mark_paper_value
+from qkit.plots import _require_figure, _require_view, mark_paper_value
 
 __all__ = ["draw_estimator_bars", "draw_sample_size_trend", "draw_drift"]
 
@@ -33,6 +33,8 @@ def draw_estimator_bars(fig: plt.Figure, view) -> None:
     view : qkit.widgets.estimators.EstimatorView
         The estimates and the model values; the lowest bar (the assessment) is highlighted.
     """
+    _require_figure("fig", fig)
+    _require_view("view", view, ("per_bit", "assessed_per_bit", "model_given_noise"))
     fig.clear()
     ax = fig.add_subplot(111)
     names = list(view.per_bit)
@@ -45,8 +47,9 @@ def draw_estimator_bars(fig: plt.Figure, view) -> None:
     ax.set_ylim(bottom, 1.0 + 0.45 * (1.0 - bottom))  # head room for the legend above the bars
     ax.set_yticks(ax.get_yticks()[ax.get_yticks() <= 1.0])
     ax.set_ylabel("min-entropy (bits per bit)")
-    ax.set_title(f"{view.n_samples:,} samples at $\\mu_e$ = {view.mean_photoelectrons:g}: the assessment "
-                 f"is the lowest bar, {values.min():.3f} per bit")
+    first = "coarse first look, " if getattr(view, "coarse", False) else ""
+    ax.set_title(f"{first}{view.n_samples:,} samples at $\\mu_e$ = {view.mean_photoelectrons:g}: the "
+                 f"assessment is the lowest bar, {values.min():.3f} per bit")
     ax.legend(loc="upper center", fontsize="small", ncol=2)
 
 
@@ -60,6 +63,8 @@ def draw_sample_size_trend(fig: plt.Figure, trend) -> None:
     trend : qkit.widgets.estimators.SampleSizeTrend
         The estimates per size and the model values.
     """
+    _require_figure("fig", fig)
+    _require_view("trend", trend, ("sizes", "assessed", "mcv", "model_given_noise"))
     fig.clear()
     ax = fig.add_subplot(111)
     n = np.asarray(trend.sizes)
@@ -82,6 +87,8 @@ def draw_drift(fig: plt.Figure, drift) -> None:
     drift : qkit.widgets.estimators.DriftView
         One value per stretch of frames.
     """
+    _require_figure("fig", fig)
+    _require_view("drift", drift, ("segment_means", "alarm_fraction", "assessed"))
     fig.clear()
     ax1, ax2 = fig.subplots(1, 2)
     x = np.arange(1, len(drift.segment_means) + 1)

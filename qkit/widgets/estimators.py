@@ -8,12 +8,12 @@ as 2-bit symbols and run :mod:`qkit.qrng.estimators`; the explorers only draw th
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import ipywidgets as widgets
 import numpy as np
 
-from qkit._validate import require_in_range, require_integer
+from qkit._validate import require_choice, require_in_range, require_instance, require_integer, require_real
 from qkit.plots.estimators import draw_estimator_bars
 from qkit.qrng.entropy import conditional_min_entropy, conditional_min_entropy_curve, min_entropy_curve
 from qkit.qrng.estimators import SmallSampleWarning, iid_track, load_samples, non_iid_track
@@ -23,7 +23,8 @@ from qkit.qrng.sampling import sample_frames
 from qkit.qrng.sensor import extract_bits
 from qkit.widgets._explorer import Explorer
 
-__all__ = ["PIXELS_PER_FRAME", "chip_symbols", "EstimatorView", "estimator_view",
+__all__ = ["PIXELS_PER_FRAME", "COARSE_SAMPLES", "chip_symbols", "EstimatorView", "estimator_view",
+           "coarse_estimator_view",
            "SampleSizeTrend", "sample_size_trend", "DriftView", "drift_view", "estimator_explorer"]
 
 #: Pixels per frame of the simulated array (the 64-pixel chip of Fig. 8).
@@ -53,8 +54,10 @@ def chip_symbols(mean_photoelectrons: float, n_samples: int, *, seed: int = 0,
         ``symbols``: uint8 array of ``Z23`` values 0..3 (bit 3 most significant), frame by
         frame; ``frames``: the ADC readings, shape (64, n_frames).
     """
-    mu = float(require_in_range("mean_photoelectrons", mean_photoelectrons, 0, 5000, unit="electrons"))
+    mu = require_real("mean_photoelectrons", mean_photoelectrons, 0, 5000, unit="electrons")
     n = require_integer("n_samples", n_samples, low=1)
+    seed = require_integer("seed", seed, low=0)
+    require_instance("pixel", pixel, Pixel, "qkit.qrng.pixel.Pixel")
     n_frames = -(-n // PIXELS_PER_FRAME)
     frames = sample_frames(np.full(PIXELS_PER_FRAME, mu), pixel, n_frames,
                            rng=np.random.default_rng(seed), drift=drift)
@@ -79,6 +82,37 @@ class EstimatorView:
     mcv_per_bit: float
     model_given_noise: float
     model_no_eve: float
+    coarse: bool = False
+
+
+#: Samples of the explorer's quick first answer (a shorter run, labelled coarse) while the
+#: full run is computed in the background.
+COARSE_SAMPLES = 6_400
+
+
+def coarse_estimator_view(mean_photoelectrons: float = 625.0, n_samples: int = 100_000, seed: int = 0,
+                          pixel: Pixel = PIXEL_1) -> EstimatorView:
+    """:func:`estimator_view` on a shorter run of ``min(n_samples, COARSE_SAMPLES)`` samples,
+    marked ``coarse=True`` when it is shorter than asked (the explorer's first answer).
+
+    Parameters
+    ----------
+    mean_photoelectrons : float
+        ``mu_e`` of every pixel (electrons).
+    n_samples : int
+        Number of 2-bit symbols the full answer will use.
+    seed : int
+        Seed of the frame sampler.
+    pixel : Pixel
+        Noise and gain (default pixel 1 of Table I).
+
+    Returns
+    -------
+    EstimatorView
+    """
+    n = require_integer("n_samples", n_samples, low=1)
+    view = estimator_view(mean_photoelectrons, min(n, COARSE_SAMPLES), seed=seed, pixel=pixel)
+    return replace(view, coarse=n > COARSE_SAMPLES)
 
 
 def estimator_view(mean_photoelectrons: float = 625.0, n_samples: int = 100_000, seed: int = 0,
@@ -147,6 +181,8 @@ def sample_size_trend(sizes=(10_000, 30_000, 100_000, 300_000), mean_photoelectr
         Per bit: the non-IID assessment and the IID MCV estimate at each size, and the model's
         ``H_min(Z23|E)`` (Eqs. 5-6) and ``H_min(Z23)`` at ``mu_e``.
     """
+    if not isinstance(sizes, (tuple, list)) or not sizes:
+        raise TypeError(f"sizes must be a non-empty tuple of sample sizes, got {sizes!r}")
     sizes = tuple(require_integer("sizes", s, low=1) for s in sizes)
     symbols, _ = chip_symbols(mean_photoelectrons, max(sizes), seed=seed, pixel=pixel)
     assessed, mcv = [], []
@@ -218,6 +254,8 @@ def drift_view(start: float = 625.0, stop: float = 40.0, segments: int = 5,
         lowest non-IID estimate per bit on all its frames; and, from the exact model averaged over
         the stretch, ``H_min(Z23|E)``, ``H_min(Z23)`` and ``H_min(Z23|E)`` of the frames that pass.
     """
+    start = require_real("start", start, 0.0, 5000.0, unit="electrons")
+    stop = require_real("stop", stop, 0.0, 5000.0, unit="electrons")
     segments = require_integer("segments", segments, low=1)
     per = require_integer("frames_per_segment", frames_per_segment, low=100)
     total = segments * per
@@ -234,15 +272,26 @@ def drift_view(start: float = 625.0, stop: float = 40.0, segments: int = 5,
     return DriftView(*(np.array(column) for column in zip(*rows)))
 
 
-def estimator_explorer(n_samples: int = 50_000) -> Explorer:
-    """Bars of the ten estimators (Fig. 9) with controls for ``mu_e`` and the sample size."""
+def estimator_explorer(n_samples: int = 100_000) -> Explorer:
+    """Bars of the ten estimators (Fig. 9) with controls for ``mu_e`` and the sample size.
+
+    Up to 1,000,000 samples: each change first draws the estimators on a short run of
+    :data:`COARSE_SAMPLES` samples (labelled coarse), then the full run when it is done.
+    """
+    require_choice("n_samples", n_samples, (20_000, 100_000, 300_000, 1_000_000))
     controls = {
         "mean_photoelectrons": widgets.FloatSlider(value=625, min=50, max=1200, step=25,
                                                    description="mu_e (electrons)",
                                                    style={"description_width": "initial"}),
-        "n_samples": widgets.Dropdown(options=[20_000, 50_000, 100_000, 200_000], value=n_samples,
+        "n_samples": widgets.Dropdown(options=[20_000, 100_000, 300_000, 1_000_000], value=n_samples,
                                       description="samples"),
     }
-    return Explorer(controls, estimator_view, draw_estimator_bars, figsize=(8, 4.5),
-                    describe=lambda v: (f"assessed {v.assessed_per_bit:.4f} per bit; model "
-                                        f"H_min(Z23|E) {v.model_given_noise:.4f}"))
+    return Explorer(controls, coarse_estimator_view, draw_estimator_bars, refine=estimator_view,
+                    figsize=(8, 4.5), describe=_describe_view)
+
+
+def _describe_view(v: EstimatorView) -> str:
+    head = (f"coarse first look at {v.n_samples:,} samples (the full run follows): " if v.coarse
+            else f"{v.n_samples:,} samples: ")
+    return head + (f"assessed {v.assessed_per_bit:.4f} per bit; model "
+                   f"H_min(Z23|E) {v.model_given_noise:.4f}")

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from qkit._validate import require_integer
+
 __all__ = [
     "ZALPHA",
     "EstimateResult",
@@ -101,6 +103,9 @@ def prediction_estimate(correct: int, trials: int, longest: int, k: int) -> tupl
     (float, dict)
         The min-entropy ``-log2 max(1/k, P_global', P_local)`` and the values the tool prints.
     """
+    trials = require_integer("trials", trials, 2)
+    correct, longest = require_integer("correct", correct, 0, trials), require_integer("longest", longest, 0, trials)
+    k = require_integer("k", k, 2, 256)
     p_global = correct / trials
     if p_global > 0:
         p_prime = min(1.0, p_global + ZALPHA * math.sqrt(p_global * (1.0 - p_global) / (trials - 1.0)))

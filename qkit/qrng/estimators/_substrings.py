@@ -92,56 +92,132 @@ def _fast(s: np.ndarray, k: int):
 
 
 def _tail_correction(keys, tails, t, b, c):
-    """Extra count and pairs from the short suffixes' ``t``-tuples."""
-    codes = {}
-    for tail in tails:
-        if tail.size >= t:
-            code = 0
-            for sym in tail[:t].tolist():
-                code = (code << b) | sym
-            codes[code] = codes.get(code, 0) + 1
-    best, extra = 0, 0
+    """Extra count and pairs from the short suffixes' ``t``-tuples (the last ``c - 1``
+    positions, which have no full window), all tails at once."""
+    long_enough = [tail for tail in tails if tail.size >= t]
+    if not long_enough:
+        return 0, 0
+    prefixes = np.array([tail[:t] for tail in long_enough], dtype=np.int64)
+    codes = prefixes @ (np.int64(1) << (b * np.arange(t - 1, -1, -1, dtype=np.int64)))
+    codes, e = np.unique(codes, return_counts=True)
     shift = b * (c - t)
-    for code, e in codes.items():
-        lo = np.searchsorted(keys, code << shift, side="left")
-        upper = (code + 1) << shift
-        hi = keys.size if upper >= 1 << 63 else np.searchsorted(keys, upper, side="left")
-        m = int(hi - lo)
-        best = max(best, m + e)
-        extra += (m + e) * (m + e - 1) // 2 - m * (m - 1) // 2
+    lo = np.searchsorted(keys, codes << shift, side="left")
+    upper = (codes + 1).astype(np.uint64) << np.uint64(shift)      # may reach 2**63
+    inside = upper < np.uint64(1 << 63)
+    hi = np.full(codes.size, keys.size)
+    hi[inside] = np.searchsorted(keys, upper[inside].astype(np.int64), side="left")
+    m = (hi - lo).astype(np.int64)
+    best = int((m + e).max())
+    extra = int(((m + e) * (m + e - 1) // 2 - m * (m - 1) // 2).sum())
     return best, extra
 
 
-def _suffix_array_lcp(s: np.ndarray):
-    """Suffix array by prefix doubling and neighbour LCPs by binary lifting (exact)."""
-    n = s.size
-    rank = s.astype(np.int64)
-    levels = [rank]
-    h = 1
-    while True:
-        second = np.full(n, -1, dtype=np.int64)
-        second[: n - h] = rank[h:]
-        key = rank * (n + 1) + (second + 1)
+def _doubling_step(rank: np.ndarray, h: int) -> np.ndarray:
+    """Ranks of the ``2h``-prefixes of the suffixes from the ranks of their ``h``-prefixes
+    (a suffix that ends early sorts first)."""
+    n = rank.size
+    second = np.zeros(n, dtype=np.int64)
+    second[: n - h] = rank[h:] + 1
+    pbits = max(1, int(n + 1).bit_length())
+    key = (rank.astype(np.int64) << pbits) | second
+    if 3 * pbits <= 63:                                  # one sort of (key, position) packed
+        packed = np.sort((key << pbits) | np.arange(n, dtype=np.int64))
+        order = packed & ((1 << pbits) - 1)
+        sk = packed >> pbits
+    else:
         order = np.argsort(key)
         sk = key[order]
-        new = np.empty(n, dtype=np.int64)
-        new[order] = np.concatenate(([0], np.cumsum(sk[1:] != sk[:-1])))
-        rank = new
+    new = np.empty(n, dtype=np.int32)
+    new[order] = np.concatenate(([0], np.cumsum(sk[1:] != sk[:-1])))
+    return new
+
+
+def _suffix_array_lcp(s: np.ndarray) -> np.ndarray:
+    """Neighbour LCPs of the sorted suffixes: suffix array by prefix doubling (int32 ranks
+    kept per level), then each LCP by binary lifting over the levels (exact, any data)."""
+    n = s.size
+    rank = np.unique(s, return_inverse=True)[1].astype(np.int32)
+    levels = [rank]
+    h = 1
+    while h < n and int(rank.max()) < n - 1:
+        rank = _doubling_step(rank, h)
         levels.append(rank)
         h *= 2
-        if rank.max() == n - 1 or h >= n:
-            break
     sa = np.argsort(rank)
     a, bb = sa[:-1].copy(), sa[1:].copy()
     lcp = np.zeros(n - 1, dtype=np.int64)
     for m in range(len(levels) - 1, -1, -1):
-        step = 1 << m
+        step, level = 1 << m, levels[m]
         pa, pb = a + lcp, bb + lcp
-        ok = (pa + step <= n) & (pb + step <= n)
-        idx = np.flatnonzero(ok)
-        eq = levels[m][pa[idx]] == levels[m][pb[idx]]
-        lcp[idx[eq]] += step
+        ok = (np.maximum(pa, pb) + step <= n)
+        ok &= level[np.minimum(pa, n - 1)] == level[np.minimum(pb, n - 1)]
+        lcp += np.where(ok, step, 0)
     return lcp
+
+
+def _spans(lcp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each neighbour pair ``e``: the nearest ``l < e`` with ``lcp[l] < lcp[e]`` and the
+    nearest ``r > e`` with ``lcp[r] <= lcp[e]`` (-1 and ``lcp.size`` if none), by binary
+    search over a sparse table of range minima."""
+    m = lcp.size
+    table = [lcp.astype(np.int32)]
+    while 2 * (1 << (len(table) - 1)) <= m:
+        prev, half = table[-1], 1 << (len(table) - 1)
+        table.append(np.minimum(prev[:-half], prev[half:]))
+    idx = np.arange(m, dtype=np.int32)
+    left, right = idx.copy(), idx + 1                    # [left, e) >= lcp[e]; (e, right) > lcp[e]
+    height = table[0]
+    for level in range(len(table) - 1, -1, -1):
+        step, mins = 1 << level, table[level]
+        top = mins.size - 1
+        cand = left - step
+        ok = (cand >= 0) & (mins[np.clip(cand, 0, top)] >= height)
+        left = np.where(ok, cand, left)
+        ok = (right + step <= m) & (mins[np.minimum(right, top)] > height)
+        right = np.where(ok, right + step, right)
+    return left - 1, right
+
+
+def _counts_from_lcp(lcp: np.ndarray, n: int, last: int) -> tuple[np.ndarray, np.ndarray]:
+    """``max_count[t]`` and ``pairs[t]`` for ``t = 0 .. last`` from the neighbour LCPs.
+
+    A pair of suffixes shares a ``t``-tuple iff the smallest LCP between them is ``>= t``;
+    attributing each pair to the (leftmost) smallest LCP between them, edge ``e`` owns
+    ``(e - left) (right - e)`` pairs, and the largest run of suffixes around it is
+    ``right - left`` long. Sums and maxima over ``lcp >= t`` give every ``t`` at once.
+    """
+    left, right = _spans(lcp)
+    idx = np.arange(lcp.size)
+    height = np.minimum(lcp, last + 1)
+    pairs = np.bincount(height, weights=((idx - left) * (right - idx)).astype(float),
+                        minlength=last + 2)
+    best = np.zeros(last + 2, dtype=np.int64)
+    np.maximum.at(best, height, right - left)
+    pairs = np.cumsum(pairs[::-1])[::-1]                 # exact: integers below 2**53
+    best = np.maximum.accumulate(best[::-1])[::-1]
+    best = np.where(best > 0, best, 1)
+    return best[: last + 1], np.rint(pairs[: last + 1]).astype(np.int64)
+
+
+def _loop_counts(fast, n: int, up_to: int | None) -> tuple[list, list]:
+    """Per-length counts from the window-code sort, one length at a time (``<= c`` lengths)."""
+    keys, lcp, tails, b, c = fast
+    total = lcp.size + 1
+    max_count, pairs = [0], [0]
+    t = 1
+    while True:
+        sizes = _runs(lcp, t, total)
+        best = int(sizes.max())
+        pair = int((sizes * (sizes - 1) // 2).sum())
+        if tails:
+            tb, extra = _tail_correction(keys, tails, t, b, c)
+            best, pair = max(best, tb), pair + extra
+        max_count.append(best)
+        pairs.append(pair)
+        if best < 2 or t >= n - 1 or (up_to is not None and t >= up_to):
+            break
+        t += 1
+    return max_count, pairs
 
 
 def substring_counts(symbols: np.ndarray, k: int, up_to: int | None = None) -> SubstringCounts:
@@ -163,25 +239,15 @@ def substring_counts(symbols: np.ndarray, k: int, up_to: int | None = None) -> S
     s = np.ascontiguousarray(symbols)
     n = s.size
     fast = _fast(s, k)
-    if fast is not None:
-        keys, lcp, tails, b, c = fast
+    if fast is None:
+        lcp = _suffix_array_lcp(s)
+        last = min(int(lcp.max()) + 1, n - 1) if lcp.size else 1
+        if up_to is not None:
+            last = min(last, up_to)
+        best, pair = _counts_from_lcp(lcp, n, last)
+        max_count, pairs = [0] + best[1:].tolist(), [0] + pair[1:].tolist()
     else:
-        lcp, tails, b, c = _suffix_array_lcp(s), [], 0, 0
-    total = lcp.size + 1
-    max_count, pairs = [0], [0]
-    t = 1
-    while True:
-        sizes = _runs(lcp, t, total)
-        best = int(sizes.max())
-        pair = int((sizes * (sizes - 1) // 2).sum())
-        if tails:
-            tb, extra = _tail_correction(keys, tails, t, b, c)
-            best, pair = max(best, tb), pair + extra
-        max_count.append(best)
-        pairs.append(pair)
-        if best < 2 or t >= n - 1 or (up_to is not None and t >= up_to):
-            break
-        t += 1
+        max_count, pairs = _loop_counts(fast, n, up_to)
     longest = max(i for i, q in enumerate(max_count) if q >= 2) if max(max_count) >= 2 else 0
     return SubstringCounts(np.asarray(max_count, dtype=np.int64),
                            np.asarray(pairs, dtype=np.int64), longest)

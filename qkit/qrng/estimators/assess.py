@@ -14,15 +14,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._common import EstimateResult
-from ._symbols import Samples, load_samples
-from .collision import collision_estimate
-from .compression import compression_estimate
+from ._symbols import Samples, check_flag, check_samples, check_seed, load_samples
 from .iid import ChiSquareResult, LRSTestResult, chi_square_goodness_of_fit, chi_square_independence, lrs_test
-from .markov import markov_estimate
 from .mcv import most_common_value
 from .permutation import MAX_PERMUTATIONS, PermutationResult, permutation_tests
-from .predictors import lag_estimate, lz78y_estimate, multi_mcw_estimate, multi_mmc_estimate
-from .tuples import tuple_estimates
+from qkit._validate import require_integer
 
 __all__ = ["ESTIMATORS", "NonIIDResult", "IIDResult", "Assessment", "non_iid_track", "iid_track",
            "assess_entropy"]
@@ -34,6 +30,12 @@ _BINARY_ONLY = ("Collision", "Markov", "Compression")
 
 
 def _run_all(seq: np.ndarray, k: int, binary_only: bool) -> dict[str, EstimateResult | None]:
+    # imported here: the IID track alone need not load the non-IID estimators
+    from .collision import collision_estimate
+    from .compression import compression_estimate
+    from .markov import markov_estimate
+    from .predictors import lag_estimate, lz78y_estimate, multi_mcw_estimate, multi_mmc_estimate
+    from .tuples import tuple_estimates
     out: dict[str, EstimateResult | None] = {"Most Common Value": most_common_value(seq, k)}
     if binary_only:
         out["Collision"] = collision_estimate(seq)
@@ -134,8 +136,31 @@ class IIDResult:
         return ok and (self.permutation is None or self.permutation.passed)
 
 
+def _check_tuple_threshold(samples: Samples, name: str = "samples") -> None:
+    """The t-Tuple estimate needs a symbol seen at least 35 times: refuse before running."""
+    from .tuples import TUPLE_THRESHOLD
+    top = int(np.bincount(samples.symbols).max())
+    if top < TUPLE_THRESHOLD:
+        raise ValueError(
+            f"{name} is too short for the non-IID track: its most common symbol occurs {top} "
+            f"times in {samples.size} samples, the t-Tuple estimate needs at least "
+            f"{TUPLE_THRESHOLD}; give more samples")
+
+
 def non_iid_track(samples: Samples) -> NonIIDResult:
-    """Run the ten non-IID estimators with the reference tool's conventions."""
+    """Run the ten non-IID estimators with the reference tool's conventions.
+
+    Parameters
+    ----------
+    samples : Samples
+        From :func:`load_samples`.
+
+    Returns
+    -------
+    NonIIDResult
+        Min-entropy estimates in bits per sample (literal) and per bit (bitstring).
+    """
+    _check_tuple_threshold(check_samples("samples", samples))
     if samples.is_binary:
         literal = _run_all(samples.symbols, 2, binary_only=True)
         return NonIIDResult(literal, {}, samples.bits_per_symbol)
@@ -146,7 +171,31 @@ def non_iid_track(samples: Samples) -> NonIIDResult:
 
 def iid_track(samples: Samples, *, seed=None, permutations: bool = True,
               max_permutations: int = MAX_PERMUTATIONS, progress=None) -> IIDResult:
-    """Run the IID track: MCV estimate, chi-square tests, LRS test, permutation tests."""
+    """Run the IID track: MCV estimate, chi-square tests, LRS test, permutation tests
+    (SP 800-90B Sec. 5 and 6.3.1).
+
+    Parameters
+    ----------
+    samples : Samples
+        From :func:`load_samples`.
+    seed : int, numpy.random.Generator or None
+        Source of the shuffles of the permutation tests.
+    permutations : bool
+        Run the permutation tests (the slow part).
+    max_permutations : int
+        Shuffle budget, >= 1 (10,000 in the standard); early stopping usually ends far sooner.
+    progress : callable, optional
+        Called with the number of undecided statistics after each shuffle.
+
+    Returns
+    -------
+    IIDResult
+        ``.assessed`` in bits per sample; ``.iid_plausible`` says whether every test passed.
+    """
+    samples = check_samples("samples", samples)
+    seed = check_seed("seed", seed)
+    permutations = check_flag("permutations", permutations)
+    max_permutations = require_integer("max_permutations", max_permutations, 1)
     s, k = samples.symbols, samples.alphabet_size
     bit = None if samples.is_binary else most_common_value(samples.bitstring, 2)
     perm = (permutation_tests(s, samples.alphabet, seed=seed, max_permutations=max_permutations,
@@ -208,11 +257,22 @@ def assess_entropy(source, bits_per_symbol: int, *, tracks=("non_iid", "iid"), s
         ``.non_iid.per_bit()`` gives Fig. 9's bars.
     """
     allowed = ("non_iid", "iid")
-    tracks = (tracks,) if isinstance(tracks, str) else tuple(tracks)
+    given = tracks
+    if isinstance(tracks, str):
+        tracks = (tracks,)
+    elif isinstance(tracks, (tuple, list, set, frozenset)):
+        tracks = tuple(tracks)
+    else:
+        raise TypeError(f"tracks must be a selection of {allowed}, got {given!r}")
     bad = [t for t in tracks if t not in allowed]
     if bad or not tracks:
-        raise ValueError(f"tracks must be a non-empty selection of {allowed}, got {tracks!r}")
-    samples = load_samples(source, bits_per_symbol, warn=warn)
+        raise ValueError(f"tracks must be a non-empty selection of {allowed}, got {given!r}")
+    permutations = check_flag("permutations", permutations)
+    max_permutations = require_integer("max_permutations", max_permutations, 1)
+    seed = check_seed("seed", seed)
+    samples = load_samples(source, bits_per_symbol, warn=check_flag("warn", warn))
+    if "non_iid" in tracks:
+        _check_tuple_threshold(samples, name="source")
     non_iid = non_iid_track(samples) if "non_iid" in tracks else None
     iid = (iid_track(samples, seed=seed, permutations=permutations, max_permutations=max_permutations)
            if "iid" in tracks else None)

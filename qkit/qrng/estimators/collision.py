@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from ._common import ZALPHA, EstimateResult
+from ._symbols import check_bits
 
 __all__ = ["collision_estimate", "collision_times"]
 
@@ -23,6 +24,7 @@ def collision_times(bits: np.ndarray) -> np.ndarray:
     numpy.ndarray of int
         The times ``t_1, t_2, ...`` (each 2 or 3).
     """
+    bits = check_bits("bits", bits)
     n = bits.size
     step = np.where(bits[:-1] == bits[1:], 2, 3).tolist()
     times = []
@@ -50,6 +52,7 @@ def collision_estimate(bits: np.ndarray) -> EstimateResult:
         ``values``: ``v``, ``sum_t``, ``X_bar``, ``sigma_hat``, ``X_bar_prime``, ``p``,
         ``found_p``.
     """
+    bits = check_bits("bits", bits, minimum=6)  # two collision times at least
     t = collision_times(bits)
     v = t.size
     total = int(t.sum())

@@ -6,9 +6,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
 
 from ._substrings import substring_counts
+from ._symbols import check_all_symbols_occur, check_alphabet_size, check_symbols, symbol_counts
 
 __all__ = ["ChiSquareResult", "chi_square_independence", "chi_square_goodness_of_fit",
            "LRSTestResult", "lrs_test", "tool_proportions"]
@@ -30,15 +30,69 @@ class ChiSquareResult:
         return self.p_value >= CHI_SQUARE_ALPHA
 
 
+def upper_gamma_q(a: float, x: float) -> float:
+    """Regularised upper incomplete gamma ``Q(a, x) = Gamma(a, x) / Gamma(a)`` for ``a > 0``,
+    ``x >= 0``: the chi-square p-value is ``Q(df/2, T/2)``.
+
+    A power series for ``P = 1 - Q`` when ``x < a + 1``, else a continued fraction for ``Q``
+    (modified Lentz); both to about 1e-15 relative, so scipy need not be loaded.
+    """
+    if x <= 0.0:
+        return 1.0
+    log_front = a * math.log(x) - x - math.lgamma(a)
+    if x < a + 1.0:
+        term = total = 1.0 / a
+        denom = a
+        for _ in range(100_000):
+            denom += 1.0
+            term *= x / denom
+            total += term
+            if term < total * 1e-17:
+                break
+        return max(0.0, 1.0 - math.exp(log_front) * total)
+    tiny = 1e-300
+    b = x + 1.0 - a
+    c, d = 1.0 / tiny, 1.0 / b
+    h = d
+    for i in range(1, 100_000):
+        an = -i * (i - a)
+        b += 2.0
+        d = an * d + b
+        d = tiny if abs(d) < tiny else d
+        c = b + an / c
+        c = tiny if abs(c) < tiny else c
+        d = 1.0 / d
+        step = d * c
+        h *= step
+        if abs(step - 1.0) < 1e-16:
+            break
+    return min(1.0, math.exp(log_front) * h)
+
+
 def _result(t: float, df: int) -> ChiSquareResult:
-    return ChiSquareResult(float(t), int(df), float(special.gammaincc(df / 2.0, t / 2.0)) if df > 0 else 1.0)
+    return ChiSquareResult(float(t), int(df), upper_gamma_q(df / 2.0, t / 2.0) if df > 0 else 1.0)
+
+
+def _checked(symbols, k, minimum: int) -> tuple[np.ndarray, int]:
+    k = check_alphabet_size("k", k)
+    symbols = check_symbols("symbols", symbols, k, minimum=minimum)
+    check_all_symbols_occur("symbols", symbols, k)
+    return symbols, k
+
+
+def _require_df(df: int, n: int, test: str) -> None:
+    if df < 1:
+        raise ValueError(f"symbols must be long enough for the chi-square {test} test: "
+                         f"{n} samples leave {df} degrees of freedom after binning (need >= 1)")
 
 
 def tool_proportions(symbols: np.ndarray, k: int) -> np.ndarray:
     """Symbol proportions as the reference tool forms them: ``1/n`` added once per occurrence
     (a sequential float sum, which can differ from ``count / n`` in the last bits)."""
+    k = check_alphabet_size("k", k)
+    symbols = check_symbols("symbols", symbols, k)
     n = symbols.size
-    counts = np.bincount(symbols, minlength=k)
+    counts = symbol_counts(symbols, k)
     step = 1.0 / n
     return np.array([np.cumsum(np.full(c, step))[-1] if c else 0.0 for c in counts])
 
@@ -78,6 +132,7 @@ def chi_square_independence(symbols: np.ndarray, k: int) -> ChiSquareResult:
     Binary data: non-overlapping ``m``-bit words (``m <= 11``, the largest with
     ``min(p0,p1)^m floor(L/m) >= 5``) against their binomial expectation; ``df = 2^m - 2``.
     """
+    symbols, k = _checked(symbols, k, minimum=2)
     n = symbols.size
     if k == 2:
         p1 = float(np.count_nonzero(symbols)) / n
@@ -103,6 +158,7 @@ def chi_square_independence(symbols: np.ndarray, k: int) -> ChiSquareResult:
     observed = np.bincount(pairs[:, 0] * k + pairs[:, 1], minlength=k * k)
     e = _binned_expectations(expected, bins)
     o = np.bincount(bins, weights=observed, minlength=e.size)
+    _require_df(e.size - k, n, "independence")
     t = 0.0
     for o_i, e_i in zip(o.tolist(), e.tolist()):
         t += (o_i - e_i) ** 2 / e_i
@@ -111,6 +167,7 @@ def chi_square_independence(symbols: np.ndarray, k: int) -> ChiSquareResult:
 
 def chi_square_goodness_of_fit(symbols: np.ndarray, k: int) -> ChiSquareResult:
     """Chi-square goodness of fit across ten equal parts (SP 800-90B Sec. 5.2.2 / 5.2.4)."""
+    symbols, k = _checked(symbols, k, minimum=10)
     n = symbols.size
     part = n // 10
     if k == 2:
@@ -126,6 +183,7 @@ def chi_square_goodness_of_fit(symbols: np.ndarray, k: int) -> ChiSquareResult:
     expected = p * math.floor(n / 10.0)
     bins = _bins(expected)
     e = _binned_expectations(expected, bins)
+    _require_df(9 * (e.size - 1), n, "goodness-of-fit")
     t = 0.0
     for j in range(10):
         counts = np.bincount(symbols[j * part:(j + 1) * part], minlength=k)
@@ -145,17 +203,92 @@ class LRSTestResult:
     passed: bool
 
 
+def _packed_windows(s: np.ndarray, b: int, c: int) -> np.ndarray:
+    """uint64 code of ``s[i:i+c]`` (``b`` bits per symbol, first most significant), i = 0..n-c.
+
+    Built by repeated doubling of the window width (``c`` written in binary), keeping at most
+    three arrays of ``n`` codes alive.
+    """
+    m = s.size - c + 1
+    cur, width = s.astype(np.uint64), 1                   # codes of windows of ``width``
+    acc, have = None, 0                                   # codes of windows of ``have``
+    remaining = c
+    while True:
+        if remaining & 1:                                 # append ``width`` symbols to acc
+            piece = cur[have: have + m]
+            if acc is None:
+                acc = piece.copy()
+            else:
+                acc <<= np.uint64(b * width)
+                acc |= piece
+            have += width
+        remaining >>= 1
+        if not remaining:
+            return acc
+        nxt = cur[: cur.size - width] << np.uint64(b * width)
+        nxt |= cur[width:]
+        cur, width = nxt, 2 * width
+
+
+def _common_symbols(x: int, b: int, c: int) -> int:
+    """Leading equal symbols of two ``c``-symbol codes from their XOR ``x`` (``c`` if equal)."""
+    return c - (int(x).bit_length() + b - 1) // b
+
+
+def longest_repeat(symbols: np.ndarray, k: int) -> int:
+    """``W``, the length of the longest substring that occurs at least twice (overlaps allowed).
+
+    The windows of ``c = 63 // b`` symbols (``b`` bits each) are packed into integers and
+    sorted: the longest common prefix of any two windows is that of some sorted neighbours.
+    The last ``c - 1`` start positions (shorter suffixes) are placed by binary search. If a
+    repeat reaches ``c`` symbols, the exact suffix-array count of ``_substrings`` decides.
+    """
+    n = symbols.size
+    b = max(1, int(k - 1).bit_length())
+    c = 63 // b
+    if n <= 2 * c:
+        return substring_counts(symbols, k).longest
+    codes = _packed_windows(symbols, b, c)
+    codes.sort()
+    last = codes.size - 1                                  # XOR of sorted neighbours, chunked
+    smallest = min(int(np.bitwise_xor(codes[a + 1:min(a + 65537, last + 1)],
+                                      codes[a:min(a + 65536, last)]).min())
+                   for a in range(0, last, 65536))
+    best = _common_symbols(smallest, b, c)                 # smallest XOR = longest prefix
+    tail = symbols[n - c + 1:].astype(np.uint64)          # suffixes of length c-1 .. 1
+    for i in range(tail.size):
+        length = tail.size - i
+        code = np.uint64(0)
+        for v in tail[i:].tolist():
+            code = (code << np.uint64(b)) | np.uint64(v)
+        code <<= np.uint64(b * (c - length))
+        at = int(np.searchsorted(codes, code))
+        for j in (at - 1, at):
+            if 0 <= j < codes.size:
+                common = _common_symbols(int(codes[j] ^ code), b, c)
+                best = max(best, min(common, length))
+        rest = symbols[n - length:]                       # against the shorter tail suffixes
+        for q in range(n - length + 1, n):
+            m = n - q
+            best = max(best, int(np.argmin(np.append(rest[:m] == symbols[q:], False))))
+    if best >= c:
+        return substring_counts(symbols, k).longest
+    return best
+
+
 def lrs_test(symbols: np.ndarray, k: int) -> LRSTestResult:
     """Is the longest repeated substring ``W`` plausible for IID data?
 
     With ``P_col = sum p_i^2`` and ``N = C(L - W + 1, 2)`` pairs of ``W``-tuples,
     ``Pr(X >= 1) = 1 - (1 - P_col^W)^N``; the test passes when this is at least 1/1000.
     """
+    symbols, k = _checked(symbols, k, minimum=2)
     n = symbols.size
     p = tool_proportions(symbols, k)
     p_col = float(np.sum(p * p))
-    w = substring_counts(symbols, k).longest
-    if p_col > 1.0 - np.finfo(float).eps:
+    w = longest_repeat(symbols, k)
+    if p_col > 1.0 - np.finfo(float).eps or w == 0:
+        # no symbol repeats (W = 0): a repeat of length 0 is certain, the test passes
         return LRSTestResult(int(w), p_col, 1.0, True)
     log_no = math.log1p(-(p_col ** w))
     pairs = (n - w + 1) * (n - w) // 2

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from ._common import EstimateResult
+from ._symbols import check_bits
 
 __all__ = ["markov_estimate"]
 
@@ -26,6 +27,7 @@ def markov_estimate(bits: np.ndarray) -> EstimateResult:
     EstimateResult
         ``values``: ``P_0``, ``P_1``, ``P_00``, ``P_01``, ``P_10``, ``P_11``, ``p_max``.
     """
+    bits = check_bits("bits", bits, minimum=2)
     n = bits.size
     head, tail = bits[:-1], bits[1:]
     c0 = int(np.count_nonzero(head == 0))

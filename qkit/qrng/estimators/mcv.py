@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from ._common import EstimateResult, upper_bound
+from ._symbols import check_alphabet_size, check_symbols
 
 __all__ = ["most_common_value"]
 
@@ -29,6 +30,8 @@ def most_common_value(symbols: np.ndarray, k: int) -> EstimateResult:
     EstimateResult
         ``values``: ``mode`` (count), ``p_hat``, ``p_u``.
     """
+    k = check_alphabet_size("k", k)
+    symbols = check_symbols("symbols", symbols, k, minimum=2)
     n = symbols.size
     mode = int(np.bincount(symbols, minlength=k).max())
     p_hat = mode / n

@@ -13,8 +13,10 @@ from __future__ import annotations
 import numpy as np
 
 from ._common import EstimateResult, longest_run, prediction_estimate
+from ._binary import context_codes, first_seen, prior_counts, prior_counts_small, symbol_codes
 from ._grouping import TupleCodes, group_prefix_max, sort_groups
 from ._scoreboard import follow_scoreboard
+from ._symbols import check_alphabet_size, check_symbols
 
 __all__ = ["multi_mcw_estimate", "lag_estimate", "multi_mmc_estimate", "lz78y_estimate",
            "WINDOWS", "LAGS", "MMC_ORDERS", "MMC_MAX_ENTRIES", "LZ78Y_LENGTH", "LZ78Y_MAX_PREFIXES"]
@@ -61,6 +63,8 @@ def multi_mcw_estimate(symbols: np.ndarray, k: int) -> EstimateResult:
     EstimateResult
         ``values``: ``C``, ``r``, ``N``, ``P_global``, ``P_global'``, ``P_local``.
     """
+    k = check_alphabet_size("k", k)
+    symbols = check_symbols("symbols", symbols, k, minimum=2)
     s = symbols.astype(np.int64)
     n = s.size
     first = WINDOWS[0]
@@ -89,6 +93,8 @@ def lag_estimate(symbols: np.ndarray, k: int) -> EstimateResult:
     -------
     EstimateResult
     """
+    k = check_alphabet_size("k", k)
+    symbols = check_symbols("symbols", symbols, k, minimum=2)
     s = symbols.astype(np.int16)
     n = s.size
     padded = np.concatenate((np.full(LAGS, -1, dtype=np.int16), s))
@@ -133,6 +139,50 @@ def multi_mmc_estimate(symbols: np.ndarray, k: int) -> EstimateResult:
     -------
     EstimateResult
     """
+    k = check_alphabet_size("k", k)
+    symbols = check_symbols("symbols", symbols, k, minimum=2)
+    n = symbols.size
+    if k == 2:
+        right = _mmc_binary_right(symbols)
+    elif k <= 4:
+        right = _mmc_small_right(symbols, k)
+    else:
+        right = _mmc_right(symbols, k)
+
+    def correct(a: int, b: int) -> np.ndarray:
+        return right[2 + a: 2 + b]
+
+    c, longest = follow_scoreboard(correct, n - 2, MMC_ORDERS, chunk=16384)
+    return _result("MultiMMC", c, n - 2, longest, k)
+
+
+def _mmc_binary_right(bits: np.ndarray) -> np.ndarray:
+    """``right[i, d]``: whether the order-``d+1`` model guessed bit ``i`` right (binary data)."""
+    n = bits.size
+    flags = np.zeros((n, MMC_ORDERS), dtype=np.uint8)         # bit 0: prefix found, bit 1: hit
+    for j, codes in context_codes(bits, MMC_ORDERS):
+        if j + 1 >= n:
+            break
+        order, key, ys, c0, c1 = prior_counts(codes[: n - j], j, bits[j:])   # events i = j..n-1
+        first = first_seen((codes[: n - j] << np.uint32(1)) | bits[j:], 1 << (j + 1))
+        seen = first[first < order.size]
+        if seen.size > MMC_MAX_ENTRIES:                        # entries admitted in time order
+            admitted = first <= np.partition(seen, MMC_MAX_ENTRIES - 1)[MMC_MAX_ENTRIES - 1]
+            key <<= np.uint32(1)
+            c0[~admitted[key]] = 0
+            c1[~admitted[key | np.uint32(1)]] = 0
+        flag = ((c0 + c1) > 0).astype(np.uint8)
+        flag |= ((c1 >= c0) == (ys == 1)).astype(np.uint8) << np.uint8(1)
+        column = np.empty(order.size, dtype=np.uint8)
+        column[order] = flag
+        flags[j:, j - 1] = column
+    found = (flags & 1).astype(bool)
+    np.logical_and.accumulate(found, axis=1, out=found)
+    found &= flags >= 2
+    return found
+
+
+def _mmc_right(symbols: np.ndarray, k: int) -> np.ndarray:
     s = symbols.astype(np.int64)
     n = s.size
     codes = TupleCodes(symbols, k)
@@ -145,13 +195,7 @@ def multi_mmc_estimate(symbols: np.ndarray, k: int) -> EstimateResult:
         found[d + 1: d + 1 + f.size, d] = f                  # tuple start p guesses round p+d+1
         guess[d + 1: d + 1 + g.size, d] = g
     np.logical_and.accumulate(found, axis=1, out=found)
-    right = found & (guess == symbols.astype(np.int16)[:, None])
-
-    def correct(a: int, b: int) -> np.ndarray:
-        return right[2 + a: 2 + b]
-
-    c, longest = follow_scoreboard(correct, n - 2, MMC_ORDERS, chunk=16384)
-    return _result("MultiMMC", c, n - 2, longest, k)
+    return found & (guess == symbols.astype(np.int16)[:, None])
 
 
 def _lz_admission(codes: TupleCodes, n: int) -> int | None:
@@ -176,10 +220,16 @@ def lz78y_estimate(symbols: np.ndarray, k: int) -> EstimateResult:
     -------
     EstimateResult
     """
+    k = check_alphabet_size("k", k)
+    symbols = check_symbols("symbols", symbols, k, minimum=2)
     s = symbols.astype(np.int64)
     n = s.size
     if n < LZ78Y_LENGTH + 3:
         raise ValueError(f"symbols must hold at least {LZ78Y_LENGTH + 3} samples for LZ78Y, got {n}")
+    if k == 2:
+        hits = _lz78y_binary_hits(symbols)
+        longest, _ = longest_run(hits)
+        return _result("LZ78Y", int(np.count_nonzero(hits)), n - LZ78Y_LENGTH - 1, longest, k)
     codes = TupleCodes(symbols, k)
     cutoff = _lz_admission(codes, n)
     codes = TupleCodes(symbols, k)
@@ -210,3 +260,66 @@ def lz78y_estimate(symbols: np.ndarray, k: int) -> EstimateResult:
     hits = (best_guess == y)[1:]                                # rounds 17..n-1
     longest, _ = longest_run(hits)
     return _result("LZ78Y", int(np.count_nonzero(hits)), events - 1, longest, k)
+
+
+def _lz78y_binary_hits(bits: np.ndarray) -> np.ndarray:
+    """Whether LZ78Y guessed each bit ``17 .. n-1`` right (binary data)."""
+    n, top = bits.size, LZ78Y_LENGTH
+    events = n - top
+    y = bits[top:]
+    tables = []
+    for j, codes in context_codes(bits, top):                # admission: first event of each
+        first = first_seen(codes[top - j: n - j], 1 << j)    # prefix, ordered as the tool adds
+        within = np.where(first == 0, j - 1, top - j)
+        tables.append(np.where(first < events, (first + top) * top + within, np.iinfo(np.int64).max))
+    seen = np.concatenate([t[t < np.iinfo(np.int64).max] for t in tables])
+    cutoff = None
+    if seen.size > LZ78Y_MAX_PREFIXES:
+        cutoff = np.partition(seen, LZ78Y_MAX_PREFIXES - 1)[LZ78Y_MAX_PREFIXES - 1]
+    best = np.zeros(events, dtype=np.int32)                    # 2 * count + guess
+    for (j, codes), table in zip(context_codes(bits, top), tables):
+        ctx = codes[top - j: n - j]
+        order, key, _, c0, c1 = prior_counts(ctx, j, y)
+        if cutoff is not None:
+            refused = table[key] > cutoff
+            c0[refused] = 0
+            c1[refused] = 0
+        code = np.empty(events, dtype=np.int32)
+        code[order] = 2 * np.maximum(c0, c1) + (c1 >= c0)
+        take = (code >= 2) & ((code >> 1) >= (best >> 1))
+        best[take] = code[take]
+    return ((best >= 2) & ((best & 1) == y))[1:]
+
+
+def _guess_of(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Largest count per event and the symbol that has it (ties to the larger symbol)."""
+    k = counts.shape[0]
+    return counts.max(axis=0), (k - 1 - np.argmax(counts[::-1], axis=0)).astype(np.uint8)
+
+
+def _mmc_small_right(symbols: np.ndarray, k: int) -> np.ndarray:
+    """:func:`_mmc_binary_right` for 3 or 4 symbols (2 bits per symbol in the context code)."""
+    n = symbols.size
+    flags = np.zeros((n, MMC_ORDERS), dtype=np.uint8)         # bit 0: prefix found, bit 1: hit
+    for j, codes in symbol_codes(symbols, MMC_ORDERS, 2):
+        if j + 1 >= n:
+            break
+        order, ys, counts, gid = prior_counts_small(codes[: n - j], 2 * j, symbols[j:], k)
+        new = [(ys == a) & (counts[a] == 0) for a in range(k)]  # first event of entry (x, a)
+        if sum(int(np.count_nonzero(f)) for f in new) > MMC_MAX_ENTRIES:
+            times = np.concatenate([order[f] for f in new])
+            cutoff = np.partition(times, MMC_MAX_ENTRIES - 1)[MMC_MAX_ENTRIES - 1]
+            for a, f in enumerate(new):
+                admitted = np.zeros(int(gid[-1]) + 1, dtype=bool)
+                admitted[gid[f]] = order[f] <= cutoff
+                counts[a][~admitted[gid]] = 0
+        best, guess = _guess_of(counts)
+        flag = (best > 0).astype(np.uint8) | ((guess == ys).astype(np.uint8) << np.uint8(1))
+        column = np.empty(order.size, dtype=np.uint8)
+        column[order] = flag
+        flags[j:, j - 1] = column
+    found = (flags & 1).astype(bool)
+    np.logical_and.accumulate(found, axis=1, out=found)
+    found &= flags >= 2
+    return found
+

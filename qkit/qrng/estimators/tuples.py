@@ -6,8 +6,11 @@ import math
 
 import numpy as np
 
+from qkit._validate import require_integer
+
 from ._common import ZALPHA, EstimateResult
 from ._substrings import SubstringCounts, substring_counts
+from ._symbols import check_alphabet_size, check_symbols
 
 __all__ = ["t_tuple_estimate", "lrs_estimate", "tuple_estimates", "TUPLE_THRESHOLD"]
 
@@ -17,6 +20,13 @@ TUPLE_THRESHOLD = 35
 
 def _bound(p: float, n: int) -> float:
     return min(1.0, p + ZALPHA * math.sqrt(p * (1.0 - p) / (n - 1.0)))
+
+
+def _check_counts(counts) -> SubstringCounts:
+    if not isinstance(counts, SubstringCounts):
+        raise TypeError(f"counts must be a SubstringCounts record (from substring_counts), "
+                        f"got {type(counts).__name__}")
+    return counts
 
 
 def t_tuple_estimate(counts: SubstringCounts, n: int) -> EstimateResult:
@@ -38,6 +48,7 @@ def t_tuple_estimate(counts: SubstringCounts, n: int) -> EstimateResult:
         ``values``: ``t``, ``p_hat_max``, ``p_u``. ``min_entropy`` is NaN-free: a
         sequence with no tuple repeated 35 times raises ``ValueError``.
     """
+    counts, n = _check_counts(counts), require_integer("n", n, 2)
     q = counts.max_count
     u = 1
     while u < q.size and q[u] >= TUPLE_THRESHOLD:
@@ -65,6 +76,7 @@ def lrs_estimate(counts: SubstringCounts, n: int) -> EstimateResult | None:
         ``values``: ``u``, ``v``, ``p_hat``, ``p_u``; None if ``v < u`` (the tool then
         skips the estimate).
     """
+    counts, n = _check_counts(counts), require_integer("n", n, 2)
     q = counts.max_count
     u = 1
     while u < q.size and q[u] >= TUPLE_THRESHOLD:
@@ -81,6 +93,8 @@ def lrs_estimate(counts: SubstringCounts, n: int) -> EstimateResult | None:
 
 def tuple_estimates(symbols: np.ndarray, k: int) -> tuple[EstimateResult, EstimateResult | None]:
     """Both tuple estimates from one pass of substring counting."""
+    k = check_alphabet_size("k", k)
+    symbols = check_symbols("symbols", symbols, k, minimum=2)
     counts = substring_counts(symbols, k)
     n = symbols.size
     return t_tuple_estimate(counts, n), lrs_estimate(counts, n)
