@@ -13,4 +13,8 @@ sampling      a seeded frame sampler, histograms, a chi-square goodness-of-fit t
 fitting       the maximum-likelihood fit of a dark histogram (Table I), the photon transfer curve (Fig. 4)
 correlations  Pearson coefficients between pixels and at lags (Eq. 7, Fig. 6)
 estimators    NIST SP 800-90B's non-IID and IID tracks (Sec. V, Fig. 9)
+extraction    Toeplitz hashing, the leftover hash lemma, worst- vs average-case H_min(Z23 | E)
+drbg          SP 800-90A Hash_DRBG (SHA-256), its seed accounted from the chip, the chain's bits
 """
+
+__all__: list[str] = []  # the submodules are the API: import from qkit.qrng.<module>
