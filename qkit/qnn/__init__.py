@@ -11,6 +11,7 @@ noise        per-layer global depolarising noise, readout error and shots, exact
              density matrices
 models       ``QNN`` (fixed depth, one exit) and ``DynamicQNN`` (an exit after every layer)
 optim        ``SGD``, ``Adam`` and a minibatch ``train`` loop
+fleet        a fleet of models in one sweep: forward, loss and adjoint gradients per vehicle
 classical    a classical baseline (MLP / softmax regression) with the same training interface
 
 Quick start
@@ -25,6 +26,7 @@ Quick start
 """
 
 from qkit.qnn import circuits, gates, gradients, models, noise, optim, statevector
+from qkit.qnn import fleet
 from qkit.qnn.models import QNN, DynamicQNN
 from qkit.qnn.noise import NoiseModel
 from qkit.qnn.optim import SGD, Adam, train
@@ -37,6 +39,7 @@ __all__ = [
     "models",
     "noise",
     "optim",
+    "fleet",
     "QNN",
     "DynamicQNN",
     "NoiseModel",
