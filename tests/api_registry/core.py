@@ -4,6 +4,7 @@ from api_registry import Case
 
 CASES = [
     Case("qkit.memory_budget"),
-    # 4 GiB is the default budget, so the valid call leaves the session as it found it.
-    Case("qkit.set_memory_budget", args=(4.0,), bad={"gib": [0.0, -1.0]}),
+    # None restores the default, so the valid call leaves the session as it found it; the bad
+    # values are refused before anything is set.
+    Case("qkit.set_memory_budget", args=(None,), bad={"gib": [0.0, -1.0, float("nan"), float("inf"), True, "2"]}),
 ]
