@@ -59,7 +59,8 @@ def _dotted_exists(name: str, root: Path) -> bool:
             rest = parts[cut:]
             if not rest:
                 return True
-            return len(rest) == 1 and re.search(rf"^\s*(def |class )?{rest[0]}\b", module.read_text(), re.M) is not None
+            pattern = rf"^\s*((def |class )?{rest[0]}\b|from \S+ import .*\b{rest[0]}\b)"  # defined or re-exported
+            return len(rest) == 1 and re.search(pattern, module.read_text(), re.M) is not None
     return False
 
 
