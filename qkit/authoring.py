@@ -34,6 +34,9 @@ __all__ = [
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
+SOLUTIONS_ONLY = "This is the solutions notebook"
+"""A markdown paragraph containing this phrase speaks to readers of ``solutions/`` only and is
+left out of the exercise version."""
 _LABEL = re.compile(r"^\s*#\s*Exercise\s+([0-9A-Za-z][\w.\-]*)\s*[:.\-]?", re.IGNORECASE)
 
 
@@ -114,6 +117,8 @@ def make_exercise(solution: nbformat.NotebookNode, *, name: str = "notebook") ->
     exercise = nbformat.from_dict(solution)
     total = 0
     for index, cell in enumerate(exercise.cells):
+        if cell.cell_type == "markdown":
+            cell.source = _drop_solution_prose(cell.source)
         if cell.cell_type != "code":
             continue
         cell.source, count = strip_solutions(cell.source, where=f"{name}, cell {index}")
@@ -124,6 +129,13 @@ def make_exercise(solution: nbformat.NotebookNode, *, name: str = "notebook") ->
     if total == 0:
         raise AuthoringError(f"{name}: no '{BEGIN}' region found; is this a solution notebook?")
     return exercise
+
+
+def _drop_solution_prose(source: str) -> str:
+    """Markdown without the paragraphs meant for the solutions notebook (see :data:`SOLUTIONS_ONLY`)."""
+    paragraphs = re.split(r"\n\s*\n", source)
+    kept = [p for p in paragraphs if SOLUTIONS_ONLY not in " ".join(p.split())]
+    return "\n\n".join(kept).rstrip("\n") if len(kept) < len(paragraphs) else source
 
 
 def write_exercises(solutions_dir: Path, exercises_dir: Path) -> list[Path]:

@@ -134,3 +134,17 @@ def test_command_line_makes_the_target_and_reports_a_missing_source(tmp_path, ca
     assert "solutions_dir must be an existing directory" in capsys.readouterr().err
     assert main(["execute", str(tmp_path / "missing.ipynb")]) == 1
     assert "path must be an existing .ipynb file" in capsys.readouterr().out
+
+
+def test_prose_for_the_solutions_stays_out_of_the_exercise():
+    import nbformat
+    from qkit.authoring import make_exercise
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Title\n\nDo the tasks.\n\n*(This is the solutions notebook: the answers\nare between markers.)*"),
+        nbformat.v4.new_code_cell("# Exercise 1.1: x\ndef f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION"),
+    ]
+    out = make_exercise(nb)
+    assert out.cells[0].source == "# Title\n\nDo the tasks."
+    assert "solutions notebook" in nb.cells[0].source  # the solution itself is untouched
