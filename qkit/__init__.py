@@ -14,6 +14,8 @@ qkit.widgets  interactive figures for the notebooks (ipywidgets)
 qkit.plots    the kit's matplotlib style and shared figures
 qkit.exercises  feedback for learners' exercise answers
 
+Every chapter ends with ``qkit.show_versions()``: the package versions it ran with.
+
 Large arrays are checked against a memory budget before they are allocated (4 GiB unless
 ``qkit.set_memory_budget`` or the environment variable ``QKIT_MEMORY_BUDGET_GIB`` says otherwise).
 """
@@ -21,5 +23,6 @@ Large arrays are checked against a memory budget before they are allocated (4 Gi
 __version__ = "0.1.0"
 
 from ._validate import memory_budget, set_memory_budget
+from ._versions import package_versions, show_versions
 
-__all__ = ["__version__", "memory_budget", "set_memory_budget"]
+__all__ = ["__version__", "memory_budget", "set_memory_budget", "package_versions", "show_versions"]

@@ -97,3 +97,27 @@ def test_memory_budget(monkeypatch):
     finally:
         v.set_memory_budget(None)
     assert v.memory_budget() == 2 * 2**30
+
+
+def test_package_versions_lists_python_and_every_course_package():
+    import platform
+
+    import numpy
+
+    import qkit
+    from qkit._versions import PACKAGES
+
+    versions = qkit.package_versions()
+    assert list(versions) == ["python", *PACKAGES]
+    assert versions["python"] == platform.python_version()
+    assert versions["numpy"] == numpy.__version__
+
+
+def test_show_versions_prints_one_line_per_package(capsys):
+    import qkit
+
+    qkit.show_versions()
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "This notebook ran with:"
+    assert len(lines) == 1 + len(qkit.package_versions())
+    assert any(line.split() == ["numpy", qkit.package_versions()["numpy"]] for line in lines)
