@@ -114,6 +114,37 @@ def test_substring_counts_periodic_data_uses_exact_suffix_array():
         assert got.pairs[t] == sum(v * (v - 1) // 2 for v in c.values())
 
 
+def _adversarial(n, seed):
+    rng = np.random.default_rng(seed)
+    spike = np.zeros(n, dtype=np.uint8)
+    spike[n // 2] = 1
+    return {
+        "random": rng.integers(0, 4, n).astype(np.uint8),
+        "periodic": np.tile(np.arange(7, dtype=np.uint8), n // 7 + 1)[:n],
+        "constant with one outlier": spike,
+        "repeated block": np.tile(rng.integers(0, 4, 37).astype(np.uint8), n // 37 + 1)[:n],
+        "two symbols": np.repeat(np.array([0, 1], dtype=np.uint8), [n // 3, n - n // 3]),
+    }
+
+
+@pytest.mark.parametrize("name", ["random", "periodic", "constant with one outlier", "repeated block",
+                                  "two symbols"])
+def test_library_suffix_lcp_equals_prefix_doubling(name):
+    pytest.importorskip("pydivsufsort")
+    s = _adversarial(3001, seed=5)[name]
+    assert np.array_equal(_substrings._suffix_lcp(s), _substrings._suffix_array_lcp(s))
+
+
+def test_counts_are_the_same_without_the_suffix_library(monkeypatch):
+    s = _adversarial(1500, seed=6)["repeated block"]
+    with_library = _substrings.substring_counts(s, 4)
+    monkeypatch.setattr(_substrings, "_suffix_lcp", _substrings._suffix_array_lcp)
+    without = _substrings.substring_counts(s, 4)
+    assert with_library.longest == without.longest == s.size - 37
+    assert np.array_equal(with_library.max_count, without.max_count)
+    assert np.array_equal(with_library.pairs, without.pairs)
+
+
 def test_t_tuple_and_lrs_by_hand():
     s = rand(4000, 2, seed=9, p=[0.7, 0.3])
     t_res, lrs_res = est.tuple_estimates(s, 2)

@@ -8,8 +8,11 @@ LCP is at least ``t``.
 
 Fast path: each position is keyed by the 63-bit integer of its next ``c = 63 // b`` symbols
 (``b`` bits per symbol), one ``numpy.sort``; the last ``c - 1`` positions (shorter suffixes)
-are added exactly by binary search. If some LCP reaches ``c``, the exact suffix array is
-built by prefix doubling instead (slower, any data).
+are added exactly by binary search. If some LCP reaches ``c`` (long repeats: periodic,
+constant or text-like data), the exact suffix array and LCP array come from libdivsufsort
+(through ``pydivsufsort``, the library NIST's own tool uses; O(n log n) on any data) and the
+counts for every length from one pass over the LCP array. Prefix doubling in numpy, the
+readable fallback, is used only if ``pydivsufsort`` is not installed.
 """
 
 from __future__ import annotations
@@ -155,6 +158,16 @@ def _suffix_array_lcp(s: np.ndarray) -> np.ndarray:
     return lcp
 
 
+def _suffix_lcp(s: np.ndarray) -> np.ndarray:
+    """Neighbour LCPs of the sorted suffixes of ``s`` (``n - 1`` values)."""
+    try:
+        from pydivsufsort import divsufsort, kasai
+    except ImportError:                                   # pragma: no cover - optional speed-up
+        return _suffix_array_lcp(s)
+    text = np.ascontiguousarray(s, dtype=np.uint8)
+    return kasai(text, divsufsort(text))[:-1].astype(np.int64)
+
+
 def _spans(lcp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each neighbour pair ``e``: the nearest ``l < e`` with ``lcp[l] < lcp[e]`` and the
     nearest ``r > e`` with ``lcp[r] <= lcp[e]`` (-1 and ``lcp.size`` if none), by binary
@@ -192,7 +205,11 @@ def _counts_from_lcp(lcp: np.ndarray, n: int, last: int) -> tuple[np.ndarray, np
     pairs = np.bincount(height, weights=((idx - left) * (right - idx)).astype(float),
                         minlength=last + 2)
     best = np.zeros(last + 2, dtype=np.int64)
-    np.maximum.at(best, height, right - left)
+    if lcp.size == 0:
+        return best[: last + 1] + 1, np.zeros(last + 1, dtype=np.int64)
+    order = np.argsort(height, kind="stable")             # the largest run per height, by groups
+    starts = np.flatnonzero(np.diff(height[order], prepend=-1))
+    best[height[order][starts]] = np.maximum.reduceat((right - left)[order], starts)
     pairs = np.cumsum(pairs[::-1])[::-1]                 # exact: integers below 2**53
     best = np.maximum.accumulate(best[::-1])[::-1]
     best = np.where(best > 0, best, 1)
@@ -240,14 +257,14 @@ def substring_counts(symbols: np.ndarray, k: int, up_to: int | None = None) -> S
     n = s.size
     fast = _fast(s, k)
     if fast is None:
-        lcp = _suffix_array_lcp(s)
+        lcp = _suffix_lcp(s)
         last = min(int(lcp.max()) + 1, n - 1) if lcp.size else 1
         if up_to is not None:
             last = min(last, up_to)
-        best, pair = _counts_from_lcp(lcp, n, last)
-        max_count, pairs = [0] + best[1:].tolist(), [0] + pair[1:].tolist()
+        max_count, pairs = _counts_from_lcp(lcp, n, last)
+        max_count[0] = pairs[0] = 0
     else:
-        max_count, pairs = _loop_counts(fast, n, up_to)
-    longest = max(i for i, q in enumerate(max_count) if q >= 2) if max(max_count) >= 2 else 0
-    return SubstringCounts(np.asarray(max_count, dtype=np.int64),
-                           np.asarray(pairs, dtype=np.int64), longest)
+        max_count, pairs = (np.asarray(a, dtype=np.int64) for a in _loop_counts(fast, n, up_to))
+    repeated = np.flatnonzero(max_count >= 2)
+    longest = int(repeated[-1]) if repeated.size else 0
+    return SubstringCounts(max_count.astype(np.int64), pairs.astype(np.int64), longest)

@@ -22,6 +22,13 @@ def _bound(p: float, n: int) -> float:
     return min(1.0, p + ZALPHA * math.sqrt(p * (1.0 - p) / (n - 1.0)))
 
 
+def _first_rare_length(max_count: np.ndarray) -> int:
+    """The smallest length ``u >= 1`` whose most common tuple occurs fewer than 35 times
+    (``max_count.size`` if every length up to the last counted one is that frequent)."""
+    rare = np.flatnonzero(max_count[1:] < TUPLE_THRESHOLD)
+    return int(rare[0]) + 1 if rare.size else int(max_count.size)
+
+
 def _check_counts(counts) -> SubstringCounts:
     if not isinstance(counts, SubstringCounts):
         raise TypeError(f"counts must be a SubstringCounts record (from substring_counts), "
@@ -50,9 +57,7 @@ def t_tuple_estimate(counts: SubstringCounts, n: int) -> EstimateResult:
     """
     counts, n = _check_counts(counts), require_integer("n", n, 2)
     q = counts.max_count
-    u = 1
-    while u < q.size and q[u] >= TUPLE_THRESHOLD:
-        u += 1
+    u = _first_rare_length(q)
     t = u - 1
     if t < 1:
         raise ValueError("the t-Tuple estimate needs a symbol that occurs at least "
@@ -78,9 +83,7 @@ def lrs_estimate(counts: SubstringCounts, n: int) -> EstimateResult | None:
     """
     counts, n = _check_counts(counts), require_integer("n", n, 2)
     q = counts.max_count
-    u = 1
-    while u < q.size and q[u] >= TUPLE_THRESHOLD:
-        u += 1
+    u = _first_rare_length(q)
     v = counts.longest
     if v < u:
         return None
