@@ -108,6 +108,12 @@ def adc_pmf(mean_photoelectrons: float, pixel: Pixel, *, tolerance: float = DEFA
     numpy.ndarray, shape (pixel.adc_max + 1,)
         ``P(Z = z)`` for ``z = 0 .. adc_max``.
 
+    Notes
+    -----
+    Without readout noise this is ``P(Z = z) = sum over n with min(floor(K n), adc_max) = z of
+    p(n, mu_e + mu_dark)``; with it, each ``n`` is spread over the bins by the normal law of Eq. (4).
+    The sum itself is in ``_adc_pmf`` (read it with ``qkit.qrng.sensor._adc_pmf??``).
+
     Examples
     --------
     >>> from qkit.qrng.pixel import NOISE_FREE
@@ -162,6 +168,16 @@ def adc_pmf_many(
 
 
 def _adc_pmf(mu: float, pixel: Pixel, tolerance: float) -> np.ndarray:
+    """The sum of :func:`adc_pmf`, ``P(Z = z) = sum_n p(n) P(Z = z | n)``, without the checks.
+
+    1. ``n`` runs over the Poisson quantile range of the mean ``mu + dark_mean`` (photo- and dark
+       electrons together are Poisson), weights ``p(n)`` from :func:`poisson_weights`.
+    2. No readout noise: ``Z = floor(K n)`` clipped (Eq. 3); one ``bincount`` adds up the weights.
+    3. Readout noise: ``X`` given ``n`` is normal with mean ``mu_r + K n``; the mass of each ADC bin
+       ``[z, z + 1)`` is a difference of normal CDFs, over a window of ``+- half`` bins whose tails
+       go to its end bins. Windows wholly below 0 or above ``adc_max`` go to the end bins at once;
+       a window wider than the ADC is replaced by the CDF at every bin edge.
+    """
     total = mu + pixel.dark_mean
     n, weight = poisson_weights(total, tolerance / 3)
     centre = pixel.readout_mean + pixel.gain * n  # mean of X given n electrons, ADC steps

@@ -61,7 +61,9 @@ def multimode_view(mean: float, modes: float) -> ModesView:
     One thermal mode has a geometric (Bose-Einstein) photon number with variance ``m + m^2``;
     the sum over ``M`` modes of mean ``mu / M`` each is negative binomial with variance
     ``mu + mu^2 / M``, i.e. a Fano factor ``1 + mu / M`` that tends to the Poisson value 1 as
-    ``M`` grows (an LED emits into a huge number of modes).
+    ``M`` grows (an LED emits into a huge number of modes). Explicitly,
+    ``p_M(n) = C(n + M - 1, n) (mu / M)**n / (1 + mu / M)**(n + M)`` (scipy's ``nbinom`` with
+    ``M`` successes and success probability ``M / (M + mu)``), against Eq. (1) of the QRNG paper.
 
     Parameters
     ----------
@@ -267,7 +269,7 @@ def transfer_explorer() -> Explorer:
     return Explorer(
         controls, compute=quick, refine=full,
         draw=plots.draw_transfer, figsize=(9, 3.8),
-        describe=lambda v: ("preview with 3,000 frames per level: " if v.preview else "") + (f"slope K = {v.curve.gain:.4f} ± {v.curve.gain_error:.4f} (true {v.pixel.gain:g}); "
+        describe=lambda v: ("preview with 3,000 frames per level: " if v.preview else "") + (f"slope K·F = {v.curve.gain:.4f} ± {v.curve.gain_error:.4f} (true K {v.pixel.gain:g}, F = 1); "
                             f"χ² = {v.curve.chi_square:.1f} for {v.curve.dof} dof"),
     )
 
