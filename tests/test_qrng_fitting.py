@@ -161,3 +161,16 @@ def test_photon_transfer_bad_input():
         photon_transfer_curve([np.arange(20), np.full(20, 3), np.arange(20) * 2])
     with pytest.raises(ValueError, match="must have different means"):
         photon_transfer_curve([np.arange(20)] * 3)
+
+
+def test_a_fit_says_why_it_did_not_converge():
+    fit = fit_dark_histogram(_dark_counts(PIXEL_1, 50_000, 5))
+    assert fit.converged and fit.problem == ""
+    stopped = type("Result", (), {"nit": 7, "message": "maximum iterations"})()
+    cov, problem = fitting._covariance(np.diag([2.0, -1e-3]), np.zeros(2), stopped)
+    assert np.all(np.isinf(cov)) and "not positive definite" in problem and "-0.001" in problem
+    cov, problem = fitting._covariance(np.diag([2.0, 4.0]), np.array([0.1, 0.0]), stopped)
+    assert cov == pytest.approx(np.diag([0.5, 0.25])) and "0.005 nats short" in problem and "7 iterations" in problem
+    cov, problem = fitting._covariance(np.diag([2.0, np.nan]), np.zeros(2), stopped)
+    assert "not finite" in problem
+    assert fitting._covariance(np.diag([2.0, 4.0]), np.array([1e-5, 0.0]), stopped)[1] == ""

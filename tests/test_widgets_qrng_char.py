@@ -159,3 +159,96 @@ def test_transfer_view_reports_the_gain_of_the_pixel_it_simulated():
     view = transfer_view(800.0, 5, 2000, pixel=pixel)
     assert view.pixel.gain == 0.6
     assert abs(view.curve.gain - 0.6) < 5 * view.curve.gain_error
+
+
+def _assert_meaningful(view):
+    """What the explorer shows for one setting: numbers only with finite error bars, else a reason."""
+    import re
+
+    from matplotlib.figure import Figure
+
+    from qkit.plots.qrng_char import draw_dark_fit
+    from qkit.widgets._dark_fit import _describe_dark_fit
+
+    text = _describe_dark_fit(view)
+    assert not re.search(r"\bnan\b|\binf\b|±\s*inf", text.lower()), text
+    fig = Figure()
+    draw_dark_fit(fig, view)
+    title = fig.axes[0].get_title()
+    if view.fit is None:
+        assert view.verdict and text.startswith(view.verdict[0].upper()) and title.startswith("No fit: ")
+        assert "no clear optimum" not in title  # every refusal has a named reason
+    else:
+        assert view.fit.converged and np.all(np.isfinite(view.fit.errors)) and np.all(view.fit.errors > 0)
+        if np.max(np.abs(view.pulls)) > 3:
+            assert "standard errors from the truth" in view.verdict and "Why: " in view.verdict, view.verdict
+            assert title == "Fit misses the truth by more than 3 error bars" and "Caution:" in text
+        else:
+            assert view.verdict in ("",) or "neighbouring pile-up comb" in view.verdict
+
+
+_SWEEP = ([(offset, 0.21, dark, 10_000) for offset in (0.0, 8.0, 16.0) for dark in (1.0, 2.0, 3.0, 4.0, 5.0, 6.0)]
+          + [(0.0, 0.05, 40.0, 1000), (16.0, 1.5, 1.0, 1000), (16.0, 0.05, 1.0, 1000), (12.0, 1.5, 40.0, 1000)])
+
+
+@pytest.mark.parametrize("offset, sigma, dark, frames", _SWEEP)
+def test_dark_fit_view_sweep_shows_nothing_meaningless(offset, sigma, dark, frames):
+    """The reader's report: offsets 0 and 8 with dark_mean 1-6 (and the controls' extremes) gave NaN,
+    +-inf, or converged fits far from the truth without a word."""
+    view = dark_fit_view(offset, sigma, dark, frames, seed=0)
+    _assert_meaningful(view)
+    if offset < 16.0 and dark <= 6.0:
+        assert view.fit is None and "clipped at Z = 0" in view.verdict
+
+
+@pytest.mark.parametrize("offset, sigma, dark, frames, words", [
+    (16.0, 0.05, 1.0, 10_000, ["cannot pin σ_r down", "consistent with 0", "far below one ADC step"]),
+    (10.0, 1.5, 6.0, 100_000, ["standard errors from the truth", "local optimum", "better by"]),
+    (16.0, 0.21, 1.0, 10_000, ["11 standard errors from the truth", "not one quadratic bowl"]),
+    (8.0, 0.21, 17.2, 1000, ["standard errors from the truth", "neighbouring pile-up comb"]),
+])
+def test_dark_fit_view_says_why_a_fit_means_little(offset, sigma, dark, frames, words):
+    view = dark_fit_view(offset, sigma, dark, frames, seed=0)
+    _assert_meaningful(view)
+    for w in words:
+        assert w in view.verdict, (w, view.verdict)
+
+
+def test_dark_fit_view_reports_a_fit_that_did_not_converge(monkeypatch):
+    import dataclasses
+
+    from qkit.widgets import _dark_fit
+
+    real = _dark_fit.fit_dark_histogram
+
+    def stopped(*args, **kwargs):
+        return dataclasses.replace(real(*args, **kwargs), converged=False,
+                                   problem="the optimiser stopped 0.3 nats short of an optimum after 200 iterations")
+
+    monkeypatch.setattr(_dark_fit, "fit_dark_histogram", stopped)
+    view = dark_fit_view(8.0, 0.21, 17.2, 20_000, seed=3)
+    _assert_meaningful(view)
+    assert view.verdict.startswith("the fit did not converge: the optimiser stopped 0.3 nats short")
+
+    def fails(*args, **kwargs):
+        raise FloatingPointError("overflow in the gradient")
+
+    monkeypatch.setattr(_dark_fit, "fit_dark_histogram", fails)
+    view = dark_fit_view(8.0, 0.21, 17.2, 20_000, seed=4)
+    _assert_meaningful(view)
+    assert view.verdict == "the fit did not converge: overflow in the gradient"
+
+
+def test_a_nearly_singular_hessian_is_named():
+    import dataclasses
+
+    from qkit.widgets._dark_fit import _undetermined
+
+    fit = dark_fit_view(12.0, 0.21, 4.0, 10_000, seed=0).fit
+    assert _undetermined(fit, 0.38) == ""
+    d = np.array([0.02, 0.01, 0.03])
+    correlation = np.array([[1.0, 0.1, -0.99995], [0.1, 1.0, -0.1], [-0.99995, -0.1, 1.0]])
+    ridge = dataclasses.replace(fit, covariance=correlation * np.outer(d, d), errors=d)
+    text = _undetermined(ridge, 0.38)
+    assert text.startswith("the data cannot separate μ_r from μ_dark at this offset") and "-0.9999" in text
+    assert "clipping at Z = 0 hides 38 %" in text

@@ -130,16 +130,27 @@ def draw_dark_fit(fig, view) -> None:
     if view.preview:
         title = "Dark histogram and exact pmf (fitting...)"
     elif view.fit is None:
-        title = ("No fit: most readings are clipped at Z = 0" if view.clipped > 0.5
-                 else "No fit: the likelihood has no clear optimum here")
+        title = "No fit: " + _no_fit_reason(view)
+    elif not np.all(np.abs(view.pulls) < 3):
+        title = "Fit misses the truth by more than 3 error bars"
     elif view.verdict:
         title = "Another comb fits almost as well: error bars too small"
-    elif np.all(np.abs(view.pulls) < 3):
-        title = "Fit recovers the truth within 3 error bars"
     else:
-        title = "Fit misses the truth by more than 3 error bars"
+        title = "Fit recovers the truth within 3 error bars"
     ax.set_title(title)
     ax.legend(loc="upper right")
+
+
+def _no_fit_reason(view) -> str:
+    """A few words for the title from the verdict of a view without a fit."""
+    if view.clipped > 0.5:
+        return "most readings are clipped at Z = 0"
+    for start, words in (("the fit did not converge", "the fit did not converge"),
+                         ("the data cannot separate", "the data cannot separate two parameters"),
+                         ("the data cannot pin", "a parameter is not pinned down")):
+        if view.verdict.startswith(start):
+            return words
+    return "the likelihood has no clear optimum here"
 
 
 def draw_pulls(ax, pulls: np.ndarray, names=("μ_r", "σ_r", "μ_dark")) -> None:
@@ -170,12 +181,13 @@ def draw_transfer(fig, view, *, paper_gain: float = FACTORY_GAIN) -> None:
     z = np.arange(view.counts.shape[1])
     for row, level in zip(view.counts, view.levels):
         k = _shown(row.astype(float), floor=1e-3)
-        left.plot(z[k], row[k] / row.sum(), linewidth=1.0, label=f"μ_e = {level:.0f}")
+        left.plot(z[k], row[k] / row.sum(), linewidth=1.0, label=f"{level:.0f}")
     unclipped = view.counts[view.fitted]
     left.set_ylim(0.0, 1.15 * (unclipped / unclipped.sum(axis=1, keepdims=True)).max())
     left.set_xlabel("ADC output Z (ADC steps)")
     left.set_ylabel("frequency")
     left.set_title("One pixel, several LED currents")
+    left.legend(title="mean photoelectrons μ_e", loc="upper right", fontsize=7, title_fontsize=7, ncol=2)
     c = view.curve
     right.errorbar(c.means, c.variances, yerr=c.variance_errors, fmt="o", color="C0", label="sampled, fitted")
     if not np.all(view.fitted):
@@ -188,7 +200,7 @@ def draw_transfer(fig, view, *, paper_gain: float = FACTORY_GAIN) -> None:
     right.set_xlabel("mean of Z (ADC steps)")
     right.set_ylabel("variance of Z (ADC steps²)")
     clipped = not np.all(view.fitted)
-    right.set_title("Clipping bends the line" if clipped else f"Linear, slope K (paper {paper_gain})")
+    right.set_title("Clipping bends the line" if clipped else f"Linear, slope K·F (paper K = {paper_gain})")
     right.legend(loc="upper left", fontsize=8)
 
 

@@ -11,6 +11,7 @@ entropy       Shannon and min-entropy, guessing probability, H_min(Z23 | E) of E
 frames        the T-/T+, N-/N+ frame rejection rule and its exact failure probability (Fig. 8)
 sampling      a seeded frame sampler, histograms, a chi-square goodness-of-fit test
 fitting       the maximum-likelihood fit of a dark histogram (Table I), the photon transfer curve (Fig. 4)
+transfer      the photon transfer curve (Fig. 4b) and the Fano factor F = slope / K of its electrons
 correlations  Pearson coefficients between pixels and at lags (Eq. 7, Fig. 6)
 estimators    NIST SP 800-90B's non-IID and IID tracks (Sec. V, Fig. 9)
 extraction    Toeplitz hashing, the leftover hash lemma, worst- vs average-case H_min(Z23 | E)

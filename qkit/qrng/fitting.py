@@ -4,8 +4,8 @@
   histogram of dark frames (LED off, ADC offset shifted by +8 steps, Fig. 5) by maximum
   likelihood on Eq. (4) integrated over the ADC bins of Eq. (3). Error bars come from the
   observed Fisher information (the inverse Hessian of the negative log-likelihood).
-* :func:`photon_transfer_curve` fits the variance of ``Z`` against its mean over several
-  light levels (Fig. 4b); for Poissonian electrons the slope is the gain ``K``.
+* :func:`photon_transfer_curve` (defined in :mod:`qkit.qrng.transfer`, re-exported here) fits the
+  variance of ``Z`` against its mean over several light levels (Fig. 4b); its slope is ``K F``.
 
 The likelihood evaluates the exact pmf of a dark reading only at the ADC values that occur,
 together with its analytic gradient, which the trust-region optimiser and the Hessian (central
@@ -31,9 +31,9 @@ from qkit._validate import (
 )
 from qkit.qrng.photons import poisson_pmf
 from qkit.qrng.pixel import FACTORY_GAIN, Pixel, _check_pixel
+from qkit.qrng.transfer import PhotonTransferCurve, photon_transfer_curve  # re-exported (moved)
 
 __all__ = [
-    "dark_pmf",
     "negative_log_likelihood",
     "DarkFit",
     "fit_dark_histogram",
@@ -174,8 +174,10 @@ class DarkFit:
     negative_log_likelihood : float
         At the optimum (nats).
     converged : bool
-        The optimiser converged, no parameter sits on a bound, and the Hessian is positive
-        definite; otherwise the error bars are not meaningful.
+        The optimiser converged and the Hessian is positive definite; otherwise the error bars
+        are not meaningful and ``problem`` says why.
+    problem : str
+        Empty when ``converged``; else a plain sentence saying what went wrong.
     """
 
     names: tuple[str, ...]
@@ -187,6 +189,7 @@ class DarkFit:
     n_samples: int
     negative_log_likelihood: float
     converged: bool
+    problem: str = ""
 
     def value(self, name: str) -> float:
         """Estimate of one parameter, by name."""
@@ -349,12 +352,8 @@ def fit_dark_histogram(
     theta = likelihood.full(best.x, log=True)
     x = theta[likelihood.free]
     hess = likelihood.hessian(x, log=False)
-    positive = np.linalg.eigvalsh(hess).min() > 0
-    covariance = np.linalg.inv(hess) if positive else np.full(hess.shape, np.inf)
     nll, gradient = likelihood.value_and_gradient(x, log=False)
-    # Newton decrement: the NLL is within ~1e-6 nats of its local optimum (rounding in a sum of
-    # ~1e5 log-probabilities stops trust-exact's own gradient test short of its tolerance)
-    converged = positive and float(gradient @ covariance @ gradient) < 1e-6
+    covariance, problem = _covariance(hess, gradient, best)
     return DarkFit(
         names=tuple(_NAMES[i] for i in likelihood.free),
         values=x.copy(),
@@ -364,88 +363,28 @@ def fit_dark_histogram(
         offset_steps=offset_steps,
         n_samples=int(c.sum()),
         negative_log_likelihood=nll,
-        converged=converged,
+        converged=problem == "",
+        problem=problem,
     )
 
 
-@dataclass(frozen=True)
-class PhotonTransferCurve:
-    """Variance of ``Z`` against its mean over light levels, and its straight-line fit (Fig. 4b).
+def _covariance(hess: np.ndarray, gradient: np.ndarray, result: optimize.OptimizeResult) -> tuple[np.ndarray, str]:
+    """Inverse Hessian and, if the fit is not at a clean optimum, a sentence saying why.
 
-    Attributes
-    ----------
-    means : numpy.ndarray
-        Sample mean of ``Z`` at each light level (ADC steps).
-    variances, variance_errors : numpy.ndarray
-        Sample variance of ``Z`` (ADC steps squared) and its standard error,
-        ``sqrt((m4 - (n - 3)/(n - 1) s^4) / n)`` from the sample fourth central moment ``m4``.
-    gain, gain_error : float
-        Slope of the weighted least-squares line ``variance = intercept + gain * mean``:
-        for Poissonian electrons the gain ``K`` (ADC steps per electron), and its standard error.
-    intercept, intercept_error : float
-        Intercept (ADC steps squared): ``sigma_r^2 + 1/12 - K (mu_r - 1/2)`` in the model.
-    chi_square : float
-        Weighted sum of squared residuals; about ``dof`` if the line fits within the errors.
-    dof : int
-        Levels minus 2.
+    The test of the optimum is the Newton decrement ``g H^-1 g``: within ~1e-6 nats of a local
+    optimum (rounding in a sum of ~1e5 log-probabilities stops trust-exact's own gradient test
+    short of its tolerance).
     """
-
-    means: np.ndarray
-    variances: np.ndarray
-    variance_errors: np.ndarray
-    gain: float
-    gain_error: float
-    intercept: float
-    intercept_error: float
-    chi_square: float
-    dof: int
-
-
-def photon_transfer_curve(samples) -> PhotonTransferCurve:
-    """Fit the photon transfer curve of one pixel: variance of ``Z`` against its mean (Fig. 4b).
-
-    With ``N`` Poissonian electrons, ``<Z> ~ K <N> + mu_r - 1/2`` and
-    ``Var Z ~ K^2 Var N + sigma_r^2 + 1/12 = K (<Z> - mu_r + 1/2) + sigma_r^2 + 1/12``: a straight
-    line of slope ``K`` whatever the light level, while ``<Z> != Var Z``. The errors of the means
-    (``sqrt(Var Z / n)``) are neglected: their effect on the slope is ``K`` times smaller than the
-    variance errors. Levels that clip at ``0`` or ``adc_max`` bend the curve; leave them out.
-
-    Parameters
-    ----------
-    samples : sequence of 1-d arrays, or 2-d array (levels x frames)
-        ADC readings of the pixel at each light level; at least 3 levels with distinct means
-        and at least 10 readings each.
-
-    Returns
-    -------
-    PhotonTransferCurve
-    """
-    if samples is None or isinstance(samples, (str, bytes)) or not hasattr(samples, "__len__"):
-        raise TypeError(f"samples must be a sequence of 1-d arrays of ADC readings, got {samples!r}"[:200])
-    levels = [require_array(f"samples[{i}]", s, low=-1e12, high=1e12, unit="ADC steps")
-              for i, s in enumerate(samples)]
-    if len(levels) < 3:
-        raise ValueError(f"samples must hold at least 3 light levels for a line and its error, got {len(levels)}")
-    for i, s in enumerate(levels):
-        if s.ndim != 1 or s.size < 10:
-            raise ValueError(f"samples[{i}] must be a 1-d array of at least 10 readings, got shape {s.shape}")
-    means = np.array([s.mean() for s in levels])
-    n = np.array([s.size for s in levels], dtype=float)
-    variances = np.array([s.var(ddof=1) for s in levels])
-    m4 = np.array([np.mean((s - s.mean()) ** 4) for s in levels])
-    variance_errors = np.sqrt(np.maximum(m4 - (n - 3) / (n - 1) * variances**2, 0.0) / n)
-    if np.any(variance_errors <= 0):
-        raise ValueError(f"samples: every light level must vary, got variances {variances}")
-    if np.ptp(means) == 0:
-        raise ValueError(f"samples: the light levels must have different means, got {means}")
-    weights = 1.0 / variance_errors**2
-    design = np.column_stack([np.ones_like(means), means])
-    covariance = np.linalg.inv(design.T @ (weights[:, None] * design))
-    intercept, gain = covariance @ design.T @ (weights * variances)
-    residuals = variances - intercept - gain * means
-    return PhotonTransferCurve(
-        means=means, variances=variances, variance_errors=variance_errors,
-        gain=float(gain), gain_error=float(np.sqrt(covariance[1, 1])),
-        intercept=float(intercept), intercept_error=float(np.sqrt(covariance[0, 0])),
-        chi_square=float(weights @ residuals**2), dof=len(levels) - 2,
-    )
+    unknown = np.full(hess.shape, np.inf)  # no error bars
+    if not np.all(np.isfinite(hess)) or not np.all(np.isfinite(gradient)):
+        return unknown, "the likelihood's slope or curvature is not finite at the point where the optimiser stopped"
+    smallest = float(np.linalg.eigvalsh(hess).min())
+    if not smallest > 0:
+        return unknown, (f"the Hessian of -log L is not positive definite (smallest eigenvalue {smallest:.3g}): the "
+                     "optimiser stopped on a saddle or a flat ridge, so the fit has no error bars")
+    covariance = np.linalg.inv(hess)
+    decrement = float(gradient @ covariance @ gradient)
+    if not decrement < 1e-6:
+        return covariance, (f"the optimiser stopped {decrement:.2g} nats short of an optimum after {result.nit} "
+                            f"iterations ({result.message})")
+    return covariance, ""

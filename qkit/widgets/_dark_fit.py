@@ -36,9 +36,10 @@ class DarkFitView:
     """A sampled dark histogram, the exact pmf that made it and, if meaningful, the fit.
 
     ``fit``, ``fitted`` and ``pulls`` are None when no honest fit can be shown (most readings
-    clipped, no convergence, a singular Hessian) or not yet computed (``preview``); ``verdict``
-    then says why in a plain sentence. It also warns when another pile-up comb fits almost as
-    well, which makes the error bars too small.
+    clipped, no convergence, a singular or nearly singular Hessian) or not yet computed
+    (``preview``); ``verdict`` then says why in a plain sentence. With a fit shown, ``verdict``
+    is a caution when the fit lies more than 3 standard errors from the simulated truth (how far,
+    and why) or when another pile-up comb fits almost as well (the error bars are too small).
     """
 
     pixel: Pixel
@@ -111,7 +112,11 @@ def dark_fit_view(offset_steps: float, readout_sigma: float, dark_mean: float, n
     -------
     DarkFitView
         Histogram, exact pmf, fraction clipped at ``Z = 0``, and the fit, the fitted pmf and the
-        pulls ``(fit - truth) / error`` when the fit means something (else None and a verdict).
+        pulls ``(fit - truth) / error`` when the fit means something (else None, and ``verdict``
+        says why: most readings clipped, "the fit did not converge: ...", "the data cannot
+        separate ..." or "cannot pin ... down"). A shown fit more than 3 standard errors from the
+        truth carries a ``verdict`` saying how far and why (a local optimum, a rival pile-up comb,
+        a likelihood that is not one quadratic bowl, clipping at 0, ...).
     """
     offset_steps, readout_sigma, dark_mean, n_frames, seed = _check_dark_inputs(
         offset_steps, readout_sigma, dark_mean, n_frames, seed)
@@ -131,34 +136,111 @@ def dark_fit_view(offset_steps: float, readout_sigma: float, dark_mean: float, n
     return _fitted_view(pixel, offset_steps, counts, exact, clipped)
 
 
+_NAMES = {"readout_mean": "μ_r", "readout_sigma": "σ_r", "dark_mean": "μ_dark"}
+_MAX_CORRELATION = 0.9999  # above this the Hessian is too close to singular for separate error bars
+_MAX_RELATIVE_ERROR = 0.5  # a positive parameter known no better than this is not measured
+_FAR = 3.0  # pulls beyond this many standard errors are flagged
+
+
 def _fitted_view(pixel: Pixel, offset_steps: float, counts: np.ndarray, exact: np.ndarray,
                  clipped: float) -> DarkFitView:
-    """Fit the histogram and judge the fit: converged, finite error bars, a clear best comb."""
+    """Fit the histogram and judge the fit against the truth the explorer simulated.
+
+    No numbers are shown (``fit`` None) when the fit failed, did not converge, or its Hessian is
+    (nearly) singular; a converged fit far from the truth or with a rival pile-up comb is shown
+    with a caution in ``verdict`` that says how far and why.
+    """
     try:
         fit = fit_dark_histogram(counts, gain=pixel.gain, offset_steps=offset_steps)
-    except (ValueError, FloatingPointError, np.linalg.LinAlgError, ArithmeticError):
-        fit = None
-    if fit is None or not fit.converged or not np.all(np.isfinite(fit.errors)):
-        verdict = ("the maximum-likelihood fit did not settle on an optimum with a well-defined curvature "
-                   "(its Hessian is not positive definite), so it has no error bars: take more frames or "
-                   "change the parameters")
-        return DarkFitView(pixel, offset_steps, counts, exact, None, None, None, clipped, verdict)
+    except (ValueError, FloatingPointError, np.linalg.LinAlgError, ArithmeticError) as error:
+        return _no_fit(pixel, offset_steps, counts, exact, clipped, f"the fit did not converge: {error}")
+    if not fit.converged:
+        return _no_fit(pixel, offset_steps, counts, exact, clipped, f"the fit did not converge: {fit.problem}")
+    undetermined = _undetermined(fit, clipped)
+    if undetermined:
+        return _no_fit(pixel, offset_steps, counts, exact, clipped, undetermined)
     shifted = pixel.with_offset(offset_steps)
     truth = np.array([shifted.readout_mean, pixel.readout_sigma, pixel.dark_mean])
     pulls = (fit.values - truth) / fit.errors
-    fitted = adc_pmf(0.0, fit.pixel.with_offset(offset_steps))
-    verdict = ""
     best = fit.pixel.with_offset(offset_steps)
-    for k in (-1, 1):  # the neighbouring pile-up combs: mu_r + k K, mu_dark - k (same mean)
+    rival = _rival_comb(counts, fit, best)
+    if np.max(np.abs(pulls)) > _FAR:
+        verdict = _far_from_truth(fit, pulls, truth, negative_log_likelihood(counts, shifted), clipped, rival)
+    else:
+        verdict = rival
+    return DarkFitView(pixel, offset_steps, counts, exact, adc_pmf(0.0, best), fit, pulls, clipped, verdict)
+
+
+def _no_fit(pixel, offset_steps, counts, exact, clipped, verdict) -> DarkFitView:
+    return DarkFitView(pixel, offset_steps, counts, exact, None, None, None, clipped, verdict)
+
+
+def _undetermined(fit: DarkFit, clipped: float) -> str:
+    """A sentence if the Hessian is nearly singular or a parameter is not pinned down, else ''."""
+    d = np.sqrt(np.diag(fit.covariance))
+    correlation = fit.covariance / np.outer(d, d)
+    i, j = np.unravel_index(np.argmax(np.abs(np.triu(correlation, 1))), correlation.shape)
+    if abs(correlation[i, j]) > _MAX_CORRELATION:
+        a, b = _NAMES[fit.names[i]], _NAMES[fit.names[j]]
+        return (f"the data cannot separate {a} from {b} at this offset: their estimates are correlated at "
+                f"{correlation[i, j]:+.4f} (the Hessian of -log L is nearly singular), so one trades for the other "
+                f"and the error bars mean little. Why: {_why(fit.value('readout_sigma'), clipped)}")
+    for name in ("readout_sigma", "dark_mean"):
+        value, error = fit.value(name), fit.error(name)
+        if error > _MAX_RELATIVE_ERROR * value:
+            return (f"the data cannot pin {_NAMES[name]} down: {value:.3g} ± {error:.2g} is consistent with 0. "
+                    f"Why: {_why(fit.value('readout_sigma'), clipped)}")
+    return ""
+
+
+def _why(sigma: float, clipped: float) -> str:
+    """The likely reason a dark histogram does not pin the parameters, in words."""
+    if sigma < 0.15:
+        return (f"a readout noise σ_r ≈ {sigma:.2g} far below one ADC step hides inside single ADC bins, so the "
+                "bins barely see its width")
+    if clipped > 0.05:
+        return (f"clipping at Z = 0 hides {100 * clipped:.0f} % of the readings, the low side of the dark peak; "
+                "shift the offset up")
+    if sigma > 0.6:
+        return f"with σ_r ≈ {sigma:.2g} near one ADC step the pile-up comb washes out into one smooth peak"
+    return "too few readings for this many parameters; take more frames"
+
+
+def _far_from_truth(fit: DarkFit, pulls: np.ndarray, truth: np.ndarray, truth_nll: float, clipped: float,
+                    rival: str) -> str:
+    """Caution for a converged fit more than ``_FAR`` standard errors from the simulated truth."""
+    k = int(np.argmax(np.abs(pulls)))
+    shift = fit.offset_steps if fit.names[k] == "readout_mean" else 0.0  # mu_r shown at the default offset
+    text = (f"the fit converged but {_NAMES[fit.names[k]]} = {fit.values[k] - shift:.3f} ± {fit.errors[k]:.3f} "
+            f"is {abs(pulls[k]):.0f} standard errors from the truth the explorer simulated "
+            f"({truth[k] - shift:.3g}). Why: ")
+    better = fit.negative_log_likelihood - truth_nll
+    if better > 0.5:
+        return text + (f"the optimiser stopped at a local optimum; the true parameters fit these readings "
+                       f"better by {better:.1f} nats (another pile-up comb or readout width)")
+    if rival:
+        return text + rival
+    distance = fit.values - truth
+    bowl = 0.5 * float(distance @ np.linalg.solve(fit.covariance, distance))  # -log L rise if quadratic
+    if -better < 0.25 * bowl:
+        return text + (f"the likelihood is not one quadratic bowl: the true parameters fit only {-better:.1f} nats "
+                       f"worse although a bowl of this curvature would put them {bowl:.0f} nats higher, so another "
+                       "optimum lies near the truth and these error bars understate the uncertainty: take more frames")
+    return text + _why(fit.value("readout_sigma"), clipped) + (
+        ". These readings fit the wrong parameters as well as the true ones")
+
+
+def _rival_comb(counts: np.ndarray, fit: DarkFit, best: Pixel) -> str:
+    """Caution if a neighbouring pile-up comb (mu_r + k K, mu_dark - k) fits almost as well."""
+    for k in (-1, 1):
         if best.dark_mean - k <= 0:
             continue
         other = dataclasses.replace(best, readout_mean=best.readout_mean + k * best.gain, dark_mean=best.dark_mean - k)
         if negative_log_likelihood(counts, other) - fit.negative_log_likelihood < _AMBIGUOUS_NATS:
-            verdict = ("a neighbouring pile-up comb (mu_r moved by one gain step, mu_dark by one electron) fits "
-                       "these readings almost as well, so the error bars understate the uncertainty: take more "
-                       "frames")
-            break
-    return DarkFitView(pixel, offset_steps, counts, exact, fitted, fit, pulls, clipped, verdict)
+            return ("a neighbouring pile-up comb (mu_r moved by one gain step, mu_dark by one electron) fits "
+                    "these readings almost as well, so the error bars understate the uncertainty: take more "
+                    "frames")
+    return ""
 
 
 def _describe_dark_fit(view: DarkFitView) -> str:
@@ -174,7 +256,8 @@ def dark_fit_explorer() -> Explorer:
     """Offset, readout sigma, dark mean and sample size of a simulated dark histogram (notebook 03).
 
     The histogram and the exact pmf appear at once; the maximum-likelihood fit follows (computed
-    in the background). Settings where no fit is meaningful say why instead of showing numbers.
+    in the background). Settings where no fit is meaningful say why instead of showing numbers,
+    and a fit far from the simulated truth is shown with a caution that says how far and why.
     """
     controls = {
         "offset_steps": _slider(8.0, 0.0, 16.0, 1.0, "ADC offset shift (steps)"),

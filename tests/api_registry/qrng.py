@@ -98,6 +98,8 @@ CASES = [
          bad={"adc_max": [255, -1]}),
     Case("qkit.qrng.frames.out_of_range_probabilities", args=(_Z_PMF, PAPER_RULE),
          bad={"z_pmf": [np.full(1024, 1 / 512), -_Z_PMF, np.full(256, 1 / 256)], "rule": [(64, 940)]}),
+    Case("qkit.qrng.frames.exact_out_of_range", args=(np.array([100.0, 625.0]), PIXEL_1, PAPER_RULE),
+         bad={"means": [[-1.0], [1e20]], "pixel": [None, Pixel(adc_bits=8)], "rule": [(64, 940)]}),
     Case("qkit.qrng.frames.pass_probability", args=([0.1, 0.2], [0.1, 0.0], [0.8, 0.8], PAPER_RULE),
          bad={"p_low": [[0.5], [1.5], [0.1, 0.2, 0.3]], "p_high": [[0.5]], "p_in": [[0.5]],
               "rule": [None, FrameRule(max_low=10**6, max_high=10**6)]}),
@@ -136,6 +138,8 @@ CASES = [
          timeout=30.0),
     Case("qkit.qrng.fitting.photon_transfer_curve", args=(_LEVELS,),
          bad={"samples": [_LEVELS[:2], None, [np.ones(20)] * 3, [np.full(20, 1e300), np.ones(20), np.ones(20)]]}),
+    Case("qkit.qrng.transfer.fano_factor", args=(0.817, 0.0045, 0.8193, 0.0006),
+         bad={"slope": [0.0, -0.8], "slope_error": [-0.01], "gain": [0.0, -0.8], "gain_error": [-1e-3]}),
     # ---- correlations
     # frames may hold any finite real readings (correlations of real-valued data): "fraction" is allowed
     Case("qkit.qrng.correlations.pearson_matrix", args=(_FRAMES,), allow={"frames": ("fraction",)},
