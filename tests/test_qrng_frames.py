@@ -1,5 +1,7 @@
 import itertools
 import math
+from decimal import Decimal, localcontext
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -7,10 +9,11 @@ from scipy import stats
 
 from qkit.qrng.entropy import conditional_min_entropy
 from qkit.qrng.frames import (
-    PAPER_RULE, FrameRule, count_out_of_range, frame_fails, frame_failure_probability,
+    PAPER_RULE, FrameRule, count_out_of_range, exact_out_of_range, frame_fails, frame_failure_probability,
     frame_min_entropy, frame_report, out_of_range_probabilities, pass_probability,
     uniform_failure_curve,
 )
+from qkit.qrng._tails import log_out_of_range, log_uniform_fail_pass
 from qkit.qrng.pixel import PIXEL_1, PIXEL_2, Pixel
 from qkit.qrng.sensor import adc_pmf, sample_adc
 
@@ -34,9 +37,107 @@ def test_pass_probability_matches_enumeration():
             assert got == pytest.approx(brute_pass(p[:, 0], p[:, 2], p[:, 1], rule), abs=1e-14)
 
 
+def _gauss_range(lo, hi):
+    """P(lo <= G < hi) for a standard normal G, from math.erfc on the side away from the mass."""
+    def cdf(x):
+        return 0.0 if x == -math.inf else 1.0 if x == math.inf else 0.5 * math.erfc(-x / math.sqrt(2))
+
+    def sf(x):
+        return 1.0 if x == -math.inf else 0.0 if x == math.inf else 0.5 * math.erfc(x / math.sqrt(2))
+    if lo >= 0:
+        return sf(lo) - sf(hi)
+    return cdf(hi) - cdf(lo) if hi <= 0 else 1.0 - cdf(lo) - sf(hi)
+
+
+def brute_range(mu, pixel, a, b):
+    """P(a <= K N + mu_r + G < b): every electron number, Poisson weights in 50-digit decimals."""
+    with localcontext() as ctx:
+        ctx.prec = 50
+        lam = Decimal(mu) + Decimal(pixel.dark_mean)
+        weight, total = (-lam).exp(), Decimal(0)
+        for n in range(int(float(lam) + 40 * math.sqrt(float(lam) + 1) + 1300)):
+            c = pixel.readout_mean + pixel.gain * n
+            if pixel.readout_sigma == 0:
+                g = 1.0 if a <= c + 1e-9 < b else 0.0  # the floor guard of qkit.qrng.sensor
+            else:
+                g = _gauss_range((a - c) / pixel.readout_sigma, (b - c) / pixel.readout_sigma)
+            total += weight * Decimal(g)
+            weight = weight * lam / (n + 1)
+        return float(total)
+
+
+@pytest.mark.parametrize("pixel", [PIXEL_1, Pixel(readout_mean=-13.6, readout_sigma=2.5, dark_mean=17.2),
+                                   Pixel(dark_mean=17.2)])
+def test_exact_tails_against_high_precision(pixel):
+    """Each range probability to 1e-12 relative, down to 1e-300 (truncated pmfs give 0 there)."""
+    means = np.array([0.0, 60.0, 100.0, 150.0, 625.0, 1000.0, 1100.0, 1300.0])
+    got = exact_out_of_range(means, pixel)
+    for k, (a, b) in enumerate([(-math.inf, 64.0), (941.0, math.inf), (64.0, 941.0)]):
+        want = np.array([brute_range(m, pixel, a, b) for m in means])
+        np.testing.assert_allclose(got[k], want, rtol=1e-12, atol=1e-300)
+    assert 0 < got[0][means == 625.0].item() < 1e-100 and 0 < got[1][means == 625.0].item() < 1e-50
+
+
+def test_exact_tails_agree_with_sums_of_the_truncated_pmf():
+    """Sums of adc_pmf are exact to 1e-12 in absolute terms: the same numbers where they are not tiny."""
+    means = np.array([60.0, 100.0, 150.0, 625.0, 1000.0, 1100.0])
+    exact = exact_out_of_range(means, PIXEL_2)
+    for i, mu in enumerate(means):
+        summed = out_of_range_probabilities(adc_pmf(mu, PIXEL_2))
+        np.testing.assert_allclose([float(x) for x in summed], [t[i] for t in exact], rtol=0, atol=1e-12)
+
+
+def _exact_uniform_failure(p_low, p_high, p_in, n, rule):
+    """The failing multinomial terms summed in rational arithmetic (inputs taken as exact)."""
+    lo, hi, inside = (Fraction(float(x)) for x in (p_low, p_high, p_in))
+    total = Fraction(0)
+    for a in range(n + 1):
+        for b in range(n - a + 1):
+            if a > rule.max_low or b > rule.max_high:
+                total += math.comb(n, a) * math.comb(n - a, b) * lo**a * hi**b * inside ** (n - a - b)
+    return total
+
+
+@pytest.mark.parametrize("rule", [PAPER_RULE, FrameRule(64, 940, 0, 2), FrameRule(160, 900, 2, 0)])
+def test_failure_in_the_pass_region_is_exact(rule):
+    """Fig. 8's flat floor of about 2e-11 was truncation leftover: the failure is the exact sum."""
+    means = np.array([150.0, 300.0, 625.0, 950.0, 1080.0])
+    tails = exact_out_of_range(means, PIXEL_1, rule)
+    got = uniform_failure_curve(means, 16, PIXEL_1, rule)
+    for i in range(means.size):
+        want = _exact_uniform_failure(*(t[i] for t in tails), 16, rule)
+        assert got[i] == pytest.approx(float(want), rel=1e-12)
+    assert got[means == 625.0].item() < 1e-50  # far below any truncation budget
+    if rule == PAPER_RULE:  # the 64 pixels of Fig. 8 (the rational sum takes a few seconds)
+        n64 = uniform_failure_curve([625.0], 64, PIXEL_1, rule)[0]
+        assert n64 == pytest.approx(float(_exact_uniform_failure(*(t[2] for t in tails), 64, rule)), rel=1e-12)
+
+
+def test_failure_and_pass_are_computed_apart_and_add_to_one():
+    means = np.linspace(0.0, 1400.0, 57)
+    for n, rule in [(64, PAPER_RULE), (5, FrameRule(30, 990, 3, 0)), (1000, FrameRule(64, 940, 4, 4))]:
+        log_fail, log_pass = log_uniform_fail_pass(*log_out_of_range(means, PIXEL_1, rule), n, rule)
+        np.testing.assert_allclose(np.exp(log_fail) + np.exp(log_pass), 1.0, atol=1e-14)
+        assert np.all(np.isfinite(log_fail) | (log_fail == -np.inf)) and not np.any(np.isnan(log_pass))
+
+
+def test_non_uniform_failure_is_the_exact_sum():
+    """The dynamic programme's capped states against enumeration in rational arithmetic."""
+    rule = FrameRule(64, 940, 1, 0)
+    mu = np.array([300.0, 625.0, 700.0, 900.0, 1000.0, 150.0])
+    lo, hi, inside = exact_out_of_range(mu, PIXEL_1, rule)
+    want = Fraction(0)
+    for outcome in itertools.product(range(3), repeat=mu.size):
+        o = np.array(outcome)
+        if (o == 0).sum() > rule.max_low or (o == 2).sum() > rule.max_high:
+            want += math.prod(Fraction(float([lo, inside, hi][k][i])) for i, k in enumerate(outcome))
+    assert frame_failure_probability(mu, PIXEL_1, rule) == pytest.approx(float(want), rel=1e-12)
+    assert 0 < float(want) < 1e-5
+
+
 def test_uniform_frame_matches_multinomial():
     mu, n = 1080.0, 64
-    lo, hi, inside = out_of_range_probabilities(adc_pmf(mu, PIXEL_1))
+    lo, hi, inside = (float(x) for x in exact_out_of_range(mu, PIXEL_1))
     ok = sum(
         math.comb(n, a) * math.comb(n - a, b) * lo**a * hi**b * inside ** (n - a - b)
         for a in range(2) for b in range(2)
@@ -73,7 +174,7 @@ def test_non_uniform_maps():
     assert frame_failure_probability(one_dark, PIXEL_1) < 1e-9
     assert frame_failure_probability(two_dark, PIXEL_1) == pytest.approx(1.0, abs=1e-12)
     # one dead pixel: the other 63 must now all stay above T-
-    lo, hi, inside = out_of_range_probabilities(adc_pmf(100.0, PIXEL_1))
+    lo, hi, inside = exact_out_of_range(100.0, PIXEL_1)
     m = np.full(64, 100.0)
     m[0] = 0.0
     expect = 1 - (inside**63 + 63 * hi * inside**62)  # n- = 1 already, n+ <= 1

@@ -9,10 +9,13 @@ Exactness
 Pixels are independent (Sec. III C), so the counts follow a Poisson-multinomial law. With
 ``p_low = P(Z < T-)``, ``p_high = P(Z > T+)`` and ``p_in = P(T- <= Z <= T+)`` per pixel, a
 dynamic programme over the pixels on ``(min(n-, N- + 1), min(n+, N+ + 1))`` gives the exact
-probability that a frame passes, for any map of mean photoelectron numbers. The per-pixel
-probabilities come from :func:`qkit.qrng.sensor.adc_pmf` (each within ``tolerance`` in L1,
-missing at most ``tolerance / 3`` of mass); the missing mass counts as failure, so the returned
-failure probability is never too small, and too large by at most ``n_pixels * tolerance``.
+probability that a frame passes, and the mass it lumps in the capped states is the probability
+that it fails; for identical pixels both are short binomial sums. The functions that take
+means compute the three per-pixel probabilities directly, each summed in log space to a
+*relative* error below 1e-12 (:func:`exact_out_of_range`), and add up only positive terms: a
+failure probability of ``1e-150`` comes out as ``1e-150``, not as the ``1e-11`` that
+``1 - P(pass)`` from pmfs truncated at ``1e-12`` would leave (values below ``1e-308`` underflow
+to 0).
 
 This module computes probabilities; drawing frames belongs to the frame sampler.
 """
@@ -22,18 +25,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
 
 from qkit._validate import require_allocation, require_array, require_instance, require_integer
 from qkit.qrng.entropy import conditional_min_entropy
+from qkit.qrng._tails import log_out_of_range, log_uniform_fail_pass
 from qkit.qrng.photons import DEFAULT_TOLERANCE
 from qkit.qrng.pixel import Pixel, _check_pixel
-from qkit.qrng.sensor import PMF_ATOL, _check_light, adc_pmf_many
+from qkit.qrng.sensor import PMF_ATOL, _check_light
 
 __all__ = [
     "FrameRule",
     "PAPER_RULE",
     "out_of_range_probabilities",
+    "exact_out_of_range",
     "pass_probability",
     "frame_failure_probability",
     "uniform_failure_curve",
@@ -168,8 +172,8 @@ def pass_probability(p_low: np.ndarray, p_high: np.ndarray, p_in: np.ndarray, ru
     return _pass_probability(lo, hi, inside, rule)
 
 
-def _pass_probability(lo: np.ndarray, hi: np.ndarray, inside: np.ndarray, rule: FrameRule) -> np.ndarray:
-    """:func:`pass_probability` without the checks; the missing mass of truncated pmfs fails."""
+def _count_table(lo: np.ndarray, hi: np.ndarray, inside: np.ndarray, rule: FrameRule) -> np.ndarray:
+    """The dynamic programme: ``P(min(n-, N- + 1) = i, min(n+, N+ + 1) = j)`` after every pixel."""
     cap_lo, cap_hi = rule.max_low + 1, rule.max_high + 1
     require_allocation(f"the frame-count table of N- = {rule.max_low}, N+ = {rule.max_high} for "
                        f"{lo[..., 0].size} frames (rule)", 32.0 * lo[..., 0].size * (cap_lo + 1) * (cap_hi + 1))
@@ -183,13 +187,59 @@ def _pass_probability(lo: np.ndarray, hi: np.ndarray, inside: np.ndarray, rule: 
         new[..., :, 1:] += state[..., :, :-1] * b
         new[..., :, -1] += state[..., :, -1] * b[..., 0]
         state = new
-    return state[..., :cap_lo, :cap_hi].sum(axis=(-2, -1))
+    return state
 
 
-def frame_failure_probability(
-    mean_map: np.ndarray, pixel: Pixel, rule: FrameRule = PAPER_RULE, *, tolerance: float = DEFAULT_TOLERANCE
-) -> float:
+def _pass_probability(lo: np.ndarray, hi: np.ndarray, inside: np.ndarray, rule: FrameRule) -> np.ndarray:
+    """:func:`pass_probability` without the checks: the uncapped states of the table."""
+    return _count_table(lo, hi, inside, rule)[..., :-1, :-1].sum(axis=(-2, -1))
+
+
+def _fail_probability(lo: np.ndarray, hi: np.ndarray, inside: np.ndarray, rule: FrameRule) -> np.ndarray:
+    """The capped states of the table: ``P(n- > N- or n+ > N+)`` as a sum of positive terms."""
+    state = _count_table(lo, hi, inside, rule)
+    return state[..., -1, :].sum(axis=-1) + state[..., :-1, -1].sum(axis=-1)
+
+
+def exact_out_of_range(means: np.ndarray, pixel: Pixel, rule: FrameRule = PAPER_RULE
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``P(Z < T-)``, ``P(Z > T+)``, ``P(T- <= Z <= T+)`` of one pixel, each to a relative error < 1e-12.
+
+    ``P(a <= X < b) = sum_n p(n) P(a <= K n + mu_r + G < b)`` (Eqs. 2-4 of the QRNG paper) is
+    summed in log space around the largest term, until the terms left out are below 1e-16 of
+    the sum (a bound, from the log-concavity of the terms). Unlike sums of
+    :func:`qkit.qrng.sensor.adc_pmf`, whose error is absolute (1e-12), a probability of
+    ``1e-160`` keeps its digits; below ``1e-308`` it underflows to 0.
+
+    Parameters
+    ----------
+    means : array of float
+        ``mu_e`` of the pixel (electrons), ``>= 0``, any shape.
+    pixel : Pixel
+        Gain, noise and ADC.
+    rule : FrameRule
+        The thresholds ``T-`` and ``T+`` (ADC steps).
+
+    Returns
+    -------
+    p_low, p_high, p_in : numpy.ndarray
+        Each with the shape of ``means``.
+    """
+    _check_pixel(pixel)
+    mu = require_array("means", means, low=0.0, unit="electrons")
+    if mu.size:
+        _check_light("means", float(mu.max()), pixel)
+    _check_rule(rule)
+    rule.check_adc(pixel.adc_max, "pixel")
+    return tuple(np.exp(v).reshape(mu.shape) for v in log_out_of_range(mu, pixel, rule))
+
+
+def frame_failure_probability(mean_map: np.ndarray, pixel: Pixel, rule: FrameRule = PAPER_RULE) -> float:
     """Probability that a frame fails, for a map of mean photoelectron numbers (any shape).
+
+    The dynamic programme of :func:`pass_probability` on the exact per-pixel probabilities of
+    :func:`exact_out_of_range`; the failure is the mass of the capped states, a sum of positive
+    terms, so it keeps a relative error below about 1e-12 however small it is.
 
     Parameters
     ----------
@@ -199,30 +249,33 @@ def frame_failure_probability(
         Gain, noise and ADC shared by all pixels.
     rule : FrameRule
         Thresholds and counts (default: Fig. 8).
-    tolerance : float, keyword-only
-        Per-pixel truncation of :func:`qkit.qrng.sensor.adc_pmf`.
 
     Returns
     -------
     float
-        ``1 - P(n- <= N- and n+ <= N+)``.
+        ``P(n- > N- or n+ > N+)``.
     """
     mu = _check_map("mean_map", mean_map, pixel).ravel()
+    return float(_map_failures(mu[None, :], pixel, rule)[0])
+
+
+def _map_failures(maps: np.ndarray, pixel: Pixel, rule: FrameRule) -> np.ndarray:
+    """Failure probability of each row of ``maps`` (electrons), from the exact tails."""
     _check_rule(rule)
     rule.check_adc(pixel.adc_max, "pixel")
-    lo, hi, inside = _out_of_range(adc_pmf_many(mu, pixel, tolerance=tolerance), rule)
-    return float(np.clip(1.0 - _pass_probability(lo, hi, inside, rule), 0.0, 1.0))
+    unique, inverse = np.unique(maps, return_inverse=True)
+    lo, hi, inside = (np.exp(v)[inverse.reshape(maps.shape)] for v in log_out_of_range(unique, pixel, rule))
+    return np.clip(_fail_probability(lo, hi, inside, rule), 0.0, 1.0)
 
 
-def uniform_failure_curve(
-    means: np.ndarray, n_pixels: int, pixel: Pixel, rule: FrameRule = PAPER_RULE,
-    *, tolerance: float = DEFAULT_TOLERANCE,
-) -> np.ndarray:
+def uniform_failure_curve(means: np.ndarray, n_pixels: int, pixel: Pixel, rule: FrameRule = PAPER_RULE) -> np.ndarray:
     """Failure probability of a uniformly lit frame of ``n_pixels`` for each mean (Fig. 8).
 
-    The pixels are identical, so the counts ``(n-, n+)`` are multinomial and the pass probability
-    is a sum of ``(N- + 1)(N+ + 1)`` terms: no loop over the pixels, so any ``n_pixels`` costs the
-    same (the dynamic programme of :func:`pass_probability` gives the same number).
+    The pixels are identical, so ``n-`` is binomial and, given ``n- = a``, ``n+`` is binomial on
+    the other pixels:
+    ``P(fail) = P(n- > N-) + sum_{a <= N-} P(n- = a) P(n+ > N+ | n- = a)``, a sum of positive
+    terms on the exact tails of :func:`exact_out_of_range` (relative error below about 1e-12;
+    no ``1 - P(pass)``). No loop over the pixels, so any ``n_pixels`` costs the same.
 
     Parameters
     ----------
@@ -234,8 +287,6 @@ def uniform_failure_curve(
         Gain, noise and ADC of every pixel.
     rule : FrameRule
         Thresholds and counts (default: Fig. 8).
-    tolerance : float, keyword-only
-        Per-pixel truncation of :func:`qkit.qrng.sensor.adc_pmf`.
 
     Returns
     -------
@@ -249,30 +300,15 @@ def uniform_failure_curve(
         _check_light("means", float(mu.max()), pixel)
     _check_rule(rule)
     rule.check_adc(pixel.adc_max, "pixel")
-    lo, hi, inside = _out_of_range(adc_pmf_many(mu, pixel, tolerance=tolerance), rule)
-    return np.clip(1.0 - _uniform_pass(lo, hi, inside, n_pixels, rule), 0.0, 1.0)
+    log_fail, _ = log_uniform_fail_pass(*log_out_of_range(mu, pixel, rule), n_pixels, rule)
+    return np.clip(np.exp(log_fail), 0.0, 1.0).reshape(mu.shape)
 
 
 def _uniform_pass(lo: np.ndarray, hi: np.ndarray, inside: np.ndarray, n: int, rule: FrameRule) -> np.ndarray:
-    """Pass probability of ``n`` identical pixels: the multinomial sum over ``n- <= N-``, ``n+ <= N+``.
-
-    ``sum_{a, b} n! / (a! b! (n - a - b)!) p_low^a p_high^b p_in^(n - a - b)``, in log space; the
-    same number as the dynamic programme, without a loop over the pixels.
-    """
-    a = np.arange(min(rule.max_low, n) + 1)[:, None]
-    b = np.arange(min(rule.max_high, n) + 1)[None, :]
-    require_allocation(f"the multinomial terms of N- = {rule.max_low}, N+ = {rule.max_high} for "
-                       f"{lo.size} means (rule)", 32.0 * lo.size * a.size * b.size)
-    rest = n - a - b
-    ok = rest >= 0
-    rest = np.where(ok, rest, 0)
-    log_coef = special.gammaln(n + 1.0) - special.gammaln(a + 1.0) - special.gammaln(b + 1.0) \
-        - special.gammaln(rest + 1.0)
-    x = lo[..., None, None]
-    y = hi[..., None, None]
-    w = inside[..., None, None]
-    terms = np.exp(log_coef + special.xlogy(a, x) + special.xlogy(b, y) + special.xlogy(rest, w))
-    return np.where(ok, terms, 0.0).sum(axis=(-2, -1))
+    """Pass probability of ``n`` identical pixels from their range probabilities (no checks)."""
+    with np.errstate(divide="ignore"):
+        logs = [np.log(np.asarray(x, dtype=float)) for x in (lo, hi, inside)]
+    return np.exp(log_uniform_fail_pass(*logs, n, rule)[1])
 
 
 def frame_min_entropy(mean_map: np.ndarray, pixel: Pixel, *, tolerance: float = DEFAULT_TOLERANCE) -> float:
@@ -331,10 +367,7 @@ def frame_report(
     if maps.ndim < 2 or maps.shape[1:].count(0):
         raise ValueError(f"mean_maps must have shape (n_maps, pixels...), got shape {maps.shape}")
     flat = maps.reshape(maps.shape[0], -1)
-    _check_rule(rule)
-    rule.check_adc(pixel.adc_max, "pixel")
-    lo, hi, inside = _out_of_range(adc_pmf_many(flat, pixel, tolerance=tolerance), rule)
-    failure = np.clip(1.0 - _pass_probability(lo, hi, inside, rule), 0.0, 1.0)
+    failure = _map_failures(flat, pixel, rule)
     unique, inverse = np.unique(flat, return_inverse=True)
     h = _entropies(unique, pixel, tolerance)
     return failure, h[inverse.reshape(flat.shape)].mean(axis=1)
