@@ -72,6 +72,76 @@ def test_explorer_follows_controls_coarse_then_full():
     assert 1_000_000 in ex.controls["n_samples"].options
 
 
+def test_explorer_mean_stops_change_the_model_readout():
+    """Every mu_e stop is a value the estimators see; the readout gives the model's H_min(Z23),
+    which moves visibly at the stops outside the plateau (weak light, ADC saturation)."""
+    ex = w.estimator_explorer(n_samples=20_000)
+    assert ex.wait(timeout=120)
+    assert list(ex.controls["mean_photoelectrons"].options) == [(f"{m:g}", float(m)) for m in w.MEAN_STOPS]
+    readouts = {}
+    for mu in (625.0, 1200.0, 10.0):
+        ex.controls["mean_photoelectrons"].value = mu
+        assert ex.wait(timeout=120)
+        assert ex.result.mean_photoelectrons == mu
+        readouts[mu] = ex.text
+        assert f"H_min(Z23) {ex.result.model_no_eve:.4f}" in ex.text
+    assert len(set(readouts.values())) == 3
+    assert ex.result.model_no_eve < 0.8                     # mu_e = 10: far from uniform
+
+
+def test_bars_fall_where_the_model_falls():
+    """What notebook 06 says of the mu_e stops: on the plateau the bars barely move, at 10 and
+    1200 electrons (H_min(Z23) 0.79 and 0.83) most of them fall well below the plateau's (the
+    lowest bar, Compression, is dominated by its own scatter at 20,000 samples)."""
+    views = {mu: w.estimator_view(mu, 20_000, seed=3) for mu in (300.0, 625.0, 10.0, 1200.0)}
+    median = {mu: np.median(list(v.per_bit.values())) for mu, v in views.items()}
+    assert abs(median[300.0] - median[625.0]) < 0.03                  # plateau: scatter only
+    for mu in (10.0, 1200.0):                                          # most bars fall by > 0.1
+        assert views[mu].model_no_eve < 0.85
+        assert median[mu] < min(median[300.0], median[625.0]) - 0.1
+        assert views[mu].mcv_per_bit < min(views[m].mcv_per_bit for m in (300.0, 625.0)) - 0.1
+    with pytest.raises(ValueError, match="mean_photoelectrons"):
+        w.estimator_explorer(mean_photoelectrons=626.0)
+
+
+def test_perfect_source_estimates_are_the_estimators_on_fair_bits():
+    from qkit.qrng.estimators import collision_estimate, compression_estimate
+
+    est = w.perfect_source_estimates(sizes=(10_000, 60_000), seeds=(1, 2))
+    assert est.sizes == (10_000, 60_000) and est.seeds == (1, 2)
+    assert list(est.estimates) == ["Most Common Value", "Markov", "Collision", "Compression"]
+    bits = np.random.default_rng(2).integers(0, 2, 60_000, dtype=np.uint8)   # seed 2, all 60,000 bits
+    assert est.estimates["Collision"][1, 1] == collision_estimate(bits).min_entropy
+    assert est.estimates["Compression"][0, 1] == compression_estimate(bits[:10_000]).min_entropy
+    values = np.stack(list(est.estimates.values()))
+    assert values.shape == (4, 2, 2) and np.all((values > 0.3) & (values <= 1.0))
+    mean = {name: v.mean(axis=1) for name, v in est.estimates.items()}
+    # the finite-sample bias: Collision and Compression below MCV at every size, all climb with L
+    assert np.all(np.maximum(mean["Collision"], mean["Compression"]) < mean["Most Common Value"])
+    assert all(m[1] > m[0] for m in mean.values())
+    with pytest.raises(ValueError, match="sizes"):
+        w.perfect_source_estimates(sizes=(6000,))
+    with pytest.raises(TypeError, match="seeds"):
+        w.perfect_source_estimates(seeds=3)
+
+
+def test_perfect_source_figure_draws_means_and_predictions():
+    from matplotlib.figure import Figure
+
+    from qkit.plots.estimators import draw_perfect_source
+
+    est = w.perfect_source_estimates(sizes=(10_000, 20_000), seeds=(3,))
+    fig = Figure()
+    draw_perfect_source(fig, est, predicted={"Collision": [0.7, 0.75]})
+    ax = fig.axes[0]
+    means = [line for line in ax.lines if line.get_marker() == "o"]
+    np.testing.assert_allclose(means[2].get_ydata(), est.estimates["Collision"].mean(axis=1))
+    dashed = [line for line in ax.lines if line.get_linestyle() == "--"]
+    assert len(dashed) == 1 and np.allclose(dashed[0].get_ydata(), [0.7, 0.75])
+    with pytest.raises(TypeError, match="predicted"):
+        draw_perfect_source(fig, est, predicted=[0.7])
+
+
 def test_coarse_view_is_the_estimator_view_of_a_shorter_run():
     coarse = w.coarse_estimator_view(625.0, 1_000_000, seed=2)
     plain = w.estimator_view(625.0, w.COARSE_SAMPLES, seed=2)

@@ -7,7 +7,7 @@ import numpy as np
 
 from qkit.plots import _require_figure, _require_view, mark_paper_value
 
-__all__ = ["draw_estimator_bars", "draw_sample_size_trend", "draw_drift"]
+__all__ = ["draw_estimator_bars", "draw_sample_size_trend", "draw_perfect_source", "draw_drift"]
 
 #: The paper's non-IID result on 10 MB of chip output (Sec. V, Fig. 9), per bit.
 PAPER_NON_IID = 0.94
@@ -43,7 +43,7 @@ def draw_estimator_bars(fig: plt.Figure, view) -> None:
     ax.bar(range(len(names)), values, color=np.where(low, "C1", "C0"))
     _model_lines(ax, view.model_given_noise, view.model_no_eve)
     ax.set_xticks(range(len(names)), [_SHORT.get(n, n) for n in names], rotation=40, ha="right")
-    bottom = min(0.8, values.min() - 0.02)
+    bottom = min(0.8, values.min() - 0.02, view.model_given_noise - 0.02)   # bars and model lines in view
     ax.set_ylim(bottom, 1.0 + 0.45 * (1.0 - bottom))  # head room for the legend above the bars
     ax.set_yticks(ax.get_yticks()[ax.get_yticks() <= 1.0])
     ax.set_ylabel("min-entropy (bits per bit)")
@@ -74,6 +74,41 @@ def draw_sample_size_trend(fig: plt.Figure, trend) -> None:
     ax.set_xlabel("samples L (2-bit symbols)")
     ax.set_ylabel("min-entropy (bits per bit)")
     ax.set_title("Both tracks rise with the data; the non-IID one stays below the model")
+    ax.legend(loc="lower right", fontsize="small")
+
+
+def draw_perfect_source(fig: plt.Figure, estimates, predicted: dict | None = None) -> None:
+    """Binary estimators on a perfect source against the number of bits: every seed and their mean.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        Cleared and drawn on.
+    estimates : qkit.widgets.estimators.PerfectSourceEstimates
+        Estimates (bits per bit) per size and seed; the truth, 1 bit per bit, is drawn as a line.
+    predicted : dict, optional
+        ``name -> values per size``: an estimator's value when its statistic falls exactly on its
+        expectation (only the 99 % margin lowers it), drawn dashed in the estimator's colour.
+    """
+    _require_figure("fig", fig)
+    _require_view("estimates", estimates, ("sizes", "seeds", "estimates"))
+    predicted = {} if predicted is None else predicted
+    if not isinstance(predicted, dict):
+        raise TypeError(f"predicted must be a dict of name -> values per size or None, got {predicted!r}")
+    fig.clear()
+    ax = fig.add_subplot(111)
+    n = np.asarray(estimates.sizes, dtype=float)
+    ax.axhline(1.0, color="k", lw=1.5, label="truth: 1 bit per bit")
+    for k, (name, values) in enumerate(estimates.estimates.items()):
+        colour = f"C{k}"
+        ax.semilogx(np.repeat(n, values.shape[1]), values.ravel(), ".", color=colour, alpha=0.5)
+        ax.semilogx(n, values.mean(axis=1), "o-", color=colour, label=f"{name} (dots: {values.shape[1]} seeds)")
+        if name in predicted:
+            ax.semilogx(n, np.asarray(predicted[name], dtype=float), "--", color=colour,
+                        label=f"{name}: the 99 % margin alone")
+    ax.set_xlabel("bits L")
+    ax.set_ylabel("estimate (bits per bit)")
+    ax.set_title("A perfect source: Collision and Compression sit lowest and climb slowly")
     ax.legend(loc="lower right", fontsize="small")
 
 

@@ -8,6 +8,7 @@ as 2-bit symbols and run :mod:`qkit.qrng.estimators`; the explorers only draw th
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import ipywidgets as widgets
@@ -16,19 +17,25 @@ import numpy as np
 from qkit._validate import require_choice, require_in_range, require_instance, require_integer, require_real
 from qkit.plots.estimators import draw_estimator_bars
 from qkit.qrng.entropy import conditional_min_entropy, conditional_min_entropy_curve, min_entropy_curve
-from qkit.qrng.estimators import SmallSampleWarning, iid_track, load_samples, non_iid_track
+from qkit.qrng.estimators import (SmallSampleWarning, collision_estimate, compression_estimate, iid_track,
+                                  load_samples, markov_estimate, most_common_value, non_iid_track)
 from qkit.qrng.frames import PAPER_RULE, frame_fails, uniform_failure_curve
 from qkit.qrng.pixel import PIXEL_1, Pixel
 from qkit.qrng.sampling import sample_frames
 from qkit.qrng.sensor import extract_bits
 from qkit.widgets._explorer import Explorer
 
-__all__ = ["PIXELS_PER_FRAME", "COARSE_SAMPLES", "chip_symbols", "EstimatorView", "estimator_view",
-           "coarse_estimator_view",
-           "SampleSizeTrend", "sample_size_trend", "DriftView", "drift_view", "estimator_explorer"]
+__all__ = ["PIXELS_PER_FRAME", "COARSE_SAMPLES", "MEAN_STOPS", "chip_symbols", "EstimatorView", "estimator_view",
+           "coarse_estimator_view", "SampleSizeTrend", "sample_size_trend", "PerfectSourceEstimates",
+           "perfect_source_estimates", "DriftView", "drift_view", "estimator_explorer"]
 
 #: Pixels per frame of the simulated array (the 64-pixel chip of Fig. 8).
 PIXELS_PER_FRAME = 64
+
+#: The explorer's ``mu_e`` stops (electrons): dense where ``H_min(Z23)`` changes (weak light below
+#: ~100, ADC saturation above ~1150), sparse on the plateau between, where ``Z23`` is uniform to
+#: within 0.002 bit per bit and the bars move only by their own scatter.
+MEAN_STOPS = (5, 10, 20, 40, 75, 150, 300, 625, 1000, 1150, 1175, 1200, 1225, 1250)
 
 
 def chip_symbols(mean_photoelectrons: float, n_samples: int, *, seed: int = 0,
@@ -199,6 +206,61 @@ def sample_size_trend(sizes=(10_000, 30_000, 100_000, 300_000), mean_photoelectr
 
 
 @dataclass(frozen=True)
+class PerfectSourceEstimates:
+    """Binary estimators on a perfect source (independent fair bits, 1 bit of min-entropy per bit).
+
+    ``estimates[name]`` has shape ``(len(sizes), len(seeds))``: bits per bit, on the first
+    ``sizes[i]`` bits of the run drawn with ``seeds[j]``.
+    """
+
+    sizes: tuple
+    seeds: tuple
+    estimates: dict
+
+
+#: The binary estimators :func:`perfect_source_estimates` runs (SP 800-90B Sec. 6.3.1-6.3.4).
+_BINARY = {"Most Common Value": lambda b: most_common_value(b, 2), "Markov": markov_estimate,
+           "Collision": collision_estimate, "Compression": compression_estimate}
+
+
+def perfect_source_estimates(sizes: tuple[int, ...] = (20_000, 200_000, 2_000_000),
+                             seeds: tuple[int, ...] = (1, 2, 3),
+                             progress: Callable[[int], object] | None = None) -> PerfectSourceEstimates:
+    """MCV, Markov, Collision and Compression estimates on fair coin flips, against the truth (1).
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Numbers of bits, each in ``[6012, 20_000_000]`` (Compression needs 1002 blocks of 6 bits).
+    seeds : sequence of int
+        One seeded run of ``max(sizes)`` fair bits per seed (``numpy.random.default_rng(seed)``);
+        every size uses the first bits of each run.
+    progress : callable, optional
+        Called with the number of bits after each size is done.
+
+    Returns
+    -------
+    PerfectSourceEstimates
+        Each estimator's min-entropy (bits per bit, SP 800-90B Sec. 6.3.1-6.3.4) per size and seed;
+        the truth is exactly 1.
+    """
+    for name, value in (("sizes", sizes), ("seeds", seeds)):
+        if not isinstance(value, (tuple, list)) or not value:
+            raise TypeError(f"{name} must be a non-empty tuple of whole numbers, got {value!r}")
+    sizes = tuple(require_integer("sizes", n, 6_012, 20_000_000) for n in sizes)
+    seeds = tuple(require_integer("seeds", s, low=0) for s in seeds)
+    runs = [np.random.default_rng(s).integers(0, 2, max(sizes), dtype=np.uint8) for s in seeds]
+    out = {name: np.empty((len(sizes), len(seeds))) for name in _BINARY}
+    for i, n in enumerate(sizes):
+        for j, bits in enumerate(runs):
+            for name, estimate in _BINARY.items():
+                out[name][i, j] = estimate(bits[:n]).min_entropy
+        if progress is not None:
+            progress(n)
+    return PerfectSourceEstimates(sizes, seeds, out)
+
+
+@dataclass(frozen=True)
 class DriftView:
     """A drifting LED, cut into stretches of frames: light level, alarms, estimates and model.
 
@@ -272,17 +334,21 @@ def drift_view(start: float = 625.0, stop: float = 40.0, segments: int = 5,
     return DriftView(*(np.array(column) for column in zip(*rows)))
 
 
-def estimator_explorer(n_samples: int = 100_000) -> Explorer:
+def estimator_explorer(n_samples: int = 100_000, mean_photoelectrons: float = 625.0) -> Explorer:
     """Bars of the ten estimators (Fig. 9) with controls for ``mu_e`` and the sample size.
 
-    Up to 1,000,000 samples: each change first draws the estimators on a short run of
-    :data:`COARSE_SAMPLES` samples (labelled coarse), then the full run when it is done.
+    ``mu_e`` moves over :data:`MEAN_STOPS`; the text under the figure gives the model's
+    ``H_min(Z23)`` (what the estimators measure) beside the assessment. Up to 1,000,000 samples:
+    each change first draws the estimators on a short run of :data:`COARSE_SAMPLES` samples
+    (labelled coarse), then the full run when it is done.
     """
     require_choice("n_samples", n_samples, (20_000, 100_000, 300_000, 1_000_000))
+    require_choice("mean_photoelectrons", mean_photoelectrons, MEAN_STOPS)
     controls = {
-        "mean_photoelectrons": widgets.FloatSlider(value=625, min=50, max=1200, step=25,
-                                                   description="mu_e (electrons)",
-                                                   style={"description_width": "initial"}),
+        "mean_photoelectrons": widgets.SelectionSlider(options=[(f"{m:g}", float(m)) for m in MEAN_STOPS],
+                                                       value=float(mean_photoelectrons),
+                                                       description="mu_e (electrons)",
+                                                       style={"description_width": "initial"}),
         "n_samples": widgets.Dropdown(options=[20_000, 100_000, 300_000, 1_000_000], value=n_samples,
                                       description="samples"),
     }
@@ -293,5 +359,6 @@ def estimator_explorer(n_samples: int = 100_000) -> Explorer:
 def _describe_view(v: EstimatorView) -> str:
     head = (f"coarse first look at {v.n_samples:,} samples (the full run follows): " if v.coarse
             else f"{v.n_samples:,} samples: ")
-    return head + (f"assessed {v.assessed_per_bit:.4f} per bit; model "
+    return head + (f"assessed {v.assessed_per_bit:.4f} per bit; the model at mu_e = {v.mean_photoelectrons:g}: "
+                   f"H_min(Z23) {v.model_no_eve:.4f} (what the estimators measure), "
                    f"H_min(Z23|E) {v.model_given_noise:.4f}")

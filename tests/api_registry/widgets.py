@@ -1,4 +1,4 @@
-"""Registry cases for ``qkit.widgets`` (the Explorer, chapters 06-12) and the matching
+"""Registry cases for ``qkit.widgets`` (the Explorer, chapters 06-13) and the matching
 ``qkit.plots`` modules (see ``__init__.py`` beside this file)."""
 
 import ipywidgets as widgets
@@ -59,6 +59,7 @@ def _estimator(kind):
             "view": lambda: estimators.estimator_view(625.0, 7000),
             "trend": lambda: estimators.sample_size_trend((7000, 8000)),
             "drift": lambda: estimators.drift_view(625.0, 300.0, 2, 100),
+            "perfect": lambda: estimators.perfect_source_estimates((7000, 8000), (1,)),
         }[kind]()
     return _ESTIMATOR[kind]
 
@@ -119,7 +120,7 @@ CASES = [
          bad={"controls": [{}, {"x": 3.0}, [widgets.FloatSlider()]], "refine": ["fast"]}),
     Case("qkit.widgets.Explorer.wait", instance=lambda: _explorer_with_refine(), kwargs={"timeout": 5.0},
          bad={"timeout": [-1.0]}),
-    # --- chapter 07-08 views and explorers -------------------------------------------------
+    # --- chapter 08-09 views and explorers -------------------------------------------------
     Case("qkit.widgets.qnn.bloch_vector", args=(_STATE,), allow={"state": ("complex",)},  # amplitudes are complex
          bad={"state": [np.ones(3), np.array([1.0, 1.0]), np.zeros((2, 2, 2))]}),
     Case("qkit.widgets.qnn.rotation_view", kwargs=dict(gate="rx", angle=1.0, start="+", steps=5),
@@ -146,7 +147,7 @@ CASES = [
               "model": ["qnn"]}),
     Case("qkit.widgets.qnn.noise_deployment_explorer", make=lambda: (_deployment_args(), {}),
          bad={"features": [np.zeros((6, 3))]}),
-    # --- chapter 09-12 views and explorers -------------------------------------------------
+    # --- chapter 10-13 views and explorers -------------------------------------------------
     Case("qkit.widgets.fl.label_mix_view", args=(0.5,),
          kwargs=dict(n_vehicles=3, seed=1, classes="012", samples_per_vehicle=20),
          allow={"classes": ("unknown",)},  # any distinct characters name classes
@@ -196,12 +197,16 @@ CASES = [
     Case("qkit.widgets.estimators.drift_view", kwargs=dict(start=625.0, stop=300.0, segments=2, frames_per_segment=100,
                                                            seed=0, pixel=PIXEL_1),
          bad={"segments": [0], "frames_per_segment": [10], "start": [-1.0]}, timeout=60.0),
-    Case("qkit.widgets.estimators.estimator_explorer", kwargs=dict(n_samples=20_000),
-         bad={"n_samples": [123]}, timeout=60.0),
+    Case("qkit.widgets.estimators.estimator_explorer", kwargs=dict(n_samples=20_000, mean_photoelectrons=625.0),
+         bad={"n_samples": [123], "mean_photoelectrons": [626.0]}, timeout=60.0),
+    Case("qkit.widgets.estimators.perfect_source_estimates", kwargs=dict(sizes=(7000, 8000), seeds=(1,)),
+         bad={"sizes": [(6000,), ()], "seeds": [(-1,)]}, timeout=30.0),
     Case("qkit.plots.estimators.draw_estimator_bars", make=lambda: ((_fig(), _estimator("view")), {}), timeout=30.0),
     Case("qkit.plots.estimators.draw_sample_size_trend", make=lambda: ((_fig(), _estimator("trend")), {}),
          timeout=60.0),
     Case("qkit.plots.estimators.draw_drift", make=lambda: ((_fig(), _estimator("drift")), {}), timeout=60.0),
+    Case("qkit.plots.estimators.draw_perfect_source", make=lambda: ((_fig(), _estimator("perfect")), {}),
+         bad={"predicted": [[0.9]]}, timeout=30.0),
     # --- figures ---------------------------------------------------------------------------
     Case("qkit.plots.use_style"),
     Case("qkit.plots.mark_paper_value", make=lambda: ((_ax(), 0.98, "paper: 0.98"), {"axis": "x"}),
@@ -279,6 +284,7 @@ EXEMPT = {
     "qkit.widgets.estimators.EstimatorView": "a result record that only qkit.widgets.estimators.estimator_view builds",
     "qkit.widgets.estimators.SampleSizeTrend": "a result record that only sample_size_trend builds",
     "qkit.widgets.estimators.DriftView": "a result record that only qkit.widgets.estimators.drift_view builds",
+    "qkit.widgets.estimators.PerfectSourceEstimates": "a result record that only perfect_source_estimates builds",
     "qkit.widgets.qnn.RotationView": "a result record that only qkit.widgets.qnn.rotation_view builds",
     "qkit.widgets.qnn.MeasurementAxisView": "a result record that only measurement_axis_view builds",
     "qkit.widgets.qnn.PlateView": "a result record that only qkit.widgets.qnn.plate_view builds",

@@ -48,11 +48,34 @@ def _distances(blocks: np.ndarray) -> np.ndarray:
 
 def compression_expectation(p: float, num_blocks: int, k: int = 1 << BLOCK_BITS,
                             d: int = DICTIONARY_BLOCKS) -> float:
-    """Expected mean score ``G(p) + (k-1) G(q)`` with ``q = (1-p)/(k-1)`` (SP 800-90B 6.3.4 step 7).
+    """Expected Maurer statistic when one block value has probability ``p`` (SP 800-90B 6.3.4 step 7).
 
-    ``G(z) = 1/v sum_{t=d+1}^{L} sum_{u=1}^{t} log2(u) F(z, t, u)``, summed in closed form as
+    The Compression estimate's model family: one of the ``k`` block values has probability
+    ``p``, the other ``k - 1`` share the rest, ``q = (1-p)/(k-1)`` each. The expected mean score
+    (mean ``log2`` distance back to a block's previous occurrence) is ``G(p) + (k-1) G(q)`` with
+    ``G(z) = 1/v sum_{t=d+1}^{L} sum_{u=1}^{t} log2(u) F(z, t, u)``, ``v = L - d``. It is largest
+    at the uniform point ``p = 1/k`` (5.2177 for 6-bit blocks, Maurer's value) and falls as ``p``
+    grows; the estimator solves ``expectation(p) = X'`` for ``p``.
+
+    The double sum is evaluated in closed form,
     ``z/v [ z ((L-d) A_d + sum_{i=d+1}^{L-1} (L-i) a_i) + sum_{i=d+1}^{L} a_i ]`` with
     ``a_i = log2(i) (1-z)^(i-1)`` and ``A_d = sum_{i=2}^{d} a_i``.
+
+    Parameters
+    ----------
+    p : float
+        Probability of the most likely block value, ``0 <= p <= 1``.
+    num_blocks : int
+        ``L``, the number of blocks in the sequence.
+    k : int
+        Number of block values, ``2^6 = 64`` for the standard's 6-bit blocks.
+    d : int
+        Blocks that only fill the dictionary (1000 in the standard).
+
+    Returns
+    -------
+    float
+        The expected mean score, in bits.
     """
     p, num_blocks = check_real("p", p, 0.0, 1.0), require_integer("num_blocks", num_blocks, 1)
     k, d = require_integer("k", k, 2), require_integer("d", d, 1)

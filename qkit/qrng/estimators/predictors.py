@@ -86,12 +86,34 @@ def multi_mcw_estimate(symbols: np.ndarray, k: int) -> EstimateResult:
 
 
 def lag_estimate(symbols: np.ndarray, k: int) -> EstimateResult:
-    """Lag prediction estimate: guess ``S[i] = S[i - lag]`` with the best of lags 1-128
-    so far (Sec. 6.3.8).
+    """Lag prediction estimate (SP 800-90B Sec. 6.3.8): guess ``S[i] = S[i - d]`` with the lag
+    ``d`` in 1..128 that has guessed best so far.
+
+    Subpredictor ``d`` guesses that the next sample repeats the one ``d`` samples back. A
+    scoreboard counts each subpredictor's right guesses; the winner before a round (a tie
+    goes to the latest to reach the top score) makes the ensemble's guess. From the ``C``
+    right guesses in ``N = L - 1`` rounds and the longest run ``r - 1`` of them,
+    ``H = -log2 max(P_global', P_local, 1/k)`` with ``P_global' = C/N + 2.576 sqrt(...)``
+    (:func:`prediction_estimate`, steps 4-6 of Sec. 6.3.7).
+
+    How this differs from the standard's loop: the guesses of all 128 lags for a block of
+    4096 rounds are one comparison of the sequence with 128 shifted copies of itself, and the
+    scoreboard is followed with cumulative sums (:func:`follow_scoreboard`). The loop exactly
+    as the standard writes it is :func:`qkit.qrng.estimators.reference.lag`; the tests check
+    both give the same number (``tests/test_estimators_reference.py``).
+
+    Parameters
+    ----------
+    symbols : numpy.ndarray of int
+        The samples, values ``0..k-1``, at least 2.
+    k : int
+        Alphabet size (2..256); the estimate never exceeds ``log2 k``.
 
     Returns
     -------
     EstimateResult
+        ``min_entropy`` in bits per sample; ``values``: ``C``, ``N``, ``r``, ``P_global``,
+        ``P_global'``, ``P_local`` (None when the longest run does not raise the bound).
     """
     k = check_alphabet_size("k", k)
     symbols = check_symbols("symbols", symbols, k, minimum=2)
