@@ -12,7 +12,7 @@ Three measurements, all in this one process (the machine may be shared: times ar
     classical FL (an MLP of the DQNN's size and one three times larger) vs QFL (the DQNN, and the
     paper's smaller Rot + CNOT QNN) vs DQFL: top-1 accuracy at each exit for three cell radii
     (channel qualities) and five seeds, plus the power split lambda and the base/enhancement
-    boundary at the poorest channel. The full version of the comparison notebook 11 runs small.
+    boundary at the poorest channel. The full version of the comparison notebook 12 runs small.
 
 The default task: four plate characters ``"0123"``, 40 plates per vehicle with label skew
 ``Dir(alpha=1)`` and camera spread 0.3, features = 4 principal components of the plates scaled

@@ -38,7 +38,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy as np  # noqa: E402
 
-CLASSES = "035689"  # notebook 08's characters
+CLASSES = "035689"  # notebook 09's characters
 
 
 # ----------------------------------------------------------------------------- fixtures
@@ -46,7 +46,7 @@ CLASSES = "035689"  # notebook 08's characters
 
 @lru_cache(maxsize=None)
 def plates_fixture() -> np.ndarray:
-    """Notebook 08's 600 training images (seed 0)."""
+    """Notebook 09's 600 training images (seed 0)."""
     from qkit.data import CLEAR_DAY, make_plates
 
     images, _ = make_plates(600, CLASSES, CLEAR_DAY, rng=np.random.default_rng(0))
@@ -55,7 +55,7 @@ def plates_fixture() -> np.ndarray:
 
 @lru_cache(maxsize=None)
 def model_fixture() -> tuple:
-    """Notebook 08's 6-layer, 8-qubit DQNN and 1000 test images, trained one short epoch."""
+    """Notebook 09's 6-layer, 8-qubit DQNN and 1000 test images, trained one short epoch."""
     from qkit.data import CLEAR_DAY, PCAAngles, make_plates
     from qkit.qnn import Adam, DynamicQNN, train
 
@@ -73,7 +73,7 @@ def model_fixture() -> tuple:
 
 @lru_cache(maxsize=None)
 def scenario_fixture() -> tuple:
-    """Notebook 12's city over 25 rounds (seed 0), its weak link and one run's arrivals."""
+    """Notebook 13's city over 25 rounds (seed 0), its weak link and one run's arrivals."""
     from qkit.fl.channel import Channel, uplink_bits
     from qkit.fl.rounds import draw_arrivals
     from qkit.fl.scenario import Scenario, simulate

@@ -70,12 +70,13 @@ CHAPTERS = [
     Chapter("notebooks/04_min_entropy.ipynb"),
     Chapter("notebooks/05_frames_and_failures.ipynb"),
     Chapter("notebooks/06_estimating_entropy.ipynb"),
-    Chapter("notebooks/07_qubits_and_circuits.ipynb"),
-    Chapter("notebooks/08_quantum_classifier.ipynb"),
-    Chapter("notebooks/09_federated_learning.ipynb"),
-    Chapter("notebooks/10_wireless_uplink.ipynb"),
-    Chapter("notebooks/11_qfl_vs_dqfl.ipynb"),
-    Chapter("notebooks/12_capstone_public_safety.ipynb"),
+    Chapter("notebooks/07_random_bits.ipynb"),  # main widget: its first Explorer (qkit.widgets.extraction)
+    Chapter("notebooks/08_qubits_and_circuits.ipynb"),
+    Chapter("notebooks/09_quantum_classifier.ipynb"),
+    Chapter("notebooks/10_federated_learning.ipynb"),
+    Chapter("notebooks/11_wireless_uplink.ipynb"),
+    Chapter("notebooks/12_qfl_vs_dqfl.ipynb"),
+    Chapter("notebooks/13_capstone_public_safety.ipynb"),
 ]
 
 

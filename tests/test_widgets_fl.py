@@ -1,4 +1,4 @@
-"""Widgets of notebooks 09 and 11 and the pure views under them."""
+"""Widgets of notebooks 10 and 12 and the pure views under them."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""The uplink widget of notebook 10 and the pure function under it."""
+"""The uplink widget of notebook 11 and the pure function under it."""
 
 import ipywidgets as widgets
 import numpy as np

@@ -1,4 +1,4 @@
-"""Widgets of notebooks 07 and 08 and the pure views under them."""
+"""Widgets of notebooks 08 and 09 and the pure views under them."""
 
 from dataclasses import replace
 

@@ -1,4 +1,4 @@
-"""Figures of notebooks 09 (federated learning) and 11 (QFL vs DQFL).
+"""Figures of notebooks 10 (federated learning) and 12 (QFL vs DQFL).
 
 Every builder takes numbers computed by :mod:`qkit.fl` (or a view of :mod:`qkit.widgets.fl`)
 and draws them; none computes anything a test could not reach through the cores.

@@ -1,4 +1,4 @@
-"""Figures of notebook 10 (the wireless uplink).
+"""Figures of notebook 11 (the wireless uplink).
 
 Each builder draws numbers computed by :mod:`qkit.fl.channel` (or a view built from it) and
 computes nothing of its own.

@@ -1,4 +1,4 @@
-"""Figures of notebook 12 (capstone): the road map, the fleet, its uplink and the task reports.
+"""Figures of notebook 13 (capstone): the road map, the fleet, its uplink and the task reports.
 
 The builders draw a :class:`qkit.widgets.fl_scenario.MapView` (or arrays computed by the cores)
 and compute nothing of their own.

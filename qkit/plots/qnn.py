@@ -1,4 +1,4 @@
-"""Figures of notebooks 07 (qubits and circuits) and 08 (a quantum classifier).
+"""Figures of notebooks 08 (qubits and circuits) and 09 (a quantum classifier).
 
 Every builder draws numbers computed elsewhere (the views of :mod:`qkit.widgets.qnn`, or
 accuracies the notebook measured); none computes anything a test could not reach through the

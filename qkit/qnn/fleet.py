@@ -1,6 +1,6 @@
 """A fleet of QNNs in one sweep: forward probabilities, loss and adjoint gradients over vehicles.
 
-Federated training (chapters 09-12) gives every vehicle its own copy of the model's flat parameter
+Federated training (chapters 10-13) gives every vehicle its own copy of the model's flat parameter
 vector and its own data. :func:`qkit.fl.clients.local_update` trains them one after the other;
 this module simulates a whole fleet at once, with the vehicles as a further batch axis:
 

@@ -1,4 +1,4 @@
-"""Widgets of notebooks 09 (federated learning) and 11 (QFL vs DQFL).
+"""Widgets of notebooks 10 (federated learning) and 12 (QFL vs DQFL).
 
 Each explorer wraps a pure ``*_view`` function defined here from the tested cores of
 :mod:`qkit.fl`; the tests call the views directly and drive the explorers headlessly.
@@ -84,7 +84,7 @@ def label_mix_view(log10_alpha: float, n_vehicles: int = 8, seed: int = 0, class
 
 
 def label_mix_explorer(log10_alpha: float = 0.0, n_vehicles: int = 8) -> Explorer:
-    """Slide the Dirichlet alpha and watch the vehicles' label mixes (notebook 09)."""
+    """Slide the Dirichlet alpha and watch the vehicles' label mixes (notebook 10)."""
     log10_alpha = require_real("log10_alpha", log10_alpha, -2.0, 3.0)
     n_vehicles = require_integer("n_vehicles", n_vehicles, 1, 200)
     return Explorer(
@@ -120,7 +120,7 @@ def angle_mean_view(theta_1: float, theta_2: float, samples_1: int = 1, samples_
 
 
 def angle_mean_explorer() -> Explorer:
-    """Two angle sliders and the linear vs circular mean of them (notebook 09)."""
+    """Two angle sliders and the linear vs circular mean of them (notebook 10)."""
     def slider(value, name):
         return widgets.FloatSlider(value=value, min=-np.pi, max=np.pi, step=0.05, description=name, style=_STYLE)
 
@@ -203,7 +203,7 @@ def reception_view(power_split: float, boundary: int, params_per_layer=(24, 24, 
 
 
 def reception_explorer(params_per_layer=(24, 24, 24), exit_params: int = 0) -> Explorer:
-    """Sliders for lambda and the base/enhancement boundary over the reception curves (notebook 11)."""
+    """Sliders for lambda and the base/enhancement boundary over the reception curves (notebook 12)."""
     params_per_layer = tuple(int(v) for v in _layers(params_per_layer))
     exit_params = require_integer("exit_params", exit_params, 0, 10**6)
     return Explorer(

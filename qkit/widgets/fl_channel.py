@@ -1,4 +1,4 @@
-"""Widgets of notebook 10 (the wireless uplink): distance, power and power split on sliders."""
+"""Widgets of notebook 11 (the wireless uplink): distance, power and power split on sliders."""
 
 from __future__ import annotations
 
@@ -108,7 +108,7 @@ def _describe(v: UplinkView) -> str:
 
 def uplink_explorer(distance_m: float = 400.0, transmit_power_dbm: float = 23.0,
                     power_split: float = 0.8, channel: Channel | None = None) -> Explorer:
-    """Sliders for distance, transmit power and power split over the uplink figure (notebook 10).
+    """Sliders for distance, transmit power and power split over the uplink figure (notebook 11).
 
     The initial values must lie on the sliders: distance in [0, 1200] m, power in [0, 33] dBm,
     split in [0.02, 0.98].

@@ -1,4 +1,4 @@
-"""Widgets of notebook 12 (capstone): the public-safety map, round by round."""
+"""Widgets of notebook 13 (capstone): the public-safety map, round by round."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Widgets of notebooks 07 (qubits and circuits) and 08 (a quantum classifier).
+"""Widgets of notebooks 08 (qubits and circuits) and 09 (a quantum classifier).
 
 Each explorer wraps a pure ``*_view`` function defined here on top of the tested cores
 (:mod:`qkit.qnn`, :mod:`qkit.data`); the tests call the views directly and drive the explorers
@@ -145,7 +145,7 @@ def rotation_view(gate: str = "ry", angle: float = np.pi / 2, start: str = "0", 
 
 
 def rotation_explorer(gate: str = "ry", angle: float = np.pi / 2, start: str = "0") -> Explorer:
-    """Pick a rotation, an angle and a starting state; watch the Bloch vector move (notebook 07)."""
+    """Pick a rotation, an angle and a starting state; watch the Bloch vector move (notebook 08)."""
     rotation_view(gate, angle, start, steps=2)  # refuses bad arguments, naming them
     return Explorer(
         {"gate": widgets.Dropdown(options=list(_ROTATIONS), value=gate, description="gate"),
@@ -220,7 +220,7 @@ def measurement_axis_view(feature: float = 1.0, axis_polar: float = 0.0, axis_az
 
 
 def measurement_axis_explorer(feature: float = 1.0) -> Explorer:
-    """Move the measurement axis and see what it reveals about an encoded feature (notebook 07)."""
+    """Move the measurement axis and see what it reveals about an encoded feature (notebook 08)."""
     feature = require_real("feature", feature, 0.0, np.pi, unit="rad")
     return Explorer(
         {"feature": widgets.FloatSlider(value=feature, min=0.0, max=np.pi, step=0.05,
@@ -266,7 +266,7 @@ def plate_view(max_rotation_deg: float = 8.0, blur_sigma: float = 0.5, light_lev
 
 
 def plate_explorer(classes: str = "035689") -> Explorer:
-    """Sliders for a camera's conditions over a grid of plates (notebook 08)."""
+    """Sliders for a camera's conditions over a grid of plates (notebook 09)."""
     plate_view(classes=classes, n=1)  # refuses bad characters, naming classes
     def slider(value, lo, hi, step, text):
         return widgets.FloatSlider(value=value, min=lo, max=hi, step=step, description=text, style=_STYLE)
@@ -341,7 +341,7 @@ def pca_view(n_components: int, images: np.ndarray, n_show: int = 6, max_compone
 
 
 def pca_explorer(images: np.ndarray, n_components: int = 8) -> Explorer:
-    """A slider for the number of principal components (= qubits) over rebuilt plates (notebook 08).
+    """A slider for the number of principal components (= qubits) over rebuilt plates (notebook 09).
 
     The PCA is fitted once, when the explorer is built; a change only projects.
     """
@@ -459,7 +459,7 @@ def noise_deployment_view(model, params, features, labels, depolarizing: float =
 
 
 def noise_deployment_explorer(model, params, features, labels) -> Explorer:
-    """Sliders for device noise under a trained model's exit accuracies (notebook 08).
+    """Sliders for device noise under a trained model's exit accuracies (notebook 09).
 
     The noiseless statevector run happens once, when the explorer is built; a change of the
     sliders only applies the noise to its readout probabilities and draws the shots: at once on
