@@ -13,7 +13,8 @@ from importlib import metadata
 __all__ = ["package_versions", "show_versions"]
 
 #: The distributions the course depends on, in the order they are printed.
-PACKAGES = ("qkit", "numpy", "scipy", "matplotlib", "ipywidgets", "pennylane", "jupyterlab", "nbval")
+PACKAGES = ("qkit", "numpy", "scipy", "matplotlib", "ipywidgets", "tqdm", "pydivsufsort", "pennylane", "jupyterlab",
+            "nbval")
 
 
 def package_versions() -> dict[str, str]:
@@ -32,9 +33,10 @@ def package_versions() -> dict[str, str]:
 
 
 def show_versions() -> None:
-    """Print the versions of Python and the course's packages, one ``name version`` per line."""
+    """Print the versions of Python and the course's packages (the whole course environment, not only
+    what one notebook imports), one ``name version`` per line."""
     versions = package_versions()
     width = max(len(name) for name in versions)
-    print("This notebook ran with:")
+    print("The course environment this notebook ran in (compare with yours if a result differs):")
     for name, version in versions.items():
         print(f"  {name:<{width}}  {version}")
