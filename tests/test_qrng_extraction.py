@@ -238,3 +238,34 @@ def test_noise_free_pixel_has_one_noise_value_so_worst_equals_average():
     assert np.array_equal(table.noise_low, table.noise_high)  # atoms, not intervals
     assert worst_case_min_entropy(40.0, dark_only) < conditional_min_entropy(40.0, dark_only)
     assert worst_case_min_entropy(0.0, NOISE_FREE) == 0.0
+
+
+def test_worst_case_ignores_truncation_residue_and_names_its_tail():
+    """The worst case runs over E's central 1 - noise_tail, so the exact sum's truncation does not move it."""
+    default = worst_case_min_entropy(20.0, PIXEL_1)
+    assert default == pytest.approx(worst_case_min_entropy(20.0, PIXEL_1, tolerance=1e-14), abs=1e-9)
+    # in dim light the worst noise values are rare low ones where the ADC clips to 0: a larger tail ignores more
+    assert worst_case_min_entropy(20.0, PIXEL_1, noise_tail=1e-6) > default + 0.1
+    table = guessing_probability_by_noise(20.0, PIXEL_1)
+    assert table.mass[table.central].sum() >= 1.0 - 1e-9 - 1e-12
+    assert table.mass[np.argmax(table.guessing_probability)] < 1e-15  # the residue the old maximum picked
+    with pytest.raises(ValueError, match="noise_tail"):
+        worst_case_min_entropy(50.0, PIXEL_1, noise_tail=1e-14)  # below the tolerance of the exact sum
+    with pytest.raises(ValueError, match="noise_tail"):
+        guessing_probability_by_noise(50.0, PIXEL_1, noise_tail=0.5)
+    # a coarser exact sum widens the default tail to its tolerance instead of refusing
+    coarse = guessing_probability_by_noise(625.0, PIXEL_1, tolerance=1e-6)
+    assert coarse.noise_tail == 1e-6 and worst_case_min_entropy(625.0, PIXEL_1, tolerance=1e-6) > 1.96
+
+
+def test_worst_case_away_from_the_clip_edges_does_not_depend_on_the_noise():
+    """Z -> Z + 4 permutes Z23 cyclically: max_b P(Z23 | E = e) has period 4 in e, set by K and mu_e alone."""
+    wide = Pixel(gain=PIXEL_1.gain, readout_mean=PIXEL_1.readout_mean, readout_sigma=3 * PIXEL_1.readout_sigma,
+                 dark_mean=PIXEL_1.dark_mean)
+    for mean in (50.0, 625.0):
+        assert worst_case_min_entropy(mean, wide) == pytest.approx(worst_case_min_entropy(mean, PIXEL_1), abs=1e-9)
+    table = guessing_probability_by_noise(50.0, PIXEL_1)
+    mid = np.linspace(-4.0, 8.0, 97) + 1e-3
+    cell = np.searchsorted(table.noise_low, mid, side="right") - 1
+    shifted = np.searchsorted(table.noise_low, mid + 4.0, side="right") - 1
+    assert np.allclose(table.guessing_probability[cell], table.guessing_probability[shifted], atol=1e-9)

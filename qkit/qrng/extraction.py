@@ -40,6 +40,13 @@ which is what the leftover hash lemma needs when Eve learns ``E`` (the lemma hol
 information, on average over it). The *worst case* ``-log2 max_e max_b P(Z23 = b | E = e)``
 (:func:`worst_case_min_entropy`) is what a bound must use if Eve could *choose* the noise. The
 cells of the exact sum (:mod:`qkit.qrng._guessing`, reused read-only here) give both.
+
+The maximum runs over the central noise values that hold all but ``noise_tail`` (default
+:data:`DEFAULT_NOISE_TAIL`) of ``E``'s mass, never over the truncation residue of the exact sum.
+Away from the ADC's clip edges ``max_b P(Z23 = b | E = e)`` has period 4 in ``e`` (``Z -> Z + 4``
+permutes ``Z23`` cyclically), so there the worst case depends on ``K`` and ``mu_e`` only. In dim
+light rare low noise values push ``K n + e`` under 0, the ADC clips to 0 and Eve guesses well: the
+worst case then depends on ``noise_tail``, i.e. on how rare a noise value we agree to ignore.
 """
 
 from __future__ import annotations
@@ -66,6 +73,7 @@ __all__ = [
     "leftover_hash_length",
     "leftover_hash_bound",
     "extractor_distance",
+    "DEFAULT_NOISE_TAIL",
     "NoiseGuessing",
     "guessing_probability_by_noise",
     "worst_case_min_entropy",
@@ -73,6 +81,10 @@ __all__ = [
 
 #: Largest ``n + m - 1`` (seed length) of one Toeplitz block: the float FFT stays exact (module docstring).
 MAX_BLOCK_LENGTH = 1 << 24
+
+#: Default ``noise_tail`` of the worst case: noise values in the two tails of ``E`` holding this much
+#: mass together (one in a billion) are ignored by :attr:`NoiseGuessing.worst`.
+DEFAULT_NOISE_TAIL = 1e-9
 
 #: Largest number of (seed, input) pairs :func:`extractor_distance` enumerates.
 MAX_ENUMERATION = 1 << 24
@@ -340,12 +352,23 @@ class NoiseGuessing:
         ``P(E in cell)``.
     guessing_probability : numpy.ndarray
         ``max_b P(Z23 = b | E = e)``, constant for ``e`` in the cell.
+    noise_tail : float
+        Mass of ``E``'s two tails (half each) left out of :attr:`worst`; default :data:`DEFAULT_NOISE_TAIL`.
     """
 
     noise_low: np.ndarray
     noise_high: np.ndarray
     mass: np.ndarray
     guessing_probability: np.ndarray
+    noise_tail: float = DEFAULT_NOISE_TAIL
+
+    @property
+    def central(self) -> np.ndarray:
+        """Cells (sorted by noise value) that reach into the central interval holding ``1 - noise_tail`` of ``E``."""
+        after = np.cumsum(self.mass)
+        total = after[-1]
+        return (after > 0.5 * self.noise_tail * total) & (after - self.mass < (1 - 0.5 * self.noise_tail) * total) \
+            & (self.mass > 0)
 
     @property
     def average(self) -> float:
@@ -354,12 +377,20 @@ class NoiseGuessing:
 
     @property
     def worst(self) -> float:
-        """``max`` of the guessing probability over the cells with positive mass."""
-        return float(self.guessing_probability[self.mass > 0].max())
+        """``max`` of the guessing probability over the :attr:`central` cells (the worst case)."""
+        return float(self.guessing_probability[self.central].max())
+
+
+def _check_noise_tail(noise_tail: float | None, tolerance: float) -> float:
+    if noise_tail is None:  # the default: one in a billion, or the exact sum's tolerance if that is larger
+        return max(DEFAULT_NOISE_TAIL, tolerance)
+    return require_real("noise_tail", noise_tail, tolerance, 0.5, high_inclusive=False,
+                        unit="probability mass; the lower limit is tolerance")
 
 
 def guessing_probability_by_noise(mean_photoelectrons: float, pixel: Pixel, *,
-                                  tolerance: float = DEFAULT_TOLERANCE) -> NoiseGuessing:
+                                  tolerance: float = DEFAULT_TOLERANCE,
+                                  noise_tail: float | None = None) -> NoiseGuessing:
     """``max_b P(Z23 = b | E = e)`` on every cell of noise values, with the cell's probability.
 
     The cells are those of the exact sum of Eq. (6) (:mod:`qkit.qrng.entropy`): integer parts of
@@ -375,6 +406,9 @@ def guessing_probability_by_noise(mean_photoelectrons: float, pixel: Pixel, *,
         The pixel (Table I presets).
     tolerance : float, keyword-only
         Photoelectron and noise mass left out.
+    noise_tail : float or None, keyword-only
+        Mass of ``E``'s two tails that :attr:`NoiseGuessing.worst` ignores, ``tolerance <= noise_tail < 0.5``;
+        None (default) means :data:`DEFAULT_NOISE_TAIL`, or ``tolerance`` if that is larger.
 
     Returns
     -------
@@ -383,6 +417,7 @@ def guessing_probability_by_noise(mean_photoelectrons: float, pixel: Pixel, *,
     _check_pixel(pixel)
     mu = _check_light("mean_photoelectrons", mean_photoelectrons, pixel)
     tolerance = _check_tolerance(tolerance)
+    noise_tail = _check_noise_tail(noise_tail, tolerance)
     _check_work(mu, pixel, tolerance, "guessing_probability_by_noise (mean_photoelectrons, pixel)")
     n, w = poisson_weights(mu, tolerance / 3)
     if pixel.readout_sigma == 0.0:
@@ -391,23 +426,25 @@ def guessing_probability_by_noise(mean_photoelectrons: float, pixel: Pixel, *,
         rows = np.repeat(np.arange(centres.size), n.size) << pixel.n_kept
         cond = np.bincount(rows + b.ravel(), weights=np.tile(w, centres.size), minlength=centres.size << pixel.n_kept)
         best = cond.reshape(centres.size, -1).max(axis=1)
-        return NoiseGuessing(centres, centres.copy(), weights, np.minimum(best, 1.0))
+        order = np.argsort(centres, kind="stable")
+        return NoiseGuessing(centres[order], centres[order], weights[order], np.minimum(best[order], 1.0), noise_tail)
     starts, base, flips, row = _guessing.flip_table(n, pixel.gain)
     js = _guessing._integer_parts(pixel, tolerance)
     low = (js[:, None] + starts[None, :]).ravel()
     high = np.append(low[1:], js[-1] + 1.0)
     mass = interval_masses(np.append(low, js[-1] + 1.0), pixel, tolerance=2 * tolerance / 3)
     best = _guessing.conditional_maxima(n, w, pixel, js, starts, base, flips, row).ravel()
-    return NoiseGuessing(low, high, mass, np.minimum(best, 1.0))
+    return NoiseGuessing(low, high, mass, np.minimum(best, 1.0), noise_tail)
 
 
 def worst_case_min_entropy(mean_photoelectrons: float, pixel: Pixel, *, per_bit: bool = False,
-                           tolerance: float = DEFAULT_TOLERANCE) -> float:
+                           tolerance: float = DEFAULT_TOLERANCE, noise_tail: float | None = None) -> float:
     """Worst-case conditional min-entropy ``-log2 max_e max_b P(Z23 = b | E = e)`` (bits).
 
     Compare with the average case of Eq. (6), :func:`qkit.qrng.entropy.conditional_min_entropy`,
-    which is never smaller. The maximum runs over the noise values that carry all but
-    ``tolerance`` of ``E``'s mass (:func:`guessing_probability_by_noise`): a smooth worst case.
+    which is never smaller. The maximum runs over the central noise values that carry all but
+    ``noise_tail`` of ``E``'s mass (:attr:`NoiseGuessing.worst`). In dim light the worst case sits
+    where rare low noise makes the ADC clip to 0, so it depends on ``noise_tail`` (module docstring).
 
     Parameters
     ----------
@@ -418,7 +455,10 @@ def worst_case_min_entropy(mean_photoelectrons: float, pixel: Pixel, *, per_bit:
     per_bit : bool, keyword-only
         Divide by the number of kept bits.
     tolerance : float, keyword-only
-        Noise and photoelectron mass left out.
+        Noise and photoelectron mass left out of the exact sum.
+    noise_tail : float or None, keyword-only
+        Mass of ``E``'s two tails (half each) ignored, ``tolerance <= noise_tail < 0.5``; None (default) means
+        :data:`DEFAULT_NOISE_TAIL` (one in a billion), or ``tolerance`` if that is larger.
 
     Returns
     -------
@@ -426,6 +466,7 @@ def worst_case_min_entropy(mean_photoelectrons: float, pixel: Pixel, *, per_bit:
         In ``[0, len(kept_bits)]`` (or ``[0, 1]`` per bit).
     """
     per_bit = require_flag("per_bit", per_bit)
-    worst = guessing_probability_by_noise(mean_photoelectrons, pixel, tolerance=tolerance).worst
+    worst = guessing_probability_by_noise(mean_photoelectrons, pixel, tolerance=tolerance,
+                                          noise_tail=noise_tail).worst
     h = min(max(0.0, -float(np.log2(min(worst, 1.0)))), float(pixel.n_kept))
     return h / pixel.n_kept if per_bit else h

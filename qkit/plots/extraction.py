@@ -1,0 +1,136 @@
+"""Figures of notebook 07: the leftover hash lemma, worst vs average case, the chain's stages.
+
+Each builder draws numbers computed by :mod:`qkit.qrng.extraction` and :mod:`qkit.qrng.drbg`
+(passed in, usually as a view of :mod:`qkit.widgets.extraction`); none computes anything itself
+beyond choosing what to show.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from qkit._validate import require_real
+from qkit.plots import _require_axes, _require_figure, _require_series, _require_view
+from qkit.plots._layout import fixed_grid
+
+__all__ = ["draw_extractor", "draw_noise_guessing", "plot_stage_scores"]
+
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def draw_extractor(fig, view) -> None:
+    """The notebook 07 main explorer: ``m / n`` against ``n``, and exact distance vs bound on a small block.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The explorer's figure.
+    view : qkit.widgets.extraction.ExtractorView
+        What to draw.
+    """
+    _require_figure("fig", fig)
+    _require_view("view", view, ("block_bits", "min_entropy_rate", "epsilon", "output_length", "curve_blocks",
+                                 "curve_fraction", "small_lengths", "small_distance", "small_bound"))
+    grid = fixed_grid(fig, 1, 2, left=0.07, right=0.98, bottom=0.14, top=0.86, wspace=0.28)
+    left, right = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1])
+    # plain axes and Unicode tick labels: log-scale axes render their labels with mathtext, which
+    # costs more than the rest of the figure on every redraw of the explorer
+    powers = np.log2(view.curve_blocks)
+    left.plot(powers, view.curve_fraction, "o-", color="C0", markersize=4,
+              label="output fraction m / n (leftover hash lemma)")
+    left.axhline(view.min_entropy_rate, color="C1", linestyle="--", label=f"min-entropy rate k / n = "
+                 f"{view.min_entropy_rate:.3f}")
+    chosen = f"m = {view.output_length}" if view.output_length else "no output bits"
+    left.plot([np.log2(view.block_bits)], [view.output_length / view.block_bits], "o", color="C3", markersize=9,
+              label=f"n = {view.block_bits}: {chosen}")
+    ticks = np.arange(np.ceil(powers[0]), powers[-1] + 1, 3).astype(int)
+    left.set_xticks(ticks, [f"2{str(t).translate(_SUPERSCRIPT)}" for t in ticks])
+    left.set_ylim(-0.02, 1.4)  # headroom above 1 for the legend, clear of the curves at every rate
+    left.set_yticks(np.linspace(0.0, 1.0, 6))
+    left.set_xlabel("raw bits per block n")
+    left.set_ylabel("output bits per raw bit m / n")
+    left.set_title(f"2 log2(1/ε) = {2 * -np.log2(view.epsilon):.0f} bits are lost per block")
+    left.legend(loc="upper left", fontsize=8)
+    right.plot(view.small_lengths, view.small_bound, "s--", color="C1", label="leftover hash bound")
+    right.plot(view.small_lengths, view.small_distance, "o-", color="C0",
+               label="exact distance (all seeds, all inputs)")
+    right.set_ylim(0.0, 1.4)
+    right.set_yticks(np.linspace(0.0, 1.0, 6))
+    right.set_xticks(view.small_lengths)
+    right.set_xlabel("output bits m")
+    right.set_ylabel("statistical distance from uniform")
+    right.set_title(f"{view.small_bits} raw bits, k = {view.small_min_entropy:.2f} (set by k/n alone): exact ≤ bound",
+                    fontsize=9)
+    right.legend(loc="upper left", fontsize=8)
+
+
+def draw_noise_guessing(fig, view) -> None:
+    """Eve's best-guess probability of ``Z23`` per noise cell, its average (Eq. (6)) and its maximum.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The explorer's figure.
+    view : qkit.widgets.extraction.NoiseGuessingView
+        What to draw.
+    """
+    _require_figure("fig", fig)
+    _require_view("view", view, ("noise_low", "noise_high", "mass", "guessing_probability", "average", "worst",
+                                 "mean", "pixel_name", "average_per_bit", "worst_per_bit", "central", "saturation"))
+    ax = fig.add_subplot(fixed_grid(fig, left=0.11, right=0.9, bottom=0.14, top=0.88)[0, 0])
+    shown = view.central  # the cells the worst case runs over: all but one in a billion of E
+    low, high, p = view.noise_low[shown], view.noise_high[shown], view.guessing_probability[shown]
+    if np.allclose(low, high):  # atoms of E (no readout noise): one marker per value
+        ax.plot(low, p, "o", color="C0", markersize=3, label="max_b P(Z23 = b | E = e)")
+    else:  # thousands of cells: draw the step function read off at 2000 noise values
+        grid = np.linspace(low[0], high[-1], 2000)
+        ax.plot(grid, p[np.clip(np.searchsorted(low, grid, side="right") - 1, 0, p.size - 1)], color="C0",
+                linewidth=0.8, drawstyle="steps-post", label="max_b P(Z23 = b | E = e)")
+    ax.axhline(view.average, color="C1", linestyle="--",
+               label=f"average over E (Eq. 6): {view.average:.4f} -> {view.average_per_bit:.4f} per bit")
+    ax.axhline(view.worst, color="C3", linestyle=":",
+               label=f"maximum over e (worst case): {view.worst:.4f} -> {view.worst_per_bit:.4f} per bit")
+    ax.set_xlabel("noise value e (ADC steps)")
+    ax.set_ylabel("Eve's guessing probability")
+    ax.ticklabel_format(axis="y", useOffset=False)  # no offset text (it collided with the title)
+    lowest, highest = min(p.min(), view.average), max(p.max(), view.worst)
+    span = max(highest - lowest, 1e-3)
+    ax.set_ylim(lowest - 0.05 * span, highest + 0.7 * span)  # the legend sits in the headroom, off the curve
+    twin = ax.twinx()
+    centres, density = 0.5 * (low + high), view.mass[shown] / np.where(high > low, high - low, 1.0)
+    step = max(1, centres.size // 2000)
+    twin.plot(centres[::step], density[::step], color="0.6", linewidth=0.8)
+    twin.set_ylabel("density of E (per ADC step)", color="0.4")
+    twin.set_ylim(0, 1.8 * density[::step].max())
+    note = f" (ADC saturates: P = {view.saturation:.2f})" if view.saturation > 0.01 else ""
+    ax.set_title(f"{view.pixel_name}, μ_e = {view.mean:g}: worst case {view.worst_per_bit:.4f} vs "
+                 f"average {view.average_per_bit:.4f} per bit{note}", fontsize=10)
+    ax.legend(loc="upper left", fontsize=8)
+
+
+def plot_stage_scores(ax, scores: dict, model: float) -> None:
+    """Bars of SP 800-90B's non-IID min-entropy per bit at each stage of the chain, the model's value marked.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    scores : dict of str to float
+        Assessed min-entropy per bit (0..1) for each stage, e.g. ``{"raw": 0.83, "toeplitz": ..., "drbg": ...}``.
+    model : float
+        ``H_min(Z23 | E)`` per bit of the model (Eq. (6)), 0..1.
+    """
+    _require_axes("ax", ax)
+    series = _require_series("scores", {k: [v] for k, v in scores.items()} if isinstance(scores, dict) else scores,
+                             low=0.0, high=1.0, length=1)
+    model = require_real("model", model, 0.0, 1.0, unit="bits per bit")
+    names = list(series)
+    values = [float(series[k][0]) for k in names]
+    ax.bar(names, values, color=[f"C{i}" for i in range(len(names))])
+    for i, v in enumerate(values):
+        ax.text(i, v + 0.01, f"{v:.3f}", ha="center", fontsize=9)
+    ax.axhline(model, color="0.2", linestyle="--", label=f"model H_min(Z23 | E) = {model:.3f} per bit")
+    ax.set_ylim(0.0, 1.3)  # headroom: the legend sits above the model line, off the bars
+    ax.set_yticks(np.linspace(0.0, 1.0, 6))
+    ax.set_ylabel("non-IID estimate (bits per bit)")
+    ax.legend(loc="upper right", fontsize=8)
