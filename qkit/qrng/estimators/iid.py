@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._substrings import substring_counts
+from ._substrings import _suffix_lcp, substring_counts
 from ._symbols import check_all_symbols_occur, check_alphabet_size, check_symbols, symbol_counts
 
 __all__ = ["ChiSquareResult", "chi_square_independence", "chi_square_goodness_of_fit",
@@ -271,8 +271,9 @@ def longest_repeat(symbols: np.ndarray, k: int) -> int:
         for q in range(n - length + 1, n):
             m = n - q
             best = max(best, int(np.argmin(np.append(rest[:m] == symbols[q:], False))))
-    if best >= c:
-        return substring_counts(symbols, k).longest
+    if best >= c:                                          # long repeats: the suffix array's largest LCP
+        lcp = _suffix_lcp(np.ascontiguousarray(symbols))
+        return int(lcp.max()) if lcp.size else 0
     return best
 
 
