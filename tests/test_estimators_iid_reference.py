@@ -215,3 +215,15 @@ def test_longest_repeat_equals_the_suffix_array_count_on_adversarial_tails():
             s = np.tile(s[:length], n // length + 1)[:n]           # periodic: W close to n
         s = s.astype(np.uint8)
         assert iid.longest_repeat(s, k) == substring_counts(s, k).longest, (trial, k, n)
+
+
+@pytest.mark.parametrize("period,k", [(1, 2), (4, 4), (37, 16), (1000, 256)])
+def test_longest_repeat_on_long_repeats_is_the_largest_lcp(period, k):
+    """Repeats longer than the packed windows take the suffix-array branch: W = n - period."""
+    from qkit.qrng.estimators._substrings import substring_counts
+
+    rng = np.random.default_rng(period)
+    block = rng.integers(0, k, period).astype(np.uint8)
+    block[0] = 0 if period > 1 else block[0]
+    s = np.tile(block, 5000 // period + 2)[:5000]
+    assert iid.longest_repeat(s, k) == substring_counts(s, k).longest == s.size - period
