@@ -34,6 +34,43 @@ def test_multimode_light_tends_to_poisson():
         assert variance == pytest.approx(view.fano * view.mean, rel=1e-9)
 
 
+def test_samples_to_tell_follows_the_standard_error_of_a_sample_fano_factor():
+    view = multimode_view(625.0, 1e4)  # F - 1 = 0.0625
+    assert view.samples_to_tell == pytest.approx(18 / 0.0625**2)
+    # the sample Fano factor of n Poisson counts scatters by sqrt(2 / n): check it by simulation
+    rng = np.random.default_rng(11)
+    counts = rng.poisson(625.0, (400, 4608))
+    fano = counts.var(axis=1, ddof=1) / counts.mean(axis=1)
+    assert fano.std() == pytest.approx(np.sqrt(2 / 4608), rel=0.15)
+    # and at that many samples thermal light of 10^4 modes sits about 3 of them above 1
+    thermal = rng.negative_binomial(1e4, 1e4 / (1e4 + 625.0), (400, 4608))
+    shift = (thermal.var(axis=1, ddof=1) / thermal.mean(axis=1)).mean() - 1
+    assert shift / np.sqrt(2 / 4608) == pytest.approx(3.0, rel=0.15)
+
+
+def test_multimode_and_thinning_figures_say_what_the_numbers_say():
+    import matplotlib
+    from matplotlib.figure import Figure
+    from qkit.plots.qrng_char import draw_multimode, draw_thinning
+
+    matplotlib.use("Agg")
+    texts = {}
+    for modes in (1.0, 1e6):
+        fig = Figure(figsize=(7.5, 3.8))
+        draw_multimode(fig, multimode_view(20.0, modes))
+        texts[modes] = (fig.axes[0].get_legend().get_texts()[0].get_text(), fig.axes[0].get_title())
+    assert texts[1.0][0] == "M = 1 thermal mode" and "clearly wider" in texts[1.0][1]
+    assert texts[1e6][0] == "M = $10^{6}$ thermal modes" and "4.5 \\times 10^{10}$ samples" in texts[1e6][1]
+    small = thinning_view(40.0, 0.5, 100, seed=0)
+    assert small.fano == pytest.approx(small.sample_variance / small.sample_mean)
+    assert small.fano_error == pytest.approx(np.sqrt(2 / 100))
+    fig = Figure(figsize=(7.5, 3.8))
+    draw_thinning(fig, small)
+    title = fig.axes[0].get_title()
+    assert title.startswith("100 samples:") and f"{small.fano:.3f} ± 0.141" in title
+    assert f"p = {small.test.p_value:.2f}" in title
+
+
 def test_thinning_view_samples_agree_with_exact_poisson():
     view = thinning_view(200.0, 0.25, 100_000, seed=3)
     assert view.exact.sum() == pytest.approx(1.0, abs=1e-12)
@@ -67,8 +104,11 @@ def test_transfer_view_exact_moments_lie_on_the_line():
     assert bright.clipped[-1] == 1.0 and bright.variances[-1] == 0.0
     assert not bright.fitted[-1] and bright.fitted[0]
     assert abs(bright.curve.gain - PIXEL_1.gain) < 3 * bright.curve.gain_error
-    with pytest.raises(ValueError, match="need at least 3"):
+    with pytest.raises(ValueError, match="need at least 3: the brightest level saturates at 1023: lower"):
         transfer_view(2000.0, 3, 2000, seed=1)
+    # the tryout report: at mu_e = 100 the dimmest level (10 e-) is what clips, at Z = 0; lowering is not the cure
+    with pytest.raises(ValueError, match="need at least 3: the dimmest level reads Z = 0 too often.*raise the bright"):
+        transfer_view(100.0, 3, 10_000, seed=0)
 
 
 def test_correlation_view_spread_and_led_noise():
@@ -121,6 +161,8 @@ def test_dark_fit_view_refuses_to_fit_a_clipped_histogram(offset, dark_mean):
     view = dark_fit_view(offset, 0.21, dark_mean, 100_000, seed=1)
     assert view.clipped > 0.5 and view.fit is None and view.fitted is None and view.pulls is None
     assert "clipped at Z = 0" in view.verdict and "shift the offset" in view.verdict
+    # the tryout report: the one-half line is the explorer's rule, not an impossibility (notebook 03 fits 57 %)
+    assert "not an impossibility" in view.verdict and "no fit can recover" not in view.verdict
     assert np.all(np.isfinite(view.counts)) and np.all(np.isfinite(view.exact))
 
 
@@ -128,6 +170,11 @@ def test_dark_fit_view_warns_when_another_comb_fits_as_well():
     few = dark_fit_view(8.0, 0.21, 17.2, 1000, seed=0)
     # 1000 readings cannot tell the pile-up comb of mu_r from the one a gain step away
     assert few.fit is not None and "neighbouring pile-up comb" in few.verdict
+    # notebook 03, cell 21: "below about 10^4 frames a neighbouring pile-up comb can win" (the slider's 10^3.5)
+    below = dark_fit_view(8.0, 0.21, 17.2, 3162, seed=0)
+    assert np.max(np.abs(below.pulls)) > 3 and "neighbouring pile-up comb" in below.verdict
+    at = dark_fit_view(8.0, 0.21, 17.2, 10_000, seed=0)
+    assert at.verdict == "" and np.all(np.abs(at.pulls) < 3)
     many = dark_fit_view(8.0, 0.21, 17.2, 100_000, seed=0)
     assert many.fit is not None and many.verdict == "" and np.all(np.abs(many.pulls) < 3)
     assert np.all(np.isfinite(many.fit.errors))
@@ -140,7 +187,7 @@ def test_dark_fit_explorer_says_why_there_is_no_fit():
     assert ex.result.fit is None and ex.error == ""
     assert ex.text.startswith("100 % of the readings") or "% of the readings are clipped" in ex.text
     assert "nan" not in ex.text.lower() and "inf" not in ex.text
-    assert ex.figure.axes[0].get_title() == "No fit: most readings are clipped at Z = 0"
+    assert ex.figure.axes[0].get_title() == "No fit: over half the readings at Z = 0 (the explorer's rule)"
 
 
 def test_transfer_explorer_shows_saturation():
@@ -244,11 +291,58 @@ def test_a_nearly_singular_hessian_is_named():
 
     from qkit.widgets._dark_fit import _undetermined
 
-    fit = dark_fit_view(12.0, 0.21, 4.0, 10_000, seed=0).fit
-    assert _undetermined(fit, 0.38) == ""
+    view = dark_fit_view(12.0, 0.21, 4.0, 10_000, seed=0)
+    fit = view.fit
+    assert _undetermined(fit, view.pixel, 12.0, 0.38) == ""
     d = np.array([0.02, 0.01, 0.03])
     correlation = np.array([[1.0, 0.1, -0.99995], [0.1, 1.0, -0.1], [-0.99995, -0.1, 1.0]])
     ridge = dataclasses.replace(fit, covariance=correlation * np.outer(d, d), errors=d)
-    text = _undetermined(ridge, 0.38)
+    text = _undetermined(ridge, view.pixel, 12.0, 0.38)
     assert text.startswith("the data cannot separate μ_r from μ_dark at this offset") and "-0.9999" in text
     assert "clipping at Z = 0 hides 38 %" in text
+
+
+def test_why_names_the_cause_the_reader_can_act_on():
+    """The tryout report, item 8: reasons from the parameters set, in the order that explains the fit."""
+    from qkit.qrng.pixel import Pixel
+    from qkit.widgets._dark_fit import _clipped_verdict, _why
+
+    noisy = dark_fit_view(16.0, 1.5, 1.0, 1000, seed=0)  # sigma_r^2 = 2.25 >> K^2 mu_dark = 0.67
+    assert noisy.fit is None and "the readout noise you set dominates" in noisy.verdict
+    assert "shift the offset" not in noisy.verdict
+    far = dark_fit_view(8.0, 1.5, 40.0, 1000, seed=0)  # 5 electrons off, not one comb: not the rival-comb reason
+    assert "not one quadratic bowl" in far.verdict and "neighbouring pile-up comb" not in far.verdict
+    comb = dark_fit_view(8.0, 0.21, 17.2, 1000, seed=0)  # the truth sits on the next comb
+    assert "μ_r moved by one gain step, μ_dark by one electron" in comb.verdict and "mu_r" not in comb.verdict
+    pixel = Pixel(gain=0.8192, readout_mean=-13.6, readout_sigma=0.21, dark_mean=4.0)
+    assert _why(pixel, 8.0, 0.38).endswith("shift the offset up")
+    assert _why(pixel, 16.0, 0.38).endswith("raise the dark mean")  # the offset slider is at its top
+    assert "shift the offset" not in _clipped_verdict(0.6, 16.0) and "raise the dark mean" in _clipped_verdict(0.6, 16.0)
+    washed = Pixel(gain=0.8192, readout_mean=-13.6, readout_sigma=0.9, dark_mean=17.2)
+    assert _why(washed, 8.0, 0.0).startswith("the readout noise you set, σ_r = 0.9 steps, is comparable to the comb")
+
+
+def test_transfer_and_correlation_figures_are_readable():
+    """The tryout report, item 14: one colour per level at 15 levels, no clipped axis labels."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    from qkit.plots.qrng_char import draw_correlations, draw_transfer
+
+    matplotlib.use("Agg")
+    fig = Figure(figsize=(9, 3.8))
+    draw_transfer(fig, transfer_view(1000.0, 15, 1000, seed=0))
+    colours = {tuple(line.get_color()) for line in fig.axes[0].get_lines()}
+    assert len(colours) == 15  # a sequential map never repeats a colour
+    fig2 = Figure(figsize=(9, 3.8))
+    draw_correlations(fig2, correlation_view(1000, 0.0, 0.5))
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    for figure in (fig, fig2):
+        canvas = FigureCanvasAgg(figure)
+        canvas.draw()  # lays out the tick labels, which push the axis labels outwards
+        for ax in figure.axes:
+            label = ax.yaxis.label
+            if label.get_text():
+                assert label.get_window_extent(canvas.get_renderer()).x0 >= 0, label.get_text()
+            assert "ρ_" not in ax.get_xlabel() + ax.get_ylabel()  # subscripts through mathtext, not a literal _

@@ -10,6 +10,7 @@ from qkit._validate import require_array, require_integer, require_real
 from qkit.plots import _require_axes, _require_figure, _require_view
 
 import numpy as np
+from matplotlib import cm, colormaps, colors
 
 from qkit.plots import PAPER_COLOR, mark_paper_value
 from qkit.plots._layout import fixed_grid
@@ -38,26 +39,47 @@ def _shown(*pmfs: np.ndarray, floor: float = 1e-5) -> np.ndarray:
     return np.arange(idx[0], idx[-1] + 1)
 
 
+def _power_text(x: float) -> str:
+    """``x`` for a figure: plain up to 10,000 (``1``, ``17.8``, ``3,162``), else mathtext ``1.8 × 10^6``."""
+    if x < 1e4:
+        return f"{x:,.0f}" if x >= 100 else f"{x:.3g}"
+    mantissa, power = f"{x:.1e}".split("e")
+    mantissa = mantissa.removesuffix(".0")
+    return (f"$10^{{{int(power)}}}$" if mantissa == "1" else f"${mantissa} \\times 10^{{{int(power)}}}$")
+
+
 def draw_multimode(fig, view) -> None:
-    """Negative binomial of ``M`` thermal modes against the Poisson pmf (a ``ModesView``)."""
+    """Negative binomial of ``M`` thermal modes against the Poisson pmf (a ``ModesView``).
+
+    The title says how many samples would tell the two laws apart (``view.samples_to_tell``).
+    """
     _require_figure("fig", fig)
-    _require_view("view", view, ("counts", "thermal", "poisson", "modes", "fano", "distance"))
+    _require_view("view", view, ("counts", "thermal", "poisson", "modes", "fano", "distance", "samples_to_tell"))
     ax = fig.add_subplot(fixed_grid(fig, left=0.1, bottom=0.13)[0, 0])
     k = _shown(view.thermal, view.poisson, floor=1e-3)
+    modes = "1 thermal mode" if view.modes == 1 else f"{_power_text(view.modes)} thermal modes"
     ax.stairs(view.thermal[k], np.append(view.counts[k], view.counts[k][-1] + 1) - 0.5, fill=True, color="C0",
-              alpha=0.6, label=f"M = {view.modes:.3g} thermal modes")  # one artist, not one bar per count
+              alpha=0.6, label=f"M = {modes}")  # one artist, not one bar per count
     ax.plot(view.counts[k], view.poisson[k], "o-", color="C1", markersize=3, label="Poisson, same mean")
     ax.set_xlabel("photons in one integration time, n")
     ax.set_ylabel("probability")
-    verdict = "indistinguishable from Poisson" if view.distance < 0.01 else "wider than Poisson"
-    ax.set_title(f"Fano factor {view.fano:.3f}: {verdict}")
+    needed = view.samples_to_tell
+    verdict = ("clearly wider than Poisson" if needed < 10 else
+               f"about {_power_text(needed)} samples needed to tell it from Poisson")
+    fano = f"{view.fano:.4g}" if view.fano - 1 >= 1e-3 else f"1 + {view.fano - 1:.1e}"
+    ax.set_title(f"Fano factor {fano}: {verdict}")
     ax.legend(loc="upper right")
 
 
 def draw_thinning(fig, view) -> None:
-    """Sampled photoelectron histogram against the exact ``Poisson(eta mu_ph)`` (a ``ThinningView``)."""
+    """Sampled photoelectron histogram against the exact ``Poisson(eta mu_ph)`` (a ``ThinningView``).
+
+    The title gives the sample size, the sample Fano factor with its standard error and the
+    chi-square p-value, and says whether the test rejects the Poisson law at the 1 % level.
+    """
     _require_figure("fig", fig)
-    _require_view("view", view, ("counts", "observed", "exact", "n_samples", "sample_mean", "sample_variance"))
+    _require_view("view", view, ("counts", "observed", "exact", "n_samples", "sample_mean", "sample_variance",
+                                 "fano", "fano_error", "test"))
     ax = fig.add_subplot(fixed_grid(fig, left=0.1, bottom=0.13)[0, 0])
     k = _shown(view.exact, floor=1e-4)
     ax.stairs(view.observed[k] / view.n_samples, np.append(view.counts[k], view.counts[k][-1] + 1) - 0.5,
@@ -67,10 +89,12 @@ def draw_thinning(fig, view) -> None:
             label=f"exact Poisson(ημ = {view.mean_photons * view.efficiency:.3g})")
     ax.set_xlabel("photoelectrons in one integration time, k")
     ax.set_ylabel("probability")
-    if view.sample_mean > 0:
-        ax.set_title(f"Thinned light stays Poisson: variance/mean = {view.sample_variance / view.sample_mean:.3f}")
-    else:  # every sample was 0: the ratio is undefined, say so rather than print nan
-        ax.set_title("No photoelectron in the sample: variance/mean undefined")
+    if view.fano is None:  # every sample was 0: the ratio is undefined, say so rather than print nan
+        ax.set_title(f"{view.n_samples:,} samples, no photoelectron: variance/mean undefined")
+    else:
+        verdict = "χ² rejects Poisson at 1 %" if view.test.p_value < 0.01 else "consistent with Poisson"
+        ax.set_title(f"{view.n_samples:,} samples: variance/mean = {view.fano:.3f} ± {view.fano_error:.3f}, "
+                     f"χ² p = {view.test.p_value:.2f}: {verdict}", fontsize="medium")
     ax.legend(loc="upper right")
 
 
@@ -144,7 +168,7 @@ def draw_dark_fit(fig, view) -> None:
 def _no_fit_reason(view) -> str:
     """A few words for the title from the verdict of a view without a fit."""
     if view.clipped > 0.5:
-        return "most readings are clipped at Z = 0"
+        return "over half the readings at Z = 0 (the explorer's rule)"
     for start, words in (("the fit did not converge", "the fit did not converge"),
                          ("the data cannot separate", "the data cannot separate two parameters"),
                          ("the data cannot pin", "a parameter is not pinned down")):
@@ -176,18 +200,26 @@ def draw_transfer(fig, view, *, paper_gain: float = FACTORY_GAIN) -> None:
     _require_figure("fig", fig)
     _require_view("view", view, ("counts", "levels", "fitted", "curve", "means", "variances"))
     paper_gain = require_real("paper_gain", paper_gain, 0.0, 100.0, low_inclusive=False)
-    grid = fixed_grid(fig, 1, 2, left=0.07, right=0.99, bottom=0.13, wspace=0.25)
+    grid = fixed_grid(fig, 1, 2, left=0.09, right=0.99, bottom=0.13, wspace=0.27)
     left, right = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1])
     z = np.arange(view.counts.shape[1])
-    for row, level in zip(view.counts, view.levels):
+    levels = np.asarray(view.levels, dtype=float)
+    norm = colors.Normalize(levels.min(), levels.max()) if levels.max() > levels.min() else colors.Normalize()
+    cmap = colormaps["viridis"]  # sequential: dim to bright, however many levels
+    for row, level in zip(view.counts, levels):
         k = _shown(row.astype(float), floor=1e-3)
-        left.plot(z[k], row[k] / row.sum(), linewidth=1.0, label=f"{level:.0f}")
+        left.plot(z[k], row[k] / row.sum(), linewidth=1.0, color=cmap(0.9 * norm(level)))
     unclipped = view.counts[view.fitted]
-    left.set_ylim(0.0, 1.15 * (unclipped / unclipped.sum(axis=1, keepdims=True)).max())
+    left.set_ylim(0.0, 1.35 * (unclipped / unclipped.sum(axis=1, keepdims=True)).max())
     left.set_xlabel("ADC output Z (ADC steps)")
     left.set_ylabel("frequency")
     left.set_title("One pixel, several LED currents")
-    left.legend(title="mean photoelectrons μ_e", loc="upper right", fontsize=7, title_fontsize=7, ncol=2)
+    bar_axes = left.inset_axes([0.45, 0.88, 0.5, 0.05])  # above the peaks, inside the axes
+    bar = fig.colorbar(cm.ScalarMappable(norm=norm, cmap=colors.ListedColormap(cmap(np.linspace(0, 0.9, 256)))),
+                       cax=bar_axes, orientation="horizontal")
+    bar.ax.tick_params(labelsize=8)
+    bar.set_label(r"mean photoelectrons $\mu_e$ (e$^-$)", fontsize=8, labelpad=1)
+    bar.ax.xaxis.set_label_position("top")
     c = view.curve
     right.errorbar(c.means, c.variances, yerr=c.variance_errors, fmt="o", color="C0", label="sampled, fitted")
     if not np.all(view.fitted):
@@ -227,7 +259,7 @@ def draw_pair_histogram(ax, summary, *, paper_sigma: float | None = None) -> Non
                              f"paper: ±σ = {paper_sigma * scale:.2f}e-3" if sign > 0 else "_nolegend_", axis="x")
     top = ax.get_ylim()[1]
     ax.set_ylim(0, 1.4 * top)  # room for the legend above the histogram
-    ax.set_xlabel("Pearson coefficient ρ_ij (units of 10⁻³)")
+    ax.set_xlabel(r"Pearson coefficient $\rho_{ij}$ (units of 10⁻³)")
     ax.set_ylabel("density (per 10⁻³)")
     quiet = summary.pairs_outside < 0.05
     ax.set_title(f"Pixel pairs, N = {summary.n_frames:,}: " + ("independent" if quiet else "correlated"),
@@ -250,7 +282,7 @@ def draw_autocorrelation(ax, summary, *, pixels: int = 4) -> None:
     top = max(4.2 * summary.spread, 1.1 * np.abs(summary.lags[:pixels]).max())
     ax.set_ylim(-top, top)
     ax.set_xlabel("lag l (frames)")
-    ax.set_ylabel("autocorrelation ρ_i(l)")
+    ax.set_ylabel(r"autocorrelation $\rho_i(l)$")
     quiet = summary.lags_outside < 0.05
     ax.set_title(f"Lags, N = {summary.n_frames:,}: " + ("no memory" if quiet else "memory stands out"),
                  color="black" if quiet else PAPER_COLOR)
@@ -261,7 +293,7 @@ def draw_correlations(fig, view) -> None:
     """Pair histogram (Fig. 6a) and autocorrelations (Fig. 6b) of a ``CorrelationView``."""
     _require_figure("fig", fig)
     _require_view("view", view, ("summary",))
-    grid = fixed_grid(fig, 1, 2, left=0.07, right=0.99, bottom=0.14, wspace=0.25)
+    grid = fixed_grid(fig, 1, 2, left=0.09, right=0.99, bottom=0.14, wspace=0.27)
     left, right = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1])
     draw_pair_histogram(left, view.summary)
     draw_autocorrelation(right, view.summary)

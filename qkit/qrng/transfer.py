@@ -2,7 +2,8 @@
 
 * :func:`photon_transfer_curve` fits the variance of ``Z`` against its mean over several light
   levels by weighted least squares. Its slope is ``K F``: the gain times the Fano factor
-  ``F = Var N / <N>`` of the electrons (1 for Poissonian light).
+  ``F = Var N_e / <N_e>`` of the photoelectrons (1 for Poissonian light); the dark electrons,
+  Poissonian whatever the light, only move the intercept.
 * :func:`fano_factor` divides the slope by a gain ``K`` measured independently (the spacing of
   the pile-up comb of a dark histogram, :func:`qkit.qrng.fitting.fit_dark_histogram` with
   ``fit_gain=True``), with the error propagated from both. Reading ``K`` from the slope and then
@@ -57,10 +58,13 @@ class PhotonTransferCurve:
 def photon_transfer_curve(samples) -> PhotonTransferCurve:
     """Fit the photon transfer curve of one pixel: variance of ``Z`` against its mean (Fig. 4b).
 
-    With ``N`` electrons of Fano factor ``F = Var N / <N>``, ``<Z> ~ K <N> + mu_r - 1/2`` and
-    ``Var Z ~ K^2 F <N> + sigma_r^2 + 1/12 = K F (<Z> - mu_r + 1/2) + sigma_r^2 + 1/12``: a straight
-    line of slope ``K F`` whatever the light level (``K`` for Poissonian electrons, ``F = 1``),
-    while ``<Z> != Var Z``. The line alone cannot tell ``K`` from ``F``: see :func:`fano_factor`.
+    With ``N_e`` photoelectrons of mean ``mu_e`` and Fano factor ``F = Var N_e / mu_e``, and Poissonian
+    dark electrons of mean ``mu_dark``, ``<Z> ~ K (mu_e + mu_dark) + mu_r - 1/2`` and
+    ``Var Z ~ K^2 F mu_e + K^2 mu_dark + sigma_r^2 + 1/12
+    = K F (<Z> - mu_r + 1/2 - K mu_dark) + K^2 mu_dark + sigma_r^2 + 1/12``: a straight line of slope
+    ``K F`` whatever the light level (``K`` for Poissonian photoelectrons, ``F = 1``, when the dark
+    terms of the intercept cancel), while ``<Z> != Var Z``. The line alone cannot tell ``K`` from
+    ``F``: see :func:`fano_factor`.
     The errors of the means (``sqrt(Var Z / n)``) are neglected: their effect on the slope is ``K``
     times smaller than the variance errors. Levels that clip at ``0`` or ``adc_max`` bend the
     curve; leave them out.
@@ -107,9 +111,10 @@ def photon_transfer_curve(samples) -> PhotonTransferCurve:
 
 
 def fano_factor(slope: float, slope_error: float, gain: float, gain_error: float) -> tuple[float, float]:
-    """Fano factor ``F = Var N / <N>`` of the electrons from the transfer slope and an independent gain.
+    """Fano factor ``F = Var N_e / <N_e>`` of the photoelectrons from the transfer slope and an independent gain.
 
-    With ``<Z> ~ K <N> + const`` and ``Var Z ~ K^2 Var N + const = K^2 F <N> + const``, the
+    With ``<Z> ~ K <N_e> + const`` and ``Var Z ~ K^2 Var N_e + const = K^2 F <N_e> + const`` (the dark
+    electrons and the readout add constants), the
     photon transfer curve (Fig. 4b) has slope ``K F``; so ``F = slope / K``. Its standard error
     follows from the two independent measurements by the delta method,
     ``(dF / F)^2 = (d slope / slope)^2 + (dK / K)^2``. Poissonian light gives ``F = 1``,

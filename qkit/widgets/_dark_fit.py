@@ -59,7 +59,8 @@ class DarkFitView:
             object.__setattr__(self, "clipped", float(self.counts[0]) / total if total > 0 else 0.0)
 
 
-_MAX_CLIPPED = 0.5  # above this fraction of readings at Z = 0 the fit is not attempted
+_MAX_CLIPPED = 0.5  # above this fraction of readings at Z = 0 the explorer does not fit (a policy)
+_MAX_OFFSET = 16.0  # the explorer's largest offset shift (ADC steps)
 _AMBIGUOUS_NATS = 2.0  # a neighbouring comb this close in -log L makes the error bars too small
 
 
@@ -75,6 +76,16 @@ def _dark_histogram(offset_steps: float, readout_sigma: float, dark_mean: float,
     counts.setflags(write=False)
     exact.setflags(write=False)
     return pixel, counts, exact
+
+
+def _clipped_verdict(clipped: float, offset_steps: float) -> str:
+    """Why the explorer does not fit when more than half the readings sit at ``Z = 0`` (its rule, not a law)."""
+    remedy = ("shift the offset up (the paper uses +8 steps) or raise the dark mean" if offset_steps < _MAX_OFFSET
+              else "raise the dark mean")
+    return (f"{100 * clipped:.0f} % of the readings are clipped at Z = 0, more than half, and the explorer does not "
+            "fit here. That is its rule, not an impossibility: the likelihood uses the exact clipped pmf, and "
+            "section 3 of notebook 03 fits 57 % at Z = 0, but the readings at 0 say little, so the error bars "
+            f"grow and the fit gets fragile. To see the whole dark distribution, {remedy}")
 
 
 def _check_dark_inputs(offset_steps, readout_sigma, dark_mean, n_frames, seed):
@@ -126,10 +137,8 @@ def dark_fit_view(offset_steps: float, readout_sigma: float, dark_mean: float, n
     pixel, counts, exact = _dark_histogram(offset_steps, readout_sigma, dark_mean, n_frames, seed, readout_mean, gain)
     clipped = float(counts[0] / counts.sum())
     if clipped > _MAX_CLIPPED:
-        verdict = (f"{100 * clipped:.0f} % of the readings are clipped at Z = 0, so the histogram hides most "
-                   "of the dark distribution and no fit can recover the parameters: shift the offset up "
-                   "(the paper uses +8 steps) or raise the dark mean")
-        return DarkFitView(pixel, offset_steps, counts, exact, None, None, None, clipped, verdict)
+        return DarkFitView(pixel, offset_steps, counts, exact, None, None, None, clipped,
+                           _clipped_verdict(clipped, offset_steps))
     if not fit:
         return DarkFitView(pixel, offset_steps, counts, exact, None, None, None, clipped,
                            "fitting by maximum likelihood...", preview=True)
@@ -156,7 +165,7 @@ def _fitted_view(pixel: Pixel, offset_steps: float, counts: np.ndarray, exact: n
         return _no_fit(pixel, offset_steps, counts, exact, clipped, f"the fit did not converge: {error}")
     if not fit.converged:
         return _no_fit(pixel, offset_steps, counts, exact, clipped, f"the fit did not converge: {fit.problem}")
-    undetermined = _undetermined(fit, clipped)
+    undetermined = _undetermined(fit, pixel, offset_steps, clipped)
     if undetermined:
         return _no_fit(pixel, offset_steps, counts, exact, clipped, undetermined)
     shifted = pixel.with_offset(offset_steps)
@@ -165,9 +174,9 @@ def _fitted_view(pixel: Pixel, offset_steps: float, counts: np.ndarray, exact: n
     best = fit.pixel.with_offset(offset_steps)
     rival = _rival_comb(counts, fit, best)
     if np.max(np.abs(pulls)) > _FAR:
-        verdict = _far_from_truth(fit, pulls, truth, negative_log_likelihood(counts, shifted), clipped, rival)
+        verdict = _far_from_truth(fit, pulls, truth, negative_log_likelihood(counts, shifted), pixel, clipped, rival)
     else:
-        verdict = rival
+        verdict = _RIVAL_TEXT if rival else ""
     return DarkFitView(pixel, offset_steps, counts, exact, adc_pmf(0.0, best), fit, pulls, clipped, verdict)
 
 
@@ -175,7 +184,7 @@ def _no_fit(pixel, offset_steps, counts, exact, clipped, verdict) -> DarkFitView
     return DarkFitView(pixel, offset_steps, counts, exact, None, None, None, clipped, verdict)
 
 
-def _undetermined(fit: DarkFit, clipped: float) -> str:
+def _undetermined(fit: DarkFit, pixel: Pixel, offset_steps: float, clipped: float) -> str:
     """A sentence if the Hessian is nearly singular or a parameter is not pinned down, else ''."""
     d = np.sqrt(np.diag(fit.covariance))
     correlation = fit.covariance / np.outer(d, d)
@@ -184,31 +193,49 @@ def _undetermined(fit: DarkFit, clipped: float) -> str:
         a, b = _NAMES[fit.names[i]], _NAMES[fit.names[j]]
         return (f"the data cannot separate {a} from {b} at this offset: their estimates are correlated at "
                 f"{correlation[i, j]:+.4f} (the Hessian of -log L is nearly singular), so one trades for the other "
-                f"and the error bars mean little. Why: {_why(fit.value('readout_sigma'), clipped)}")
+                f"and the error bars mean little. Why: {_why(pixel, offset_steps, clipped)}")
     for name in ("readout_sigma", "dark_mean"):
         value, error = fit.value(name), fit.error(name)
         if error > _MAX_RELATIVE_ERROR * value:
             return (f"the data cannot pin {_NAMES[name]} down: {value:.3g} ± {error:.2g} is consistent with 0. "
-                    f"Why: {_why(fit.value('readout_sigma'), clipped)}")
+                    f"Why: {_why(pixel, offset_steps, clipped)}")
     return ""
 
 
-def _why(sigma: float, clipped: float) -> str:
-    """The likely reason a dark histogram does not pin the parameters, in words."""
+def _why(pixel: Pixel, offset_steps: float, clipped: float) -> str:
+    """The likely reason a dark histogram does not pin the parameters, in words.
+
+    The reasons use the parameters set on the explorer (the simulated truth), so that the advice
+    can be acted on; they are tried from the most specific to the most general.
+    """
+    sigma, dark = pixel.readout_sigma, pixel.gain**2 * pixel.dark_mean
     if sigma < 0.15:
-        return (f"a readout noise σ_r ≈ {sigma:.2g} far below one ADC step hides inside single ADC bins, so the "
-                "bins barely see its width")
+        return (f"the readout noise you set, σ_r = {sigma:.2g} steps, is far below one ADC step: it hides inside "
+                "single ADC bins, so the bins barely see its width (raise σ_r to see it measured)")
+    if sigma**2 > dark:
+        return (f"the readout noise you set dominates: σ_r² = {sigma**2:.2g} steps² against the dark electrons' "
+                f"K²μ_dark = {dark:.2g} steps², so the histogram is mostly readout noise and says little about "
+                "μ_dark; lower σ_r, raise the dark mean or take many more frames")
     if clipped > 0.05:
+        remedy = "shift the offset up" if offset_steps < _MAX_OFFSET else "raise the dark mean"
         return (f"clipping at Z = 0 hides {100 * clipped:.0f} % of the readings, the low side of the dark peak; "
-                "shift the offset up")
+                + remedy)
     if sigma > 0.6:
-        return f"with σ_r ≈ {sigma:.2g} near one ADC step the pile-up comb washes out into one smooth peak"
+        return (f"the readout noise you set, σ_r = {sigma:.2g} steps, is comparable to the comb spacing "
+                f"K = {pixel.gain:.2g} steps, so the pile-up comb washes out into one smooth peak; lower σ_r or "
+                "take more frames")
     return "too few readings for this many parameters; take more frames"
 
 
-def _far_from_truth(fit: DarkFit, pulls: np.ndarray, truth: np.ndarray, truth_nll: float, clipped: float,
-                    rival: str) -> str:
-    """Caution for a converged fit more than ``_FAR`` standard errors from the simulated truth."""
+def _far_from_truth(fit: DarkFit, pulls: np.ndarray, truth: np.ndarray, truth_nll: float, pixel: Pixel,
+                    clipped: float, rival: tuple[int, ...]) -> str:
+    """Caution for a converged fit more than ``_FAR`` standard errors from the simulated truth.
+
+    The reasons are tried in this order: the optimiser stopped short (the truth fits better), the
+    truth sits on a neighbouring pile-up comb in ``rival`` (``mu_dark`` one electron away), the
+    likelihood is not one quadratic bowl (the truth fits much better than the curvature
+    predicts), else the general reason of :func:`_why`.
+    """
     k = int(np.argmax(np.abs(pulls)))
     shift = fit.offset_steps if fit.names[k] == "readout_mean" else 0.0  # mu_r shown at the default offset
     text = (f"the fit converged but {_NAMES[fit.names[k]]} = {fit.values[k] - shift:.3f} ± {fit.errors[k]:.3f} "
@@ -218,29 +245,32 @@ def _far_from_truth(fit: DarkFit, pulls: np.ndarray, truth: np.ndarray, truth_nl
     if better > 0.5:
         return text + (f"the optimiser stopped at a local optimum; the true parameters fit these readings "
                        f"better by {better:.1f} nats (another pile-up comb or readout width)")
-    if rival:
-        return text + rival
+    if any(abs(fit.value("dark_mean") - k - truth[2]) < 0.5 for k in rival):
+        return text + _RIVAL_TEXT
     distance = fit.values - truth
     bowl = 0.5 * float(distance @ np.linalg.solve(fit.covariance, distance))  # -log L rise if quadratic
     if -better < 0.25 * bowl:
         return text + (f"the likelihood is not one quadratic bowl: the true parameters fit only {-better:.1f} nats "
                        f"worse although a bowl of this curvature would put them {bowl:.0f} nats higher, so another "
                        "optimum lies near the truth and these error bars understate the uncertainty: take more frames")
-    return text + _why(fit.value("readout_sigma"), clipped) + (
+    return text + _why(pixel, fit.offset_steps, clipped) + (
         ". These readings fit the wrong parameters as well as the true ones")
 
 
-def _rival_comb(counts: np.ndarray, fit: DarkFit, best: Pixel) -> str:
-    """Caution if a neighbouring pile-up comb (mu_r + k K, mu_dark - k) fits almost as well."""
+_RIVAL_TEXT = ("a neighbouring pile-up comb (μ_r moved by one gain step, μ_dark by one electron) fits these "
+               "readings almost as well, so the error bars understate the uncertainty: take more frames")
+
+
+def _rival_comb(counts: np.ndarray, fit: DarkFit, best: Pixel) -> tuple[int, ...]:
+    """The ``k = ±1`` whose comb ``(mu_r + k K, mu_dark - k)`` fits within ``_AMBIGUOUS_NATS`` of the best."""
+    rivals = []
     for k in (-1, 1):
         if best.dark_mean - k <= 0:
             continue
         other = dataclasses.replace(best, readout_mean=best.readout_mean + k * best.gain, dark_mean=best.dark_mean - k)
         if negative_log_likelihood(counts, other) - fit.negative_log_likelihood < _AMBIGUOUS_NATS:
-            return ("a neighbouring pile-up comb (mu_r moved by one gain step, mu_dark by one electron) fits "
-                    "these readings almost as well, so the error bars understate the uncertainty: take more "
-                    "frames")
-    return ""
+            rivals.append(k)
+    return tuple(rivals)
 
 
 def _describe_dark_fit(view: DarkFitView) -> str:
@@ -260,7 +290,7 @@ def dark_fit_explorer() -> Explorer:
     and a fit far from the simulated truth is shown with a caution that says how far and why.
     """
     controls = {
-        "offset_steps": _slider(8.0, 0.0, 16.0, 1.0, "ADC offset shift (steps)"),
+        "offset_steps": _slider(8.0, 0.0, _MAX_OFFSET, 1.0, "ADC offset shift (steps)"),
         "readout_sigma": _slider(0.21, 0.05, 1.5, 0.01, "readout σ_r (steps)"),
         "dark_mean": _slider(17.2, 1.0, 40.0, 0.1, "dark mean μ_dark (e⁻)"),
         "log10_frames": _slider(5.0, 3.0, 6.0, 0.5, "log10 dark frames"),

@@ -54,6 +54,17 @@ class ModesView:
     fano: float
     distance: float
 
+    @property
+    def samples_to_tell(self) -> float:
+        """About how many independent counts reveal the excess Fano factor ``F - 1 = mu / M``.
+
+        The sample Fano factor (sample variance over sample mean) of ``n`` Poisson counts has a
+        standard error of about ``sqrt(2 / n)`` (delta method; exact to first order for any mean).
+        The excess stands 3 standard errors above 1 once ``n = 2 (3 / (F - 1))**2 = 18 / (F - 1)**2``:
+        below that many samples the thermal law cannot be told from Poisson light by its variance.
+        """
+        return 18.0 / (self.fano - 1.0) ** 2
+
 
 def multimode_view(mean: float, modes: float) -> ModesView:
     """Why LED light is Poissonian: ``M`` independent thermal modes sharing a mean ``mu``.
@@ -101,7 +112,8 @@ def multimode_explorer(mean: float = 20.0, log10_modes: float = 0.0) -> Explorer
         controls,
         compute=lambda mean, log10_modes: multimode_view(mean, 10.0**log10_modes),
         draw=plots.draw_multimode, figsize=(7.5, 3.8),
-        describe=lambda v: f"Fano factor 1 + μ/M = {v.fano:.4f}; distance to Poisson {v.distance:.2e}",
+        describe=lambda v: (f"Fano factor 1 + μ/M = {v.fano:.6g}; distance to Poisson {v.distance:.2e}; "
+                            f"about {v.samples_to_tell:.2g} samples tell the two apart (3 standard errors)"),
     )
 
 
@@ -119,6 +131,16 @@ class ThinningView:
     sample_variance: float
     test: ChiSquareTest
     preview: bool = False  # a first, smaller sample shown while the full one is drawn
+
+    @property
+    def fano(self) -> float | None:
+        """Sample variance over sample mean; ``None`` when every sample is 0 (the ratio is undefined)."""
+        return self.sample_variance / self.sample_mean if self.sample_mean > 0 else None
+
+    @property
+    def fano_error(self) -> float:
+        """Standard error of :attr:`fano` for Poisson counts, ``sqrt(2 / n_samples)`` (delta method)."""
+        return float(np.sqrt(2.0 / self.n_samples))
 
 
 def thinning_view(mean_photons: float, efficiency: float, n_samples: int, seed: int = 0) -> ThinningView:
@@ -244,11 +266,27 @@ def transfer_view(max_photoelectrons: float, n_levels: int, n_frames: int, seed:
     clipped = (counts[:, 0] + counts[:, -1]) / n_frames
     fitted = clipped < 1e-3
     if fitted.sum() < 3:
-        raise ValueError(f"max_photoelectrons={top:g} leaves {int(fitted.sum())} unclipped light levels; "
-                         "need at least 3: lower it or add levels")
+        raise ValueError(_too_few_levels(top, int(fitted.sum()), counts[:, 0] / n_frames,
+                                         counts[:, -1] / n_frames, pixel.adc_max))
     curve = photon_transfer_curve(z[fitted])
     return TransferView(levels, counts, z.mean(axis=1), z.var(axis=1, ddof=1), means, variances,
                         clipped, fitted, curve, pixel)
+
+
+def _too_few_levels(top: float, unclipped: int, at_zero: np.ndarray, at_max: np.ndarray, adc_max: int) -> str:
+    """Why fewer than 3 light levels are unclipped, and which way to move the controls."""
+    dim, bright = int(np.sum(at_zero >= 1e-3)), int(np.sum(at_max >= 1e-3))
+    text = (f"max_photoelectrons={top:g} with n_levels={at_zero.size} leaves {unclipped} unclipped light "
+            "levels; need at least 3: ")
+    advice = []
+    if dim:
+        which = "the dimmest level reads" if dim == 1 else f"the {dim} dimmest levels read"
+        advice.append(f"{which} Z = 0 too often (levels start at a tenth of the brightest): "
+                      "raise the brightest level")
+    if bright:
+        which = "the brightest level saturates" if bright == 1 else f"the {bright} brightest levels saturate"
+        advice.append(f"{which} at {adc_max}: lower the brightest level")
+    return text + "; ".join(advice) + ", or add levels"
 
 
 def transfer_explorer() -> Explorer:
