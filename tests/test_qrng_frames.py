@@ -163,6 +163,35 @@ def test_fig8_entropy_drops_only_where_frames_fail():
     assert np.any((h < 0.98) & (fail < 1e-6))
 
 
+def test_fig8_epsilon_sits_where_the_entropy_crosses_the_level():
+    # eps of Eq. (9) for H^l = 0.97 is P(pass) where H_min = 0.97: a grid of means misses it
+    from scipy.optimize import brentq
+
+    crossing = brentq(lambda m: conditional_min_entropy(m, PIXEL_1, per_bit=True) - 0.97, 80.0, 85.0, xtol=1e-6)
+    assert 84.0 < crossing < 84.2
+    inside = np.linspace(crossing - 4.0, crossing, 41)  # H_min < 0.97 there, and P(pass) rises to the edge
+    assert np.all([conditional_min_entropy(m, PIXEL_1, per_bit=True) < 0.97 for m in inside[:-1:8]])
+    tails = exact_out_of_range(inside, PIXEL_1)
+    passing = pass_probability(*(np.repeat(t[:, None], 64, axis=1) for t in tails))  # from the passing terms
+    assert np.all(np.diff(passing) > 0)
+    assert 1.1e-7 < passing[-1] < 1.3e-7 and passing[0] < 1e-12  # at the crossing vs 4 electrons inside
+
+
+def test_report_progress_bar_can_be_switched_off(monkeypatch, capsys):
+    import qkit.qrng.frames as frames
+
+    monkeypatch.setattr(frames, "_PROGRESS_FROM", 2)
+    maps = np.linspace(500.0, 700.0, 3)[:, None] * np.ones((1, 4))
+    quiet = frame_report(maps, PIXEL_1, progress=False)
+    assert "H_min(Z23 | E)" not in capsys.readouterr().err
+    loud = frame_report(maps, PIXEL_1)
+    assert "H_min(Z23 | E)" in capsys.readouterr().err
+    np.testing.assert_array_equal(quiet[1], loud[1])
+    assert frame_min_entropy(maps[0], PIXEL_1, progress=False) == pytest.approx(loud[1][0], abs=1e-15)
+    with pytest.raises(TypeError, match="progress must be True or False, got"):
+        frame_report(maps, PIXEL_1, progress="no")
+
+
 def test_non_uniform_maps():
     mu = np.full(64, 625.0)
     base = frame_failure_probability(mu, PIXEL_1)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.colors import is_color_like
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from qkit.plots import PAPER_COLOR, mark_paper_value
 from qkit._validate import require_array, require_integer, require_real
@@ -83,8 +84,10 @@ def plot_kept_bits(ax, kept_pmf: np.ndarray, *, paper_value: float | None = None
             require_real(name, value, 0.0, 1.0)
     b = np.arange(kept_pmf.size)
     n_bits = int(np.log2(kept_pmf.size))
-    colors = ["C1" if p == kept_pmf.max() else "C0" for p in kept_pmf]
-    ax.bar(b, kept_pmf, color=colors, width=0.6)
+    likely = kept_pmf == kept_pmf.max()
+    ax.bar(b[likely], kept_pmf[likely], color="C1", width=0.6, label="most likely value")
+    if not likely.all():
+        ax.bar(b[~likely], kept_pmf[~likely], color="C0", width=0.6, label="other values")
     ax.axhline(1 / kept_pmf.size, color="0.3", linewidth=0.8, linestyle=":", label="uniform")
     ax.set_xticks(b, [format(int(v), f"0{n_bits}b") for v in b])
     ax.set_xlabel("kept bits (bit 3, bit 2)" if n_bits == 2 else "kept bits")
@@ -119,11 +122,13 @@ def plot_bit_min_entropy(ax, h_bits: np.ndarray, *, kept: tuple[int, ...] = (2, 
         raise TypeError(f"kept must be a tuple of bit positions, got {kept!r:.60}")
     kept = tuple(require_integer("kept", k, 0, h_bits.size - 1) for k in kept)
     k = np.arange(h_bits.size)
-    ax.bar(k, h_bits, color=["C1" if i in kept else "C0" for i in k], width=0.7)
+    chosen = np.isin(k, kept)
+    ax.bar(k[chosen], h_bits[chosen], color="C1", width=0.7, label="kept bits " + ", ".join(map(str, kept)))
+    ax.bar(k[~chosen], h_bits[~chosen], color="C0", width=0.7, label="other bits")
     ax.set_xticks(k)
     ax.set_ylim(0, 1.05)
     ax.set_xlabel("bit of Z (0 = least significant)")
-    ax.set_ylabel("H_min of the bit (bits)")
+    ax.set_ylabel("$H_{\\min}$ of the bit (bits)")
 
 
 def plot_entropy_curve(ax, means: np.ndarray, curves: dict, *, paper_value: float | None = 0.98,
@@ -169,9 +174,13 @@ def plot_entropy_curve(ax, means: np.ndarray, curves: dict, *, paper_value: floa
 
 
 def plot_failure_and_entropy(ax, means: np.ndarray, failure: np.ndarray, entropy: np.ndarray, *,
-                             window: tuple[float, float] | None = (150.0, 1000.0), floor: float = 1e-14,
-                             budget: float | None = None):
+                             window: tuple[float, float] | None = (150.0, 1000.0), floor: float = 1e-30,
+                             level: float | None = 1e-6):
     """Failure probability (log scale, left) and entropy per bit (right, twin axis), Fig. 8.
+
+    The failure probabilities are exact (:func:`qkit.qrng.frames.uniform_failure_curve`), so
+    every value is drawn as computed; values below ``floor`` leave the axis instead of being
+    drawn at it.
 
     Parameters
     ----------
@@ -184,10 +193,10 @@ def plot_failure_and_entropy(ax, means: np.ndarray, failure: np.ndarray, entropy
     window : (float, float), optional
         The paper's range of negligible failure, shaded.
     floor : float
-        Smallest probability drawn on the log axis.
-    budget : float, optional
-        The truncation budget of the failure probability (``n_pixels * 1e-12``): values below it
-        are not physical, and the band up to it is hatched.
+        Bottom of the log axis (probability); smaller values are not drawn.
+    level : float, optional
+        A failure probability marked by a dotted line (the ``1e-6`` that defines "negligible"),
+        labelled as a value of the left (failure) axis.
 
     Returns
     -------
@@ -199,24 +208,30 @@ def plot_failure_and_entropy(ax, means: np.ndarray, failure: np.ndarray, entropy
     failure = require_array("failure", failure, shape=means.shape, low=0.0, high=1.0)
     entropy = require_array("entropy", entropy, shape=means.shape, low=0.0, high=1.0)
     floor = require_real("floor", floor, 0.0, 1.0, low_inclusive=False, high_inclusive=False)
-    if budget is not None:
-        budget = require_real("budget", budget, 0.0, 1.0)
+    if level is not None:
+        level = require_real("level", level, floor, 1.0, low_inclusive=False, high_inclusive=False)
     if window is not None and (not isinstance(window, (tuple, list)) or len(window) != 2):
         raise TypeError(f"window must be (low, high) electrons or None, got {window!r:.60}")
     if window is not None:
         window = tuple(require_real("window", v, 0.0, 1e6) for v in window)
-    ax.semilogy(means, np.maximum(failure, floor), color="C0", label="P(frame fails)")
+    ax.semilogy(means, np.where(failure >= floor, failure, np.nan), color="C0", label="P(frame fails)")
     ax.set_ylim(floor, 2.0)
+    ax.yaxis.set_major_locator(LogLocator(base=10, numticks=9))  # plain "1e-12" labels: no mathtext to
+    ax.yaxis.set_major_formatter(FuncFormatter(_power_label))      # typeset, a faster redraw
+    ax.yaxis.set_minor_locator(NullLocator())
     ax.set_xlabel("mean photoelectrons per pixel μ_e (electrons)")
-    ax.set_ylabel("P(frame fails)", color="C0")
+    ax.set_ylabel(f"P(frame fails)\n(values below {floor:g} not drawn)", color="C0")
     if window is not None:
         ax.axvspan(*window, color="0.93", zorder=0)
         for edge, label in zip(window, (f"paper: negligible failure for μ_e in [{window[0]:g}, {window[1]:g}]",
                                         "_nolegend_")):
             mark_paper_value(ax, edge, label, axis="x")
-    if budget is not None:
-        ax.axhspan(floor, budget, facecolor="none", edgecolor="0.6", hatch="///", linewidth=0, zorder=0,
-                   label=f"truncation budget (< {budget:.0e}): not physical")
+    if level is not None:
+        ax.axhline(level, color="0.35", linestyle=":", linewidth=1)  # a failure level, not an entropy:
+        power = np.log10(level)
+        shown = _power_label(level) if power == round(power) else f"{level:g}"
+        ax.text(0.5, level, f"dotted: P(frame fails) = {shown} (left axis)", transform=ax.get_yaxis_transform(),
+                ha="center", va="bottom", fontsize="small", color="0.35")  # labelled on the left scale
     twin = ax.twinx()
     twin.plot(means, entropy, color="C1", label="H_min(Z23|E) per bit")
     twin.set_ylim(0, 1.02)
@@ -228,8 +243,14 @@ def plot_failure_and_entropy(ax, means: np.ndarray, failure: np.ndarray, entropy
     return twin
 
 
+def _power_label(value: float, _position=None) -> str:
+    """A tick label of a log axis as plain text: ``1e-12``, ``1``."""
+    power = int(round(np.log10(value)))
+    return "1" if power == 0 else f"1e{power}"
+
+
 def plot_mean_map(ax, mean_map: np.ndarray, *, title: str | None = None, vmin: float | None = None,
-                  vmax: float | None = None):
+                  vmax: float | None = None, colorbar: bool = True):
     """Image of a frame's mean photoelectron numbers (electrons per pixel).
 
     Parameters
@@ -242,10 +263,20 @@ def plot_mean_map(ax, mean_map: np.ndarray, *, title: str | None = None, vmin: f
         Axes title.
     vmin, vmax : float, optional
         Colour scale limits (electrons).
+    colorbar : bool
+        Draw a colour bar beside the map; ``False`` when several maps share one scale and the
+        caller draws a single bar (``fig.colorbar(image, ax=axes)``).
+
+    Returns
+    -------
+    matplotlib.image.AxesImage
+        The image, for a shared colour bar.
     """
     _require_axes("ax", ax)
     mean_map = require_array("mean_map", mean_map, ndim=2, low=0.0, min_size=1, unit="electrons")
     _require_text("title", title, optional=True)
+    if not isinstance(colorbar, (bool, np.bool_)):
+        raise TypeError(f"colorbar must be True or False, got {colorbar!r:.60}")
     vmin = None if vmin is None else require_real("vmin", vmin)
     vmax = None if vmax is None else require_real("vmax", vmax)
     im = ax.imshow(mean_map, cmap="viridis", origin="upper", vmin=vmin, vmax=vmax)
@@ -253,12 +284,17 @@ def plot_mean_map(ax, mean_map: np.ndarray, *, title: str | None = None, vmin: f
     ax.set_yticks([])
     if title:
         ax.set_title(title)
-    ax.figure.colorbar(im, ax=ax, label="μ_e (electrons)", shrink=0.8)
+    if colorbar:
+        ax.figure.colorbar(im, ax=ax, label="μ_e (electrons)", shrink=0.8)
     return im
 
 
 def draw_adc(fig, view) -> None:
     """The notebook 02 explorer: P(Z) near its mean, P(Z23), and each bit's min-entropy.
+
+    The middle panel keeps one y-range, 0.8 to 1.4 times the uniform 1/4, for every case within
+    20 % of uniform (so that a 0.9999-per-bit case looks as fair as it is), and 0 to 1.4 beyond;
+    its title gives the largest deviation from 1/4. The legends sit in the room above the bars.
 
     Parameters
     ----------
@@ -268,24 +304,38 @@ def draw_adc(fig, view) -> None:
         What to draw.
     """
     _require_figure("fig", fig)
-    _require_view("view", view, ("z_pmf", "kept_pmf", "pixel", "mean", "min_entropy_per_bit", "bit_min_entropy"))
-    grid = fixed_grid(fig, 1, 3, left=0.06, right=0.99, bottom=0.15, top=0.88, wspace=0.35,
+    _require_view("view", view, ("z_pmf", "kept_pmf", "pixel", "mean", "min_entropy_per_bit", "bit_min_entropy",
+                                 "largest_deviation"))
+    grid = fixed_grid(fig, 1, 3, left=0.08, right=0.99, bottom=0.15, top=0.86, wspace=0.4,
                       width_ratios=[2.2, 1, 1.3])
     axes = [fig.add_subplot(grid[0, i]) for i in range(3)]
     centre = int(np.argmax(view.z_pmf))
     plot_adc_pmf(axes[0], view.z_pmf, window=(max(centre - 48, 0), min(centre + 48, view.z_pmf.size - 1)))
-    axes[0].set_title(f"K = {view.pixel.gain:.4f}, μ_e = {view.mean:g}")
-    plot_kept_bits(axes[1], view.kept_pmf, h_per_bit=view.min_entropy_per_bit)
-    axes[1].set_title(f"Z23: {view.min_entropy_per_bit:.3f} per bit")
+    axes[0].set_title(f"K = {view.pixel.gain:.4f}, $\\mu_e$ = {view.mean:g}")
+    plot_kept_bits(axes[1], view.kept_pmf)  # its min-entropy goes in the title
+    uniform = 1.0 / view.kept_pmf.size
+    if view.largest_deviation <= 0.2 * uniform:  # the same scale for every nearly fair case
+        axes[1].set_ylim(0.8 * uniform, 1.4 * uniform)
+    else:
+        axes[1].set_ylim(0.0, 1.4)
+    axes[1].legend(loc="upper center", fontsize="x-small")
+    axes[1].set_title(f"$Z_{{23}}$: {view.min_entropy_per_bit:.3f} per bit\nlargest |P − 1/4|: "
+                      f"{view.largest_deviation:.1e}", fontsize="medium")
     plot_bit_min_entropy(axes[2], view.bit_min_entropy, kept=view.pixel.kept_bits)
+    axes[2].set_ylim(0.0, 1.35)
+    axes[2].legend(loc="upper center", ncol=2, fontsize="x-small")
     axes[2].set_title("each bit alone")
 
 
 def draw_entropy(fig, view) -> None:
-    """The notebook 04 explorer: the Fig. 7 curve for the chosen noise, the chosen mean marked.
+    """The notebook 04 explorer: the Fig. 7 curves for the chosen gain and noise, the mean marked.
 
-    A preview (``view.preview``: exact values at a few means, shown while the full curve is
-    computed) is drawn with a marker at each computed mean and says so in its legend.
+    Solid: ``H_min(Z23 | E)`` (Eve knows the noise) and ``H_min(Z23)`` (she does not). Dashed,
+    when the pixel differs from Table I pixel 1: the same curves for ``view.reference`` (Table I
+    noise at the same gain, or Table I pixel 1 at its factory gain when only the gain moved).
+    The title gives the largest difference on the operating range. A preview (``view.preview``:
+    exact values at a few means, shown while the full curve is computed) is drawn as dots only,
+    since lines between so few points would invent the curve's shape, and says so in its legend.
 
     Parameters
     ----------
@@ -295,15 +345,51 @@ def draw_entropy(fig, view) -> None:
         What to draw.
     """
     _require_figure("fig", fig)
-    _require_view("view", view, ("means", "conditional", "unconditional", "mean", "conditional_at_mean", "pixel"))
+    _require_view("view", view, ("means", "conditional", "unconditional", "mean", "conditional_at_mean",
+                                 "unconditional_at_mean", "pixel", "reference_conditional", "compared_with"))
     ax = fig.add_subplot(fixed_grid(fig, left=0.08, bottom=0.13)[0, 0])
-    suffix = f" (preview: {view.means.size} exact points)" if view.preview else ""
-    curves = {"H_min(Z23 | E): noise known to Eve" + suffix: view.conditional,
-              "H_min(Z23): noise not known to Eve": view.unconditional}
+    suffix = f" (preview, {view.means.size} points)" if view.preview else ""
+    curves = {"Eve knows E: H_min(Z23 | E)" + suffix: view.conditional,
+              "she does not: H_min(Z23)": view.unconditional}
+    first = len(ax.lines)
     plot_entropy_curve(ax, view.means, curves, marker="o" if view.preview else None)
-    ax.plot([view.mean], [view.conditional_at_mean], "o", color="C0", markersize=8)
-    ax.set_title(f"σ_r = {view.pixel.readout_sigma:g}, μ_dark = {view.pixel.dark_mean:g}: "
-                 f"{view.conditional_at_mean:.4f} per bit at μ_e = {view.mean:g}")
+    if view.preview:
+        for line in ax.lines[first:first + len(curves)]:
+            line.set_linestyle("none")
+    style = dict(linestyle="none", marker="x", markersize=5) if view.preview else dict(linestyle="--", linewidth=1)
+    if view.compared_with:
+        ax.plot(view.means, view.reference_conditional, color="C0", alpha=0.7,
+                label=f"{'crosses' if view.preview else 'dashed'}: {view.compared_with}", **style)
+        ax.plot(view.means, view.reference_unconditional, color="C1", alpha=0.7, **style)
+    ax.plot([view.mean, view.mean], [view.conditional_at_mean, view.unconditional_at_mean], "o", markersize=7,
+            color="k")
+    ax.legend(loc="lower center", bbox_to_anchor=(_plateau_middle(ax, view), 0.02), fontsize="small")
+    px = view.pixel
+    change = (f"largest difference on [500, 750] from {view.compared_with}: {view.conditional_change:.2g} "
+              f"(Eve knows E), {view.unconditional_change:.2g} (she does not)" if view.compared_with else
+              "Table I pixel 1: move K, σ_r or μ_dark to compare")
+    ax.set_title(f"K = {px.gain:.4f}, σ_r = {px.readout_sigma:g}, μ_dark = {px.dark_mean:g}: "
+                 f"{view.conditional_at_mean:.4f} per bit at μ_e = {view.mean:g}\n{change}", fontsize="medium")
+
+
+def _plateau_middle(ax, view) -> float:
+    """Middle of the means where every drawn curve is above 0.5, in axes fraction (0.2 to 0.8).
+
+    The legend sits there, under the plateau: clear of the weak-light rise on the left and of
+    the collapse, which moves left as the gain grows (near mu_e = 850 at K = 1.2).
+    """
+    curves = [view.conditional, view.unconditional]
+    if view.compared_with:
+        curves += [view.reference_conditional, view.reference_unconditional]
+    high = np.all(np.asarray(curves) >= 0.5, axis=0)
+    if not high.any():
+        return 0.5
+    start = int(np.argmax(high))
+    falls = np.flatnonzero(~high[start:])
+    end = start + int(falls[0]) - 1 if falls.size else high.size - 1
+    low, top = ax.get_xlim()
+    middle = ((view.means[start] + view.means[end]) / 2 - low) / (top - low)
+    return float(np.clip(middle, 0.2, 0.8))
 
 
 def draw_frames(fig, view) -> None:
@@ -318,13 +404,15 @@ def draw_frames(fig, view) -> None:
     """
     _require_figure("fig", fig)
     _require_view("view", view, ("means", "failure", "entropy", "rule", "n_pixels", "window"))
-    ax = fig.add_subplot(fixed_grid(fig, left=0.09, right=0.92, bottom=0.13)[0, 0])
-    plot_failure_and_entropy(ax, view.means, view.failure, view.entropy, window=(150.0, 1000.0),
-                             budget=view.n_pixels * 1e-12)
+    ax = fig.add_subplot(fixed_grid(fig, left=0.12, right=0.92, bottom=0.13)[0, 0])
+    plot_failure_and_entropy(ax, view.means, view.failure, view.entropy, window=(150.0, 1000.0))
     r = view.rule
     rule = f"T- = {r.low_threshold}, T+ = {r.high_threshold}, N- = {r.max_low}, N+ = {r.max_high}"
+    pixels = f"{view.n_pixels} pixel" + ("" if view.n_pixels == 1 else "s")
     if view.window is None:
-        ax.set_title(f"{rule}: no mean keeps failure below 1e-6")
+        ax.set_title(f"{rule}, {pixels}: no mean keeps failure below 1e-6")
+    elif view.n_pixels <= min(r.max_low, r.max_high):  # the curve is 0, below the axis
+        ax.set_title(f"{rule}, {pixels}: no frame can fail (n- and n+ never exceed {view.n_pixels})")
     else:
-        ax.set_title(f"{rule}, {view.n_pixels} pixels: failure < 1e-6 for μ_e in "
+        ax.set_title(f"{rule}, {pixels}: failure < 1e-6 for μ_e in "
                      f"[{view.window[0]:.0f}, {view.window[1]:.0f}]")

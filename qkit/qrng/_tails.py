@@ -20,7 +20,8 @@ Relative error: the pmf is Loader's saddle-point form at the peak (relative erro
 stepped outwards by ``log(lam / (n + 1))``, and the Gaussian factor is ``scipy.special.log_ndtr``
 (a few 1e-16 on the log, i.e. about ``1e-16 * |log P|`` on the value); at the chip's means the
 result is within 1e-12 of exact, and within about 1e-13 above 1e-100 (tested against 50-digit
-``decimal`` sums). Values below 1e-308 underflow to 0. An interval narrower than
+``decimal`` sums). That holds for normal floats: below 2.2e-308 values are subnormal and lose
+digits, and below 5e-324 they are 0. An interval narrower than
 ``sigma_r`` loses ``1e-16 * sigma_r / width`` to cancellation; the rules of Fig. 8 are 877 ADC
 steps wide against ``sigma_r = 0.21``.
 """

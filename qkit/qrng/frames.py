@@ -14,8 +14,9 @@ that it fails; for identical pixels both are short binomial sums. The functions 
 means compute the three per-pixel probabilities directly, each summed in log space to a
 *relative* error below 1e-12 (:func:`exact_out_of_range`), and add up only positive terms: a
 failure probability of ``1e-150`` comes out as ``1e-150``, not as the ``1e-11`` that
-``1 - P(pass)`` from pmfs truncated at ``1e-12`` would leave (values below ``1e-308`` underflow
-to 0).
+``1 - P(pass)`` from pmfs truncated at ``1e-12`` would leave. The relative error holds for
+normal floats (above about ``2.2e-308``); smaller values are subnormal and lose digits, and
+below ``5e-324`` they are 0.
 
 This module computes probabilities; drawing frames belongs to the frame sampler.
 """
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qkit._validate import require_allocation, require_array, require_instance, require_integer
+from qkit._validate import require_allocation, require_array, require_flag, require_instance, require_integer
 from qkit.qrng.entropy import conditional_min_entropy
 from qkit.qrng._tails import log_out_of_range, log_uniform_fail_pass
 from qkit.qrng.photons import DEFAULT_TOLERANCE
@@ -209,7 +210,8 @@ def exact_out_of_range(means: np.ndarray, pixel: Pixel, rule: FrameRule = PAPER_
     summed in log space around the largest term, until the terms left out are below 1e-16 of
     the sum (a bound, from the log-concavity of the terms). Unlike sums of
     :func:`qkit.qrng.sensor.adc_pmf`, whose error is absolute (1e-12), a probability of
-    ``1e-160`` keeps its digits; below ``1e-308`` it underflows to 0.
+    ``1e-160`` keeps its digits. Below ``2.2e-308`` (the smallest normal float) a result is
+    subnormal and keeps fewer digits; below ``5e-324`` it is 0.
 
     Parameters
     ----------
@@ -311,7 +313,8 @@ def _uniform_pass(lo: np.ndarray, hi: np.ndarray, inside: np.ndarray, n: int, ru
     return np.exp(log_uniform_fail_pass(*logs, n, rule)[1])
 
 
-def frame_min_entropy(mean_map: np.ndarray, pixel: Pixel, *, tolerance: float = DEFAULT_TOLERANCE) -> float:
+def frame_min_entropy(mean_map: np.ndarray, pixel: Pixel, *, tolerance: float = DEFAULT_TOLERANCE,
+                      progress: bool = True) -> float:
     """Average ``H_min(Z23 | E)`` per bit over the pixels of a frame (the bar-H of Eq. 8).
 
     Parameters
@@ -322,17 +325,19 @@ def frame_min_entropy(mean_map: np.ndarray, pixel: Pixel, *, tolerance: float = 
         Gain, noise and ADC of every pixel.
     tolerance : float, keyword-only
         Bound on the error of each guessing probability.
+    progress : bool, keyword-only
+        Show a progress bar over more than 200 distinct means (``False`` keeps saved outputs clean).
     """
     mu = _check_map("mean_map", mean_map, pixel).ravel()
     unique, counts = np.unique(mu, return_counts=True)
-    h = _entropies(unique, pixel, tolerance)
+    h = _entropies(unique, pixel, tolerance, require_flag("progress", progress))
     return float(np.dot(h, counts) / mu.size)
 
 
-def _entropies(means: np.ndarray, pixel: Pixel, tolerance: float) -> np.ndarray:
+def _entropies(means: np.ndarray, pixel: Pixel, tolerance: float, progress: bool = True) -> np.ndarray:
     """``H_min(Z23 | E)`` per bit at each mean; a progress bar when there are many of them."""
     items = means
-    if means.size > _PROGRESS_FROM:
+    if progress and means.size > _PROGRESS_FROM:
         from tqdm.auto import tqdm  # lazily: only long loops show a bar
 
         items = tqdm(means, desc="H_min(Z23 | E) per distinct mean", leave=False)
@@ -350,7 +355,8 @@ def _check_map(name: str, value, pixel: Pixel) -> np.ndarray:
 
 
 def frame_report(
-    mean_maps: np.ndarray, pixel: Pixel, rule: FrameRule = PAPER_RULE, *, tolerance: float = DEFAULT_TOLERANCE
+    mean_maps: np.ndarray, pixel: Pixel, rule: FrameRule = PAPER_RULE, *, tolerance: float = DEFAULT_TOLERANCE,
+    progress: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Failure probability and average min-entropy per bit for a batch of frames.
 
@@ -358,6 +364,10 @@ def frame_report(
     ----------
     mean_maps : array, shape (n_maps, ...)
         The first axis indexes the maps (e.g. times of an LED drift); the rest are pixels.
+    pixel, rule, tolerance :
+        As in :func:`frame_failure_probability` and :func:`frame_min_entropy`.
+    progress : bool, keyword-only
+        Show a progress bar over more than 200 distinct means (``False`` keeps saved outputs clean).
 
     Returns
     -------
@@ -367,9 +377,10 @@ def frame_report(
     if maps.ndim < 2 or maps.shape[1:].count(0):
         raise ValueError(f"mean_maps must have shape (n_maps, pixels...), got shape {maps.shape}")
     flat = maps.reshape(maps.shape[0], -1)
+    progress = require_flag("progress", progress)
     failure = _map_failures(flat, pixel, rule)
     unique, inverse = np.unique(flat, return_inverse=True)
-    h = _entropies(unique, pixel, tolerance)
+    h = _entropies(unique, pixel, tolerance, progress)
     return failure, h[inverse.reshape(flat.shape)].mean(axis=1)
 
 
