@@ -105,20 +105,25 @@ def test_bars_fall_where_the_model_falls():
 
 
 def test_perfect_source_estimates_are_the_estimators_on_fair_bits():
-    from qkit.qrng.estimators import collision_estimate, compression_estimate
+    from qkit.qrng.estimators import collision_estimate, compression_estimate, tuple_estimates
 
     est = w.perfect_source_estimates(sizes=(10_000, 60_000), seeds=(1, 2))
     assert est.sizes == (10_000, 60_000) and est.seeds == (1, 2)
-    assert list(est.estimates) == ["Most Common Value", "Markov", "Collision", "Compression"]
+    assert list(est.estimates) == list(w.PERFECT_SOURCE_ESTIMATORS)
+    assert w.PERFECT_SOURCE_ESTIMATORS == ("Most Common Value", "Markov", "Collision", "Compression",
+                                           "t-Tuple", "LRS")
     bits = np.random.default_rng(2).integers(0, 2, 60_000, dtype=np.uint8)   # seed 2, all 60,000 bits
     assert est.estimates["Collision"][1, 1] == collision_estimate(bits).min_entropy
     assert est.estimates["Compression"][0, 1] == compression_estimate(bits[:10_000]).min_entropy
+    t_tuple, lrs = tuple_estimates(bits[:10_000], 2)
+    assert est.estimates["t-Tuple"][0, 1] == t_tuple.min_entropy and est.estimates["LRS"][0, 1] == lrs.min_entropy
     values = np.stack(list(est.estimates.values()))
-    assert values.shape == (4, 2, 2) and np.all((values > 0.3) & (values <= 1.0))
+    assert values.shape == (6, 2, 2) and np.all((values > 0.3) & (values <= 1.0))
     mean = {name: v.mean(axis=1) for name, v in est.estimates.items()}
-    # the finite-sample bias: Collision and Compression below MCV at every size, all climb with L
+    # the finite-sample bias: Collision and Compression below MCV at every size; the four of
+    # Sec. 6.3.1-6.3.4 climb with L (t-Tuple and LRS barely, by less than their scatter here)
     assert np.all(np.maximum(mean["Collision"], mean["Compression"]) < mean["Most Common Value"])
-    assert all(m[1] > m[0] for m in mean.values())
+    assert all(mean[name][1] > mean[name][0] for name in ("Most Common Value", "Markov", "Collision", "Compression"))
     with pytest.raises(ValueError, match="sizes"):
         w.perfect_source_estimates(sizes=(6000,))
     with pytest.raises(TypeError, match="seeds"):
@@ -171,3 +176,96 @@ def test_trend_and_drift_figures_draw_what_they_are_given():
     left, right = fig.axes[:2]
     np.testing.assert_allclose([p.get_height() for p in left.patches], drift.alarm_fraction)
     np.testing.assert_allclose(right.lines[-1].get_ydata(), drift.assessed)
+
+
+def test_perfect_source_tuple_estimate_sits_low_and_climbs_slowly():
+    """What notebook 06 says of t-Tuple on fair bits: it takes the commonest tuple of each length up
+    to where counts fall to 35, so its estimate is set by the largest of many counts and stays below
+    MCV and Markov, with a shortfall of several hundredths that shrinks little with the data."""
+    est = w.perfect_source_estimates(sizes=(20_000, 200_000), seeds=(1, 2, 3))
+    mean = {name: v.mean(axis=1) for name, v in est.estimates.items()}
+    assert np.all(mean["t-Tuple"] < np.minimum(mean["Most Common Value"], mean["Markov"]) - 0.04)
+    assert np.all((0.85 < mean["t-Tuple"]) & (mean["t-Tuple"] < 0.95))
+    assert mean["t-Tuple"][1] - mean["t-Tuple"][0] < 0.05             # 10 times the data, < 0.05 more
+
+
+def test_estimator_bars_share_one_scale_from_zero_and_print_every_height():
+    from matplotlib.figure import Figure
+
+    from qkit.plots.estimators import draw_estimator_bars
+
+    limits, views = [], {mu: w.estimator_view(mu, 7_000, seed=1) for mu in (625.0, 1250.0)}
+    for view in views.values():
+        fig = Figure(figsize=(8, 4.5))
+        draw_estimator_bars(fig, view)
+        ax = fig.axes[0]
+        limits.append((ax.get_ylim(), tuple(ax.get_yticks())))
+        heights = [p.get_height() for p in ax.patches]
+        assert heights == pytest.approx(list(view.per_bit.values()))
+        assert sorted(t.get_text() for t in ax.texts) == sorted(f"{v:.3f}" for v in view.per_bit.values())
+        fig.canvas.draw()                                  # the title fits inside the figure
+        title, frame = ax.title.get_window_extent(), fig.bbox
+        assert frame.x0 <= title.x0 and title.x1 <= frame.x1, ax.get_title()
+        assert "samples" not in ax.get_title() and "coarse" not in ax.get_title()
+    assert limits[0] == limits[1] and limits[0][0][0] == 0.0           # the same scale, from 0
+    assert views[1250.0].assessed_per_bit < 0.5 < views[625.0].assessed_per_bit
+
+
+def test_explorer_seed_draws_another_run_and_the_text_says_coarse():
+    ex = w.estimator_explorer(n_samples=20_000)
+    assert ex.wait(timeout=120)
+    first = ex.result.per_bit
+    assert list(ex.controls["seed"].options if hasattr(ex.controls["seed"], "options") else
+                range(ex.controls["seed"].min, ex.controls["seed"].max + 1)) == list(w.EXPLORER_SEEDS)
+    ex.controls["seed"].value = 3
+    if not ex.refined:                                     # the coarse look names itself in the text
+        assert ex.text.startswith(f"coarse, {w.COARSE_SAMPLES:,} samples")
+    assert ex.wait(timeout=120)
+    assert ex.result.per_bit == w.estimator_view(625.0, 20_000, seed=3).per_bit != first
+    assert ex.text.startswith("20,000 samples: ")
+    with pytest.raises(ValueError, match="seed"):
+        w.estimator_explorer(seed=10)
+
+
+def test_explorer_lays_the_figure_out_again_when_tick_labels_widen():
+    """The refined figure must not reuse a layout made for narrower tick labels (the y-label
+    was cut): a wider label re-runs the layout engine and keeps the axis label in the figure."""
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    from qkit.widgets._explorer import Explorer
+
+    def draw(fig, top):
+        ax = fig.add_subplot(111)
+        ax.plot([0, 1], [0, top])
+        ax.set_ylabel("a long y-axis label (units)")
+
+    slider = widgets.FloatSlider(value=1.0, min=1.0, max=1e5, description="top")
+    with plt.style.context({"figure.constrained_layout.use": True}):
+        ex = Explorer({"top": slider}, lambda top: top, draw, figsize=(4, 3))
+    runs = []
+    engine = ex.figure.get_layout_engine()
+    original = engine.execute
+    engine.execute = lambda fig: (runs.append(1), original(fig))
+    ex.update()                                            # same ticks: the layout is reused
+    assert runs == []
+    slider.value = 1e5                                     # tick labels 0, 20000, ...: wider
+    assert runs == [1]
+    label = ex.figure.axes[0].yaxis.label.get_window_extent(ex.figure.canvas.get_renderer())
+    assert label.x0 >= 0
+
+
+def test_at_the_dimmest_stop_the_bitstring_route_pulls_the_bars_below_the_model():
+    """Notebook 06, cell under the explorer: at mu_e = 5 bit 3 is mostly 0, so the bitstring of bits
+    3 and 2 is far from fair and each bar's min(symbols / 2, bitstring) takes the lower bitstring
+    value, below the model's H_min(Z23) per bit, while the symbols' own route stays near it."""
+    from qkit.qrng.estimators import most_common_value
+
+    view = w.estimator_view(5.0, 20_000, seed=1)
+    symbols, _ = w.chip_symbols(5.0, 20_000, seed=1)
+    bits = ((symbols[:, None] >> np.array([1, 0])) & 1).reshape(-1).astype(np.uint8)   # MSB first
+    on_symbols = most_common_value(symbols, 4).min_entropy / 2
+    on_bits = most_common_value(bits, 2).min_entropy
+    assert np.mean(symbols >> 1 == 0) > 0.75                                  # bit 3 mostly 0
+    assert view.per_bit["Most Common Value"] == on_bits < on_symbols - 0.05
+    assert on_bits < view.model_no_eve - 0.05 < on_symbols

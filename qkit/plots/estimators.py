@@ -32,6 +32,8 @@ def draw_estimator_bars(fig: plt.Figure, view) -> None:
         Cleared and drawn on.
     view : qkit.widgets.estimators.EstimatorView
         The estimates and the model values; the lowest bar (the assessment) is highlighted.
+        The sample size (and whether the run is a coarse first look) belongs in the text
+        beside the figure: the title only names ``mu_e`` and the assessment, so it fits.
     """
     _require_figure("fig", fig)
     _require_view("view", view, ("per_bit", "assessed_per_bit", "model_given_noise"))
@@ -41,15 +43,19 @@ def draw_estimator_bars(fig: plt.Figure, view) -> None:
     values = np.array([view.per_bit[n] for n in names])
     low = values == values.min()
     ax.bar(range(len(names)), values, color=np.where(low, "C1", "C0"))
+    for x, v in enumerate(values):                          # every height in figures: inside a tall
+        inside = v > 0.3                                    # bar, above a short one
+        ax.text(x, v - 0.02 if inside else v + 0.02, f"{v:.3f}", rotation=90, ha="center",
+                va="top" if inside else "bottom", fontsize="x-small", color="white" if inside else "black")
     _model_lines(ax, view.model_given_noise, view.model_no_eve)
     ax.set_xticks(range(len(names)), [_SHORT.get(n, n) for n in names], rotation=40, ha="right")
-    bottom = min(0.8, values.min() - 0.02, view.model_given_noise - 0.02)   # bars and model lines in view
-    ax.set_ylim(bottom, 1.0 + 0.45 * (1.0 - bottom))  # head room for the legend above the bars
-    ax.set_yticks(ax.get_yticks()[ax.get_yticks() <= 1.0])
+    # One fixed scale from 0 for every view: bar heights compare across views, the tick labels
+    # (and so the room the layout gives them) never change, and the legend has its head room.
+    ax.set_ylim(0.0, 1.4)
+    ax.set_yticks(np.linspace(0.0, 1.0, 6))
     ax.set_ylabel("min-entropy (bits per bit)")
-    first = "coarse first look, " if getattr(view, "coarse", False) else ""
-    ax.set_title(f"{first}{view.n_samples:,} samples at $\\mu_e$ = {view.mean_photoelectrons:g}: the "
-                 f"assessment is the lowest bar, {values.min():.3f} per bit")
+    ax.set_title(f"$\\mu_e$ = {view.mean_photoelectrons:g}: the assessment is the lowest bar, "
+                 f"{values.min():.3f} per bit")
     ax.legend(loc="upper center", fontsize="small", ncol=2)
 
 
@@ -86,6 +92,7 @@ def draw_perfect_source(fig: plt.Figure, estimates, predicted: dict | None = Non
         Cleared and drawn on.
     estimates : qkit.widgets.estimators.PerfectSourceEstimates
         Estimates (bits per bit) per size and seed; the truth, 1 bit per bit, is drawn as a line.
+        The title names the estimator(s) whose seed mean is lowest.
     predicted : dict, optional
         ``name -> values per size``: an estimator's value when its statistic falls exactly on its
         expectation (only the 99 % margin lowers it), drawn dashed in the estimator's colour.
@@ -108,7 +115,10 @@ def draw_perfect_source(fig: plt.Figure, estimates, predicted: dict | None = Non
                         label=f"{name}: the 99 % margin alone")
     ax.set_xlabel("bits L")
     ax.set_ylabel("estimate (bits per bit)")
-    ax.set_title("A perfect source: Collision and Compression sit lowest and climb slowly")
+    names = list(estimates.estimates)
+    lowest = {names[k] for k in np.argmin([v.mean(axis=1) for v in estimates.estimates.values()], axis=0)}
+    where = "at every size" if len(lowest) == 1 else "in turn"
+    ax.set_title(f"A perfect source scores below 1; lowest {where}: {', '.join(sorted(lowest))}")
     ax.legend(loc="lower right", fontsize="small")
 
 

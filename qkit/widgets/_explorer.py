@@ -55,6 +55,12 @@ def _cell(ax: Any) -> tuple | None:
     return (spec.get_geometry(), spec.get_gridspec().get_geometry())
 
 
+def _tick_widths(ax: Any) -> tuple[int, int]:
+    """The longest x and y tick label in characters: the room the layout must leave for them."""
+    return tuple(max((len(t) for t in axis.get_major_formatter().format_ticks(axis.get_majorticklocs())),
+                     default=0) for axis in (ax.xaxis, ax.yaxis))
+
+
 def _check_arguments(controls, compute, draw, refine, fixed, describe) -> None:
     """Refuse the Explorer's bad arguments with a message naming them."""
     if not isinstance(controls, Mapping):
@@ -248,10 +254,11 @@ class Explorer(widgets.VBox):
         A layout engine (the kit's style turns on constrained layout) costs about half of a
         render. The axes an explorer draws keep their arrangement from one change to the next,
         so the positions found by the first full layout are reused while the figure has the
-        same axes (same kinds, same grid cells), and the engine runs again when they change.
+        same axes (same kinds, same grid cells, tick labels as long), and the engine runs again
+        when they change (wider tick labels need a wider margin, or the axis label is cut).
         """
         figure = self.figure
-        shape = tuple((type(ax).__name__, _cell(ax)) for ax in figure.axes)
+        shape = tuple((type(ax).__name__, _cell(ax), _tick_widths(ax)) for ax in figure.axes)
         reuse = self._engine is not None and shape == self._layout_shape
         if reuse:
             figure.set_layout_engine("none")

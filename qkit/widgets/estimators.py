@@ -18,14 +18,16 @@ from qkit._validate import require_choice, require_in_range, require_instance, r
 from qkit.plots.estimators import draw_estimator_bars
 from qkit.qrng.entropy import conditional_min_entropy, conditional_min_entropy_curve, min_entropy_curve
 from qkit.qrng.estimators import (SmallSampleWarning, collision_estimate, compression_estimate, iid_track,
-                                  load_samples, markov_estimate, most_common_value, non_iid_track)
+                                  load_samples, markov_estimate, most_common_value, non_iid_track,
+                                  tuple_estimates)
 from qkit.qrng.frames import PAPER_RULE, frame_fails, uniform_failure_curve
 from qkit.qrng.pixel import PIXEL_1, Pixel
 from qkit.qrng.sampling import sample_frames
 from qkit.qrng.sensor import extract_bits
 from qkit.widgets._explorer import Explorer
 
-__all__ = ["PIXELS_PER_FRAME", "COARSE_SAMPLES", "MEAN_STOPS", "chip_symbols", "EstimatorView", "estimator_view",
+__all__ = ["PIXELS_PER_FRAME", "COARSE_SAMPLES", "MEAN_STOPS", "EXPLORER_SEEDS", "PERFECT_SOURCE_ESTIMATORS",
+           "chip_symbols", "EstimatorView", "estimator_view",
            "coarse_estimator_view", "SampleSizeTrend", "sample_size_trend", "PerfectSourceEstimates",
            "perfect_source_estimates", "DriftView", "drift_view", "estimator_explorer"]
 
@@ -36,6 +38,9 @@ PIXELS_PER_FRAME = 64
 #: ~100, ADC saturation above ~1150), sparse on the plateau between, where ``Z23`` is uniform to
 #: within 0.002 bit per bit and the bars move only by their own scatter.
 MEAN_STOPS = (5, 10, 20, 40, 75, 150, 300, 625, 1000, 1150, 1175, 1200, 1225, 1250)
+
+#: The explorer's ``run (seed)`` choices: one simulated run of the chip per seed.
+EXPLORER_SEEDS = tuple(range(10))
 
 
 def chip_symbols(mean_photoelectrons: float, n_samples: int, *, seed: int = 0,
@@ -218,15 +223,27 @@ class PerfectSourceEstimates:
     estimates: dict
 
 
-#: The binary estimators :func:`perfect_source_estimates` runs (SP 800-90B Sec. 6.3.1-6.3.4).
-_BINARY = {"Most Common Value": lambda b: most_common_value(b, 2), "Markov": markov_estimate,
-           "Collision": collision_estimate, "Compression": compression_estimate}
+#: The estimators :func:`perfect_source_estimates` runs on bits (SP 800-90B Sec. 6.3.1-6.3.6).
+PERFECT_SOURCE_ESTIMATORS = ("Most Common Value", "Markov", "Collision", "Compression", "t-Tuple", "LRS")
+
+
+def _binary_estimates(bits: np.ndarray) -> dict:
+    """The six estimates of :data:`PERFECT_SOURCE_ESTIMATORS` on one bit sequence (bits per bit)."""
+    t_tuple, lrs = tuple_estimates(bits, 2)          # one pass of substring counting for both
+    if lrs is None:                                  # SP 800-90B skips LRS when v < u
+        raise ValueError(f"the LRS estimate is undefined on these {bits.size:,} bits (no repeated substring "
+                         "as long as the shortest rare tuple); use more bits")
+    return {"Most Common Value": most_common_value(bits, 2).min_entropy,
+            "Markov": markov_estimate(bits).min_entropy,
+            "Collision": collision_estimate(bits).min_entropy,
+            "Compression": compression_estimate(bits).min_entropy,
+            "t-Tuple": t_tuple.min_entropy, "LRS": lrs.min_entropy}
 
 
 def perfect_source_estimates(sizes: tuple[int, ...] = (20_000, 200_000, 2_000_000),
                              seeds: tuple[int, ...] = (1, 2, 3),
                              progress: Callable[[int], object] | None = None) -> PerfectSourceEstimates:
-    """MCV, Markov, Collision and Compression estimates on fair coin flips, against the truth (1).
+    """MCV, Markov, Collision, Compression, t-Tuple and LRS on fair coin flips, against the truth (1).
 
     Parameters
     ----------
@@ -241,8 +258,8 @@ def perfect_source_estimates(sizes: tuple[int, ...] = (20_000, 200_000, 2_000_00
     Returns
     -------
     PerfectSourceEstimates
-        Each estimator's min-entropy (bits per bit, SP 800-90B Sec. 6.3.1-6.3.4) per size and seed;
-        the truth is exactly 1.
+        Each estimator's min-entropy (bits per bit, SP 800-90B Sec. 6.3.1-6.3.6), keyed in the
+        order of :data:`PERFECT_SOURCE_ESTIMATORS`, per size and seed; the truth is exactly 1.
     """
     for name, value in (("sizes", sizes), ("seeds", seeds)):
         if not isinstance(value, (tuple, list)) or not value:
@@ -250,11 +267,11 @@ def perfect_source_estimates(sizes: tuple[int, ...] = (20_000, 200_000, 2_000_00
     sizes = tuple(require_integer("sizes", n, 6_012, 20_000_000) for n in sizes)
     seeds = tuple(require_integer("seeds", s, low=0) for s in seeds)
     runs = [np.random.default_rng(s).integers(0, 2, max(sizes), dtype=np.uint8) for s in seeds]
-    out = {name: np.empty((len(sizes), len(seeds))) for name in _BINARY}
+    out = {name: np.empty((len(sizes), len(seeds))) for name in PERFECT_SOURCE_ESTIMATORS}
     for i, n in enumerate(sizes):
         for j, bits in enumerate(runs):
-            for name, estimate in _BINARY.items():
-                out[name][i, j] = estimate(bits[:n]).min_entropy
+            for name, value in _binary_estimates(bits[:n]).items():
+                out[name][i, j] = value
         if progress is not None:
             progress(n)
     return PerfectSourceEstimates(sizes, seeds, out)
@@ -334,16 +351,32 @@ def drift_view(start: float = 625.0, stop: float = 40.0, segments: int = 5,
     return DriftView(*(np.array(column) for column in zip(*rows)))
 
 
-def estimator_explorer(n_samples: int = 100_000, mean_photoelectrons: float = 625.0) -> Explorer:
-    """Bars of the ten estimators (Fig. 9) with controls for ``mu_e`` and the sample size.
+def estimator_explorer(n_samples: int = 100_000, mean_photoelectrons: float = 625.0, seed: int = 0) -> Explorer:
+    """Bars of the ten estimators (Fig. 9) with controls for ``mu_e``, the sample size and the run.
 
     ``mu_e`` moves over :data:`MEAN_STOPS`; the text under the figure gives the model's
-    ``H_min(Z23)`` (what the estimators measure) beside the assessment. Up to 1,000,000 samples:
-    each change first draws the estimators on a short run of :data:`COARSE_SAMPLES` samples
-    (labelled coarse), then the full run when it is done.
+    ``H_min(Z23)`` (what the estimators measure) beside the assessment. The ``run (seed)`` slider
+    draws another simulated run (seeds :data:`EXPLORER_SEEDS`) at the same settings, to show how
+    far the bars move by their own scatter. Up to 1,000,000 samples: each change first draws the
+    estimators on a short run of :data:`COARSE_SAMPLES` samples (the text under the figure says
+    so), then the full run when it is done.
+
+    Parameters
+    ----------
+    n_samples : int
+        Number of 2-bit symbols at start: 20,000, 100,000, 300,000 or 1,000,000.
+    mean_photoelectrons : float
+        ``mu_e`` at start (electrons), one of :data:`MEAN_STOPS`.
+    seed : int
+        Seed of the simulated run at start, one of :data:`EXPLORER_SEEDS`.
+
+    Returns
+    -------
+    Explorer
     """
     require_choice("n_samples", n_samples, (20_000, 100_000, 300_000, 1_000_000))
     require_choice("mean_photoelectrons", mean_photoelectrons, MEAN_STOPS)
+    require_choice("seed", seed, EXPLORER_SEEDS)
     controls = {
         "mean_photoelectrons": widgets.SelectionSlider(options=[(f"{m:g}", float(m)) for m in MEAN_STOPS],
                                                        value=float(mean_photoelectrons),
@@ -351,13 +384,15 @@ def estimator_explorer(n_samples: int = 100_000, mean_photoelectrons: float = 62
                                                        style={"description_width": "initial"}),
         "n_samples": widgets.Dropdown(options=[20_000, 100_000, 300_000, 1_000_000], value=n_samples,
                                       description="samples"),
+        "seed": widgets.IntSlider(value=seed, min=EXPLORER_SEEDS[0], max=EXPLORER_SEEDS[-1],
+                                  description="run (seed)"),
     }
     return Explorer(controls, coarse_estimator_view, draw_estimator_bars, refine=estimator_view,
                     figsize=(8, 4.5), describe=_describe_view)
 
 
 def _describe_view(v: EstimatorView) -> str:
-    head = (f"coarse first look at {v.n_samples:,} samples (the full run follows): " if v.coarse
+    head = (f"coarse, {v.n_samples:,} samples (the full run follows): " if v.coarse
             else f"{v.n_samples:,} samples: ")
     return head + (f"assessed {v.assessed_per_bit:.4f} per bit; the model at mu_e = {v.mean_photoelectrons:g}: "
                    f"H_min(Z23) {v.model_no_eve:.4f} (what the estimators measure), "
