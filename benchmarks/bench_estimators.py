@@ -248,6 +248,8 @@ def bench_corners(args) -> None:
             random = load_samples(uniform(width, data.size, seed=4), width, minimum=2, warn=False)
         print(f"\n  {name}: {corner.size:,} samples, {corner.alphabet_size} distinct values", flush=True)
         for (label, job), (_, ref_job) in zip(estimator_jobs(corner), estimator_jobs(random)):
+            if args.corner_estimators and label not in args.corner_estimators:
+                continue
             t_corner, note = timed(job)
             t_random, ref_note = timed(ref_job)
             if t_corner is None or t_random is None:
@@ -272,6 +274,9 @@ def main() -> None:
     parser.add_argument("--corner-samples", type=int, default=1_000_000)
     parser.add_argument("--no-corners", action="store_true", help="skip the slow-corner table")
     parser.add_argument("--corners-only", action="store_true", help="only the slow-corner table")
+    parser.add_argument("--corner-estimators", nargs="+", metavar="NAME",
+                        help="time only these estimators in the slow-corner table (names as printed, "
+                             "e.g. 'LRS test')")
     parser.add_argument("--quick", action="store_true",
                         help="small sizes, one repetition, chip data only (under a minute)")
     args = parser.parse_args()
