@@ -4,7 +4,11 @@
     python3 course.py lab        open the course in JupyterLab (installs what it needs first)
     python3 course.py test       run the whole test suite (installs what it needs first)
     python3 course.py check      the workshop check: versions, widgets, kernel, every notebook
-    python3 course.py exercises  regenerate exercises/ from solutions/ (maintainers)
+    python3 course.py exercises  stamp nbgrader metadata onto solutions/, regenerate exercises/ with
+                                 nbgrader (maintainers; installs the instructor extra)
+    python3 course.py grading DIR
+                                 lay out an nbgrader course in DIR for instructors (installs the
+                                 instructor extra; then run nbgrader's commands in DIR)
     python3 course.py execute [NOTEBOOK ...]
                                  re-execute notebooks in place, saving outputs (maintainers)
 
@@ -157,9 +161,25 @@ def cmd_check(args: list[str]) -> int:
     return subprocess.call([str(python), "-m", "qkit.workshop", *args], cwd=ROOT)
 
 
+def ensure_nbgrader() -> Path:
+    """A Python with the kit and nbgrader (the ``instructor`` extra) installed."""
+    python = ensure_environment(["instructor"])
+    found = subprocess.call([str(python), "-c", "import nbgrader"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    if found != 0:  # only with QKIT_PYTHON, which installs nothing
+        sys.exit(f"[course] nbgrader is not installed in {python}; run "
+                 f"`{python} -m pip install -e \"{ROOT}[instructor]\"` first")
+    return python
+
+
 def cmd_exercises(args: list[str]) -> int:
-    python = ensure_environment(["test"])
+    python = ensure_nbgrader()
     return subprocess.call([str(python), "-m", "qkit.authoring", "exercises", *args], cwd=ROOT)
+
+
+def cmd_grading(args: list[str]) -> int:
+    python = ensure_nbgrader()
+    return subprocess.call([str(python), "-m", "qkit.authoring", "course", *args], cwd=ROOT)
 
 
 def cmd_execute(args: list[str]) -> int:
@@ -172,6 +192,7 @@ COMMANDS = {
     "test": cmd_test,
     "check": cmd_check,
     "exercises": cmd_exercises,
+    "grading": cmd_grading,
     "execute": cmd_execute,
 }
 

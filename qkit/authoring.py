@@ -3,14 +3,17 @@
 ``solutions/*.ipynb`` are the single source of every exercise. In a code cell, the lines between
 ``### BEGIN SOLUTION`` and ``### END SOLUTION`` (nbgrader's markers) are the answer; the cell
 names its exercise on a comment line above the region, ``# Exercise 2.1: the pmf of Z``.
-:func:`make_exercise` replaces each region, at the indentation of its ``BEGIN`` marker, by::
+nbgrader's ``generate_assignment`` replaces each region, at the indentation of its ``BEGIN``
+marker, by ``# YOUR CODE HERE`` and ``raise NotImplementedError()``, and clears every output, so
+``exercises/*.ipynb`` never carries an answer (:mod:`qkit.grading` drives nbgrader).
 
-    raise NotImplementedError("Exercise 2.1: write your code here")
-
-and clears every output, so ``exercises/*.ipynb`` never carries an answer.
+What nbgrader has no rule for stays here: a markdown paragraph containing :data:`SOLUTIONS_ONLY`
+speaks to solution readers only and is left out of the course nbgrader sees.
 
 Run ``python3 course.py exercises`` (or ``python -m qkit.authoring exercises``) after editing a
-solution, and ``python3 course.py execute NOTEBOOK`` to re-execute a notebook in place.
+solution: it stamps nbgrader's cell metadata onto ``solutions/`` in place, then regenerates
+``exercises/``. ``python -m qkit.authoring course DIR`` lays out an nbgrader course for an
+instructor, and ``python3 course.py execute NOTEBOOK`` re-executes a notebook in place.
 """
 
 from __future__ import annotations
@@ -25,11 +28,9 @@ from pathlib import Path
 
 import nbformat
 
-from qkit._tooling import require_notebook, require_path, require_seconds, require_str
+from qkit._tooling import require_path, require_seconds
 
-__all__ = [
-    "AuthoringError", "strip_solutions", "make_exercise", "write_exercises", "execute_notebook", "main",
-]
+__all__ = ["AuthoringError", "write_exercises", "execute_notebook", "main"]
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 BEGIN = "### BEGIN SOLUTION"
@@ -37,98 +38,10 @@ END = "### END SOLUTION"
 SOLUTIONS_ONLY = "This is the solutions notebook"
 """A markdown paragraph containing this phrase speaks to readers of ``solutions/`` only and is
 left out of the exercise version."""
-_LABEL = re.compile(r"^\s*#\s*Exercise\s+([0-9A-Za-z][\w.\-]*)\s*[:.\-]?", re.IGNORECASE)
 
 
 class AuthoringError(ValueError):
-    """A solution notebook breaks the marker rules (unclosed, nested or unnamed region)."""
-
-
-def strip_solutions(source: str, *, where: str = "cell") -> tuple[str, int]:
-    """Replace every solution region of one cell's source.
-
-    Parameters
-    ----------
-    source : str
-        The code cell's source.
-    where : str
-        Where the cell is (for error messages), e.g. ``"solutions/00_warmup.ipynb, cell 4"``.
-
-    Returns
-    -------
-    (str, int)
-        The new source and the number of regions replaced.
-
-    Raises
-    ------
-    AuthoringError
-        For an ``END`` without ``BEGIN``, a ``BEGIN`` inside a region, a region never closed,
-        or a region with no ``# Exercise <label>`` line above it in the cell.
-    """
-    require_str("source", source)
-    require_str("where", where)
-    out: list[str] = []
-    label: str | None = None
-    region_start: int | None = None
-    count = 0
-    for number, line in enumerate(source.splitlines(), start=1):
-        stripped = line.strip()
-        if region_start is None:
-            found = _LABEL.match(line)
-            if found:
-                label = found.group(1).rstrip(".")
-        if stripped.startswith(BEGIN):
-            if region_start is not None:
-                raise AuthoringError(
-                    f"{where}, line {number}: '{BEGIN}' inside the region opened on line "
-                    f"{region_start}; regions cannot be nested"
-                )
-            if label is None:
-                raise AuthoringError(
-                    f"{where}, line {number}: a solution region needs a line "
-                    f"'# Exercise <label>: <title>' above it in the same cell"
-                )
-            region_start = number
-            indent = line[: len(line) - len(line.lstrip())]
-            out.append(f'{indent}raise NotImplementedError("Exercise {label}: write your code here")')
-            count += 1
-        elif stripped.startswith(END):
-            if region_start is None:
-                raise AuthoringError(f"{where}, line {number}: '{END}' without a '{BEGIN}' before it")
-            region_start = None
-        elif region_start is None:
-            out.append(line)
-    if region_start is not None:
-        raise AuthoringError(f"{where}, line {region_start}: '{BEGIN}' is never closed by '{END}'")
-    text = "\n".join(out)
-    if source.endswith("\n"):
-        text += "\n"
-    return text, count
-
-
-def make_exercise(solution: nbformat.NotebookNode, *, name: str = "notebook") -> nbformat.NotebookNode:
-    """Return the exercise version of a solution notebook (regions replaced, outputs cleared).
-
-    ``solution`` is a notebook as :func:`nbformat.read` returns it; ``name`` says where it came
-    from in error messages.
-    """
-    require_notebook("solution", solution)
-    require_str("name", name)
-    exercise = nbformat.from_dict(solution)
-    total = 0
-    for index, cell in enumerate(exercise.cells):
-        if cell.cell_type == "markdown":
-            cell.source = _drop_solution_prose(cell.source)
-        if cell.cell_type != "code":
-            continue
-        cell.source, count = strip_solutions(cell.source, where=f"{name}, cell {index}")
-        total += count
-        cell.outputs = []
-        cell.execution_count = None
-        cell.metadata.pop("execution", None)
-    if total == 0:
-        raise AuthoringError(f"{name}: no '{BEGIN}' region found; is this a solution notebook?")
-    return exercise
+    """A solution notebook breaks the marker rules (unclosed, nested or unnamed region, ...)."""
 
 
 def _drop_solution_prose(source: str) -> str:
@@ -141,26 +54,13 @@ def _drop_solution_prose(source: str) -> str:
 def write_exercises(solutions_dir: Path, exercises_dir: Path) -> list[Path]:
     """Write ``exercises_dir/X.ipynb`` for every ``solutions_dir/X.ipynb``; return the paths.
 
-    Both must be existing directories, and different; ``solutions_dir`` must hold at least one
-    notebook.
+    The work is nbgrader's ``generate_assignment`` (see :func:`qkit.grading.generate_exercises`,
+    which also stamps nbgrader's metadata onto the solutions in place). Both must be existing
+    directories, and different; ``solutions_dir`` must hold at least one notebook.
     """
-    solutions_dir = require_path("solutions_dir", solutions_dir, kind="directory")
-    exercises_dir = require_path("exercises_dir", exercises_dir, kind="directory")
-    if exercises_dir.resolve() == solutions_dir.resolve():
-        raise ValueError(f"exercises_dir must differ from solutions_dir (it would overwrite the answers), "
-                         f"got {str(exercises_dir)!r} for both")
-    sources = sorted(solutions_dir.glob("*.ipynb"))
-    if not sources:
-        raise ValueError(f"solutions_dir must hold solution notebooks (*.ipynb), got {str(solutions_dir)!r} "
-                         "with none")
-    written = []
-    for path in sources:
-        solution = nbformat.read(path, as_version=4)
-        exercise = make_exercise(solution, name=str(path))
-        target = exercises_dir / path.name
-        nbformat.write(exercise, target)
-        written.append(target)
-    return written
+    from qkit.grading import generate_exercises
+
+    return generate_exercises(solutions_dir, exercises_dir)
 
 
 def execute_notebook(path: Path, *, timeout: int = 900) -> list[str]:
@@ -226,20 +126,14 @@ def main(argv: list[str] | None = None) -> int:
     ex = sub.add_parser("exercises", help="regenerate exercises/ from solutions/")
     ex.add_argument("--solutions", type=Path, default=root / "solutions")
     ex.add_argument("--exercises", type=Path, default=root / "exercises")
+    crs = sub.add_parser("course", help="lay out an nbgrader course (source/, nbgrader_config.py) in a new directory")
+    crs.add_argument("directory", type=Path)
+    crs.add_argument("--solutions", type=Path, default=root / "solutions")
     run = sub.add_parser("execute", help="execute notebooks in place (default: all notebooks and solutions)")
     run.add_argument("notebooks", nargs="*", type=Path)
     args = parser.parse_args(argv)
-    if args.command == "exercises":
-        try:
-            if args.solutions.is_dir():  # the command line makes the target directory
-                args.exercises.mkdir(parents=True, exist_ok=True)
-            written = write_exercises(args.solutions, args.exercises)
-        except (AuthoringError, ValueError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-        for path in written:
-            print(f"wrote {path}")
-        return 0
+    if args.command in ("exercises", "course"):
+        return _make(args)
     paths = args.notebooks or sorted((root / "notebooks").glob("*.ipynb")) + sorted(
         (root / "solutions").glob("*.ipynb"))
     failed = False
@@ -255,6 +149,29 @@ def main(argv: list[str] | None = None) -> int:
             print(f"     {problem}")
         failed |= bool(problems)
     return 1 if failed else 0
+
+
+def _make(args: argparse.Namespace) -> int:
+    """The ``exercises`` and ``course`` commands (stamp the solutions, then build)."""
+    from qkit.grading import build_course, stamp_solutions
+
+    try:
+        if args.solutions.is_dir():  # the command line makes the target directory
+            target = args.exercises if args.command == "exercises" else args.directory
+            target.mkdir(parents=True, exist_ok=True)
+        for path in stamp_solutions(args.solutions):
+            print(f"stamped nbgrader metadata onto {path}")
+        if args.command == "course":
+            names = build_course(args.solutions, args.directory)
+            print(f"wrote an nbgrader course in {args.directory} with assignments: {', '.join(names)}")
+            return 0
+        written = write_exercises(args.solutions, args.exercises)
+    except (AuthoringError, ValueError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"wrote {path}")
+    return 0
 
 
 if __name__ == "__main__":

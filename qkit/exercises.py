@@ -16,8 +16,9 @@ The check never crashes on what the learner returns (None, text, ragged lists, a
 tuple is expected, odd objects) and never passes an answer that is not numerically right.
 The first case run is the *diagnostic* one, the case that best exposes the typical mistake.
 
-Under the test suite (environment variable ``QKIT_STRICT_CHECKS=1``) any answer that is not
-right raises :class:`CheckFailed`, so a wrong solution notebook fails its test.
+Under the test suite (environment variable ``QKIT_STRICT_CHECKS=1``) and under nbgrader's
+autograder any answer that is not right raises :class:`CheckFailed`, so a wrong solution
+notebook fails its test and a wrong answer loses the check's points.
 """
 
 from __future__ import annotations
@@ -105,8 +106,17 @@ class Mistake:
 
 
 def strict_mode() -> bool:
-    """True when checks must raise instead of printing (set ``QKIT_STRICT_CHECKS=1``)."""
-    return os.environ.get("QKIT_STRICT_CHECKS", "") not in ("", "0")
+    """True when checks must raise instead of printing.
+
+    On under the test suite (``QKIT_STRICT_CHECKS=1``) and whenever nbgrader runs the notebook
+    (``nbgrader autograde`` and ``nbgrader validate`` set ``NBGRADER_EXECUTION``), so that a
+    check cell that is not right fails and its points are lost. ``QKIT_STRICT_CHECKS=0``
+    switches it off in both cases.
+    """
+    flag = os.environ.get("QKIT_STRICT_CHECKS", "")
+    if flag == "0":
+        return False
+    return flag != "" or os.environ.get("NBGRADER_EXECUTION", "") != ""
 
 
 def default_time_limit() -> float:

@@ -1,49 +1,46 @@
-"""The exercise generator's marker rules (qkit.authoring)."""
+"""The exercise generator: nbgrader's metadata stamped from the solutions' markers (qkit.grading,
+qkit.authoring). The whole nbgrader round trip is in tests/test_nbgrader.py."""
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from qkit.authoring import AuthoringError, make_exercise, strip_solutions
+from qkit.authoring import AuthoringError
+from qkit.grading import build_course, stamp_nbgrader_metadata
+
+ANSWER = "# Exercise 2.1: the pmf of Z\ndef f(x):\n    ### BEGIN SOLUTION\n    return x + 1\n    ### END SOLUTION\n"
+CHECK = 'check_function("2.1", f, reference=lambda x: x + 1, cases=[(1,)])'
 
 
-def test_region_replaced_at_its_indentation_with_named_error():
-    source = (
-        "# Exercise 2.1: the pmf of Z\n"
-        "def f(x):\n"
-        "    y = 2 * x\n"
-        "    ### BEGIN SOLUTION\n"
-        "    y = y + 1\n"
-        "    return y\n"
-        "    ### END SOLUTION\n"
-    )
-    out, count = strip_solutions(source)
-    assert count == 1
-    assert out == (
-        "# Exercise 2.1: the pmf of Z\n"
-        "def f(x):\n"
-        "    y = 2 * x\n"
-        '    raise NotImplementedError("Exercise 2.1: write your code here")\n'
-    )
-    compile(out, "<cell>", "exec")  # still valid Python
+def _chapter(*cells):
+    nb = new_notebook(cells=list(cells))
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nb
 
 
-def test_two_regions_and_a_top_level_one():
-    source = (
-        "# Exercise 3\n"
-        "### BEGIN SOLUTION\n"
-        "a = 1\n"
-        "### END SOLUTION\n"
-        "if True:\n"
-        "        ### BEGIN SOLUTION\n"
-        "        b = 2\n"
-        "        ### END SOLUTION\n"
-    )
-    out, count = strip_solutions(source)
-    assert count == 2
-    assert 'raise NotImplementedError("Exercise 3: write your code here")\n' in out
-    assert '        raise NotImplementedError("Exercise 3: write your code here")' in out
-    assert "a = 1" not in out and "b = 2" not in out
+def test_answer_check_and_setup_cells_get_nbgrader_metadata():
+    nb = _chapter(new_markdown_cell("# title"), new_code_cell("import numpy as np"), new_code_cell(ANSWER),
+                  new_code_cell(CHECK), new_code_cell("print(f(3))"))
+    out = stamp_nbgrader_metadata(nb, name="t.ipynb")
+    meta = [c.metadata.get("nbgrader") for c in out.cells]
+    assert meta[0] is None and meta[4] is None  # prose and free code cells stay ungraded
+    assert meta[1] == {"grade": False, "grade_id": "setup", "locked": True, "schema_version": 3, "solution": False}
+    assert meta[2] == {"grade": False, "grade_id": "ex-2_1", "locked": False, "schema_version": 3, "solution": True}
+    assert meta[3] == {"grade": True, "grade_id": "check-2_1", "locked": True, "points": 1,
+                       "schema_version": 3, "solution": False}
+    assert "nbgrader" not in nb.cells[2].metadata, "the notebook given must not be modified"
+
+
+def test_stamping_is_idempotent_keeps_points_and_drops_stale_metadata():
+    nb = stamp_nbgrader_metadata(_chapter(new_code_cell("x = 1"), new_code_cell(ANSWER), new_code_cell(CHECK)))
+    nb.cells[2].metadata["nbgrader"]["points"] = 3  # an author's choice
+    nb.cells[1].source = "def f(x):\n    return x + 1\n"  # no longer an exercise...
+    nb.cells.append(new_code_cell(ANSWER.replace("2.1", "2.2")))
+    again = stamp_nbgrader_metadata(nb)
+    assert again.cells[2].metadata["nbgrader"]["points"] == 3
+    assert "nbgrader" not in again.cells[1].metadata
+    assert again.cells[3].metadata["nbgrader"]["grade_id"] == "ex-2_2"
+    assert stamp_nbgrader_metadata(again) == again
 
 
 @pytest.mark.parametrize(
@@ -53,31 +50,39 @@ def test_two_regions_and_a_top_level_one():
         ("# Exercise 1\n### END SOLUTION\n", "without a"),
         ("# Exercise 1\n### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n", "nested"),
         ("### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n", "# Exercise <label>"),
+        (ANSWER + CHECK, "either an answer or a check"),
     ],
 )
 def test_bad_markers_give_the_author_a_clear_error(source, message):
     with pytest.raises(AuthoringError, match=message) as info:
-        strip_solutions(source, where="solutions/x.ipynb, cell 3")
-    assert "solutions/x.ipynb, cell 3, line" in str(info.value)
+        stamp_nbgrader_metadata(_chapter(new_code_cell(source)), name="solutions/x.ipynb")
+    assert "solutions/x.ipynb, cell 0" in str(info.value)
 
 
-def test_make_exercise_clears_outputs_and_keeps_other_cells():
-    cell = new_code_cell("# Exercise 1.1: x\n### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n",
-                         execution_count=4,
-                         outputs=[nbformat.v4.new_output("stream", name="stdout", text="1\n")])
-    other = new_code_cell("print(2)", execution_count=5,
-                          outputs=[nbformat.v4.new_output("stream", name="stdout", text="2\n")])
-    nb = new_notebook(cells=[new_markdown_cell("# title"), cell, other])
-    ex = make_exercise(nb, name="t.ipynb")
-    assert ex.cells[0].source == "# title"
-    assert "x = 1" not in ex.cells[1].source
-    assert all(c.outputs == [] and c.execution_count is None for c in ex.cells[1:])
-    assert nb.cells[1].outputs, "the solution notebook itself must not be modified"
-
-
-def test_notebook_without_regions_is_refused():
+def test_a_label_used_twice_and_a_notebook_without_regions_are_refused():
+    with pytest.raises(AuthoringError, match="second cell with grade id 'ex-2_1'"):
+        stamp_nbgrader_metadata(_chapter(new_code_cell(ANSWER), new_code_cell(ANSWER)))
     with pytest.raises(AuthoringError, match="no '### BEGIN SOLUTION' region"):
-        make_exercise(new_notebook(cells=[new_code_cell("x = 1")]), name="plain.ipynb")
+        stamp_nbgrader_metadata(_chapter(new_code_cell("x = 1")), name="plain.ipynb")
+
+
+def test_course_leaves_out_prose_for_solution_readers_and_outputs(tmp_path):
+    solutions = tmp_path / "solutions"
+    solutions.mkdir()
+    intro = ("# Title\n\nDo the tasks.\n\n*(This is the solutions notebook: the answers\n"
+             "are between the `### BEGIN SOLUTION` markers.)*")
+    answer = new_code_cell(ANSWER, execution_count=3,
+                           outputs=[nbformat.v4.new_output("stream", name="stdout", text="4\n")])
+    nbformat.write(_chapter(new_markdown_cell(intro), answer, new_code_cell(CHECK)), solutions / "01_x.ipynb")
+    course = tmp_path / "course"
+    course.mkdir()
+    assert build_course(solutions, course) == ["01_x"]
+    source = nbformat.read(course / "source" / "01_x" / "01_x.ipynb", as_version=4)
+    assert source.cells[0].source == "# Title\n\nDo the tasks."
+    assert source.cells[1].outputs == [] and source.cells[1].metadata["nbgrader"]["solution"]
+    assert "nbgrader_config.py" in {p.name for p in course.iterdir()}
+    with pytest.raises(ValueError, match="course_dir must not hold a course yet"):
+        build_course(solutions, course)
 
 
 def test_execute_notebook_reports_problems_and_rewrites_identically(tmp_path):
@@ -104,12 +109,12 @@ def test_execute_notebook_reports_problems_and_rewrites_identically(tmp_path):
 def _solution_dir(tmp_path):
     solutions = tmp_path / "solutions"
     solutions.mkdir()
-    cell = new_code_cell("# Exercise 1.1: x\n### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n")
-    nbformat.write(new_notebook(cells=[cell]), solutions / "01_x.ipynb")
+    nbformat.write(_chapter(new_code_cell("import math"), new_code_cell(ANSWER), new_code_cell(CHECK)),
+                   solutions / "01_x.ipynb")
     return solutions
 
 
-def test_write_exercises_refuses_what_would_lose_work(tmp_path):
+def test_write_exercises_refuses_what_would_lose_work_then_runs_nbgrader(tmp_path):
     from qkit.authoring import write_exercises
 
     solutions = _solution_dir(tmp_path)
@@ -120,31 +125,38 @@ def test_write_exercises_refuses_what_would_lose_work(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(ValueError, match=r"solutions_dir must hold solution notebooks \(\*.ipynb\)"):
         write_exercises(tmp_path / "empty", tmp_path)
+    before = (solutions / "01_x.ipynb").read_bytes()
     assert [p.name for p in write_exercises(solutions, tmp_path)] == ["01_x.ipynb"]
+    assert (solutions / "01_x.ipynb").read_bytes() == before, "write_exercises only reads the solutions"
+    cells = nbformat.read(tmp_path / "01_x.ipynb", as_version=4).cells
+    assert cells[1].source == ("# Exercise 2.1: the pmf of Z\ndef f(x):\n    # YOUR CODE HERE\n"
+                               "    raise NotImplementedError()\n")
+    assert cells[2].metadata["editable"] is False and cells[2].metadata["nbgrader"]["checksum"]
 
 
-def test_command_line_makes_the_target_and_reports_a_missing_source(tmp_path, capsys):
+def test_command_line_stamps_the_solutions_and_reports_a_missing_source(tmp_path, capsys):
     from qkit.authoring import main
 
     solutions = _solution_dir(tmp_path)
     target = tmp_path / "new" / "exercises"
     assert main(["exercises", "--solutions", str(solutions), "--exercises", str(target)]) == 0
     assert (target / "01_x.ipynb").is_file()
+    assert nbformat.read(solutions / "01_x.ipynb", as_version=4).cells[1].metadata["nbgrader"]["solution"]
+    assert main(["course", str(tmp_path / "course"), "--solutions", str(solutions)]) == 0
+    assert (tmp_path / "course" / "source" / "01_x" / "01_x.ipynb").is_file()
     assert main(["exercises", "--solutions", str(tmp_path / "none"), "--exercises", str(target)]) == 1
     assert "solutions_dir must be an existing directory" in capsys.readouterr().err
     assert main(["execute", str(tmp_path / "missing.ipynb")]) == 1
     assert "path must be an existing .ipynb file" in capsys.readouterr().out
 
 
-def test_prose_for_the_solutions_stays_out_of_the_exercise():
-    import nbformat
-    from qkit.authoring import make_exercise
+def test_run_nbgrader_refuses_a_directory_that_is_no_course(tmp_path):
+    from qkit.grading import run_nbgrader
 
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [
-        nbformat.v4.new_markdown_cell("# Title\n\nDo the tasks.\n\n*(This is the solutions notebook: the answers\nare between markers.)*"),
-        nbformat.v4.new_code_cell("# Exercise 1.1: x\ndef f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION"),
-    ]
-    out = make_exercise(nb)
-    assert out.cells[0].source == "# Title\n\nDo the tasks."
-    assert "solutions notebook" in nb.cells[0].source  # the solution itself is untouched
+    with pytest.raises(ValueError, match="course_dir must be an nbgrader course"):
+        run_nbgrader(tmp_path, "--version")
+    with pytest.raises(ValueError, match="course_dir must be an existing directory"):
+        run_nbgrader(tmp_path / "nowhere", "--version")
+    (tmp_path / "nbgrader_config.py").write_text("")
+    with pytest.raises(TypeError, match="args must be a string"):
+        run_nbgrader(tmp_path, 3)

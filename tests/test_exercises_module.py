@@ -54,6 +54,20 @@ def test_strict_mode_raises_and_normal_mode_prints(monkeypatch, capsys):
     assert CheckFailed("short")._render_traceback_() == ["CheckFailed: short"]
 
 
+def test_nbgrader_execution_turns_strict_mode_on(monkeypatch):
+    from qkit.exercises import strict_mode
+
+    monkeypatch.delenv("QKIT_STRICT_CHECKS", raising=False)
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    assert not strict_mode()
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")  # set by nbgrader autograde / validate
+    assert strict_mode()
+    with pytest.raises(CheckFailed, match="not finished yet"):
+        check_function("9.9", unfinished, np.sqrt, [(4.0,)])
+    monkeypatch.setenv("QKIT_STRICT_CHECKS", "0")  # an explicit 0 wins
+    assert not strict_mode()
+
+
 def test_misuse_is_refused():
     with pytest.raises(ValueError, match="exactly one of"):
         run_check("1", np.sqrt, cases=[(1.0,)])

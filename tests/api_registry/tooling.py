@@ -1,4 +1,4 @@
-"""Registry cases for the course's tooling: ``qkit.workshop`` and ``qkit.authoring``.
+"""Registry cases for the course's tooling: ``qkit.workshop``, ``qkit.authoring``, ``qkit.grading``.
 
 See ``__init__.py`` beside this file for the format. ``course.py`` (the entry point, standard
 library only) has no ``__all__`` and is tested in ``tests/test_course.py``.
@@ -54,6 +54,10 @@ def _solution_dirs() -> tuple[Path, Path]:
     return base / "solutions", base / "exercises"
 
 
+def _fresh_dir() -> Path:
+    return Path(tempfile.mkdtemp(dir=_TMP))
+
+
 def _workshop_root() -> Path:
     """A course root with a pyproject.toml and no notebooks (for main --quick)."""
     base = Path(tempfile.mkdtemp(dir=_TMP))
@@ -104,19 +108,26 @@ CASES = [
     Case("qkit.workshop.main", timeout=180.0, bad={"argv": ["--quick", [3]]},
          make=lambda: ((["--root", str(_workshop_root()), "--extra", "none", "--quick"],), {})),
     # -- qkit.authoring --------------------------------------------------------------------
-    Case("qkit.authoring.strip_solutions", args=(SOLUTION,), kwargs={"where": "cell 1"},
-         bad={"source": [b"bytes"]},
-         allow={"source": FREE_TEXT, "where": FREE_TEXT}),
-    Case("qkit.authoring.make_exercise", make=lambda: ((_notebook(SOLUTION),), {"name": "01_one.ipynb"}),
-         bad={"solution": [{"cells": None}]},
-         allow={"name": FREE_TEXT}),
-    Case("qkit.authoring.write_exercises", make=lambda: (_solution_dirs(), {}),
-         bad={"solutions_dir": [ROOT / "no-such-directory", ROOT / "README.md"],
-              "exercises_dir": [ROOT / "no-such-directory"]}),
     Case("qkit.authoring.execute_notebook", make=lambda: ((_fresh_notebook_file("x = 1 + 1"),), {"timeout": 60}),
          timeout=120.0,
          bad={"path": [ROOT / "README.md"], "timeout": [0, -5, 2.5]}),
-    Case("qkit.authoring.main", make=lambda: ((["exercises", "--solutions", str(_solution_dirs()[0]),
-                                                 "--exercises", str(_solution_dirs()[1])],), {}),
+    Case("qkit.authoring.main", make=lambda: ((["course", str(_fresh_dir()), "--solutions",
+                                                 str(_solution_dirs()[0])],), {}),
          bad={"argv": ["exercises", [None]]}),
+    # -- qkit.grading ----------------------------------------------------------------------
+    Case("qkit.grading.stamp_nbgrader_metadata", args=(_notebook(SOLUTION),), kwargs={"name": "01_one.ipynb"},
+         bad={"solution": [{"cells": None}, []]},
+         allow={"name": FREE_TEXT}),
+    Case("qkit.grading.stamp_solutions", make=lambda: ((_solution_dirs()[0],), {}),
+         bad={"solutions_dir": [ROOT / "no-such-directory", ROOT / "README.md"]}),
+    Case("qkit.grading.build_course", make=lambda: ((_solution_dirs()[0], _fresh_dir()), {}),
+         bad={"solutions_dir": [ROOT / "no-such-directory"], "course_dir": [ROOT / "README.md"]}),
 ]
+
+EXEMPT = {
+    "qkit.authoring.write_exercises": "its valid call runs nbgrader (several seconds of CPU); "
+                                      "tests/test_authoring.py makes it and checks its refusals",
+    "qkit.grading.generate_exercises": "what write_exercises runs; see there",
+    "qkit.grading.run_nbgrader": "starts nbgrader (several seconds of CPU); tests/test_authoring.py "
+                                 "checks its refusals, tests/test_nbgrader.py its real use",
+}
