@@ -85,3 +85,14 @@ def test_course_exercises_command_regenerates_in_this_environment(tmp_path):
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in tmp_path.glob("*.ipynb")) == sorted(
         p.name for p in (ROOT / "solutions").glob("*.ipynb"))
+
+
+def test_course_grading_command_lays_out_an_nbgrader_course(tmp_path):
+    """`course.py grading DIR` writes source/<chapter>/<chapter>.ipynb and nbgrader_config.py."""
+    env = {"QKIT_PYTHON": sys.executable, "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, str(ROOT / "course.py"), "grading", str(tmp_path / "course")],
+                          capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "course" / "nbgrader_config.py").is_file()
+    assert sorted(p.name for p in (tmp_path / "course" / "source").glob("*/*.ipynb")) == sorted(
+        p.name for p in (ROOT / "solutions").glob("*.ipynb"))
