@@ -55,8 +55,8 @@ c = get_config()  # noqa: F821 (nbgrader provides it)
 c.CourseDirectory.course_id = "qkit"
 c.CourseDirectory.db_url = "sqlite:///gradebook.db"
 c.ClearSolutions.enforce_metadata = True   # a solution region outside a solution cell is an error
-c.Execute.timeout = 300                    # seconds per cell under autograde (chapters run < 90 s)
-c.Execute.allow_errors = True              # a failing check costs its points, not the notebook
+c.Execute.timeout = 300                    # seconds per cell under autograde (chapters run < 90 s);
+                                           # a failing check costs its points, the rest still runs
 '''
 """The ``nbgrader_config.py`` :func:`build_course` writes (instructors add their exchange)."""
 
