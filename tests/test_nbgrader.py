@@ -53,22 +53,22 @@ MISTAKES = {
     "07_random_bits": ("7.2", "k = n_samples * float(np.dot(noise_mass, -np.log2(p_guess)))\n"
                               "return max(0, int(np.floor(k - 2 * np.log2(1 / epsilon))))",
                        "averages the min-entropy over the noise, not the guessing probability (Eq. 6)"),
-    "08_qubits_and_circuits": ("7.1", "c, s = np.cos(theta / 2), np.sin(theta / 2)\n"
+    "08_qubits_and_circuits": ("8.1", "c, s = np.cos(theta / 2), np.sin(theta / 2)\n"
                                       "out = np.eye(4, dtype=complex)\n"
                                       "out[2:, 2:] = [[c, -np.exp(1j * phi) * s],\n"
                                       "               [np.exp(1j * lam) * s, np.exp(1j * (phi + lam)) * c]]\n"
                                       "return out",
                                "phi and lambda swapped"),
-    "09_quantum_classifier": ("8.3", "pairs = n_qubits if n_qubits >= 3 else 1\n"
+    "09_quantum_classifier": ("9.3", "pairs = n_qubits if n_qubits >= 3 else 1\n"
                                      "return n_layers * (3 * n_qubits + 3 * pairs)",
                               "forgets the readout parameters of each exit"),
-    "10_federated_learning": ("9.1", "return np.asarray(client_params, dtype=float).mean(axis=0)",
+    "10_federated_learning": ("10.1", "return np.asarray(client_params, dtype=float).mean(axis=0)",
                               "a plain mean: vehicles with more data should weigh more"),
-    "11_wireless_uplink": ("10.2", "return np.exp(-rate / np.asarray(mean_snr, dtype=float))",
+    "11_wireless_uplink": ("11.2", "return np.exp(-rate / np.asarray(mean_snr, dtype=float))",
                            "the rate used as the SNR threshold (no 2**R - 1)"),
-    "12_qfl_vs_dqfl": ("11.3", "return float(1.0 - np.sum(arrival_probabilities))",
+    "12_qfl_vs_dqfl": ("12.3", "return float(1.0 - np.sum(arrival_probabilities))",
                        "subtracts the probabilities as if arrivals were exclusive"),
-    "13_capstone_public_safety": ("12.4", "return np.asarray(captures) > 0",
+    "13_capstone_public_safety": ("13.4", "return np.asarray(captures) > 0",
                                   "only this round's captures: data, once captured, stays"),
 }
 
