@@ -117,7 +117,11 @@ def test_solution_scores_full_blank_zero_and_mistake_partial(tmp_path, monkeypat
         nbformat.write(_with_mistake(nbformat.read(source, as_version=4), label, body),
                        str(submitted).format("mistake"))
     log = run_nbgrader(course, "autograde", "*", "--create", "--force")
-    assert "ERROR" not in log, log[-3000:]
+    # nbgrader's own errors (a notebook it could not grade, a cell it could not read). A kernel's
+    # late "ERROR:tornado.general ... ZMQStream callback" at shutdown is not one: it is logged by
+    # jupyter_client after the notebook has run and grades nothing; the scores below decide.
+    failures = [line for line in log.splitlines() if re.search(r"\|\s*(ERROR|CRITICAL)\]", line)]
+    assert not failures, "\n".join(failures) + "\n" + log[-3000:]
     seconds = time.perf_counter() - started
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
