@@ -15,9 +15,11 @@ from qkit.qrng.photons import poisson_pmf
 from qkit.qrng.pixel import Pixel
 
 __all__ = [
-    "guess_and_min_entropy", "guess_and_shannon_entropy",
-    "eve_prediction", "eve_prediction_without_clip",
-    "guessing_probability_discrete", "guessing_probability_max_after_mixing",
+    "guess_and_min_entropy", "guess_and_shannon_entropy", "guess_and_min_entropy_per_bit",
+    "guess_and_min_entropy_natural_log",
+    "eve_prediction", "eve_prediction_without_clip", "eve_prediction_bits_swapped", "eve_prediction_low_bits",
+    "guessing_probability_discrete", "guessing_probability_max_after_mixing", "guessing_probability_worst_noise",
+    "guessing_probability_unweighted",
 ]
 
 
@@ -31,6 +33,18 @@ def guess_and_min_entropy(pmf: np.ndarray) -> tuple[float, float]:
 def guess_and_shannon_entropy(pmf: np.ndarray) -> tuple[float, float]:
     """Wrong: the Shannon entropy ``-sum p log2 p`` (an average) in place of the min-entropy."""
     return float(guessing_probability(pmf)), float(shannon_entropy(pmf))
+
+
+def guess_and_min_entropy_per_bit(pmf: np.ndarray) -> tuple[float, float]:
+    """Wrong: the min-entropy divided by ``log2 len(pmf)`` (per bit, where the exercise asks for bits)."""
+    p_guess = float(guessing_probability(pmf))
+    return p_guess, float(-np.log2(p_guess) / np.log2(len(pmf)))
+
+
+def guess_and_min_entropy_natural_log(pmf: np.ndarray) -> tuple[float, float]:
+    """Wrong: ``-ln p_guess`` (nats) in place of ``-log2 p_guess`` (bits)."""
+    p_guess = float(guessing_probability(pmf))
+    return p_guess, float(-np.log(p_guess))
 
 
 # -- Exercise 4.2 ------------------------------------------------------------------------------
@@ -47,6 +61,24 @@ def eve_prediction_without_clip(e: float, mean: float, gain: float) -> np.ndarra
     return np.bincount((unclipped >> 2) & 3, weights=poisson_pmf(n, mean), minlength=4)
 
 
+def _readings(e: float, mean: float, gain: float) -> tuple[np.ndarray, np.ndarray]:
+    """The clipped readings ``Z`` for ``n = 0..`` and their Poisson weights (Exercise 4.2's sum)."""
+    n = np.arange(0, int(mean + 12 * np.sqrt(mean) + 30))
+    return np.clip(np.floor(gain * n + e + 1e-9), 0, 1023).astype(np.int64), poisson_pmf(n, mean)
+
+
+def eve_prediction_bits_swapped(e: float, mean: float, gain: float) -> np.ndarray:
+    """Wrong: bit 3 of Z taken as the least significant bit of ``b`` (the two kept bits swapped)."""
+    z, weights = _readings(e, mean, gain)
+    return np.bincount(((z >> 3) & 1) | (((z >> 2) & 1) << 1), weights=weights, minlength=4)
+
+
+def eve_prediction_low_bits(e: float, mean: float, gain: float) -> np.ndarray:
+    """Wrong: bits 0 and 1 of Z (``z & 3``), which the chip discards, in place of bits 2 and 3."""
+    z, weights = _readings(e, mean, gain)
+    return np.bincount(z & 3, weights=weights, minlength=4)
+
+
 # -- Exercise 4.3 ------------------------------------------------------------------------------
 
 def guessing_probability_discrete(noise_values: np.ndarray, noise_weights: np.ndarray, mean: float,
@@ -61,3 +93,17 @@ def guessing_probability_max_after_mixing(noise_values: np.ndarray, noise_weight
     """Wrong: the average prediction first, then the best guess: ``p_guess`` of ``Z23`` alone (Eve without E)."""
     mixed = np.dot(noise_weights, kept_bits_given_noise(np.asarray(noise_values, dtype=float), mean, Pixel(gain=gain)))
     return float(np.max(mixed))
+
+
+def guessing_probability_worst_noise(noise_values: np.ndarray, noise_weights: np.ndarray, mean: float,
+                                     gain: float) -> float:
+    """Wrong: Eve's best guess at the most helpful noise value (a worst case), not the average over E."""
+    best = kept_bits_given_noise(np.asarray(noise_values, dtype=float), mean, Pixel(gain=gain)).max(axis=-1)
+    return float(np.max(best))
+
+
+def guessing_probability_unweighted(noise_values: np.ndarray, noise_weights: np.ndarray, mean: float,
+                                    gain: float) -> float:
+    """Wrong: the plain mean of the best guesses, each noise value counted once whatever its probability."""
+    best = kept_bits_given_noise(np.asarray(noise_values, dtype=float), mean, Pixel(gain=gain)).max(axis=-1)
+    return float(np.mean(best))
