@@ -151,6 +151,8 @@ def test_bad_scheduling_and_bandwidth():
         _run("qfl", 1, channel=None, total_bandwidth_hz=1e6)
     with pytest.raises(ValueError, match="bits_per_parameter"):
         _run("qfl", 1, bits_per_parameter=64)
+    with pytest.raises(ValueError, match="does not fit.*total_bandwidth_hz"):  # 192 bits in 1 kHz: 96 bit/s/Hz
+        _run("qfl", 1, clients_per_round=6, total_bandwidth_hz=6e3)
     with pytest.raises(TypeError, match="channel"):
         shared_bandwidth_channel("wifi", 1e6, 2)
     assert dataclasses.replace(Channel(), bandwidth_hz=5e5) == shared_bandwidth_channel(Channel(), 1e6, 2)

@@ -437,10 +437,20 @@ class _Federation:
                 raise ValueError("distances (metres) are required when a channel is given")
             _distances_for_round(distances, 0, len(self.clients))
             if rates_from_bits:
-                b = self.bits
-                channel = (channel.with_message_bits(b[0], b[1]) if self.scheme == "dqfl"
-                           else channel.with_message_bits(b[0] / 2, b[0] / 2))
+                channel = self._sized(channel)
         self.channel, self.distances = channel, distances
+
+    def _sized(self, channel):
+        """The channel with rates that carry the message bits in one slot of its (sub-)band."""
+        b = self.bits
+        try:
+            return (channel.with_message_bits(b[0], b[1]) if self.scheme == "dqfl"
+                    else channel.with_message_bits(b[0] / 2, b[0] / 2))
+        except ValueError as err:
+            raise ValueError(f"the uplink message of {b.sum():.0f} bits does not fit one slot of "
+                             f"{getattr(channel, 'bandwidth_hz', float('nan')):.4g} Hz per vehicle ({err}); "
+                             "raise total_bandwidth_hz, schedule fewer vehicles (clients_per_round) or "
+                             "send fewer bits (bits_per_parameter)") from None
 
     def _timed(self, phase: str, t0: float) -> None:
         self.timings[phase] += time.perf_counter() - t0
