@@ -65,9 +65,11 @@ def cost(quick: bool) -> None:
               f"{c.total} ({c.forward} forward + {c.shifted} shifted); adjoint on a simulator: ~3 passes")
         for dev, hw in DEVICES.items():
             b = samples_in_round(model, 10.0, hw)
-            print(f"  {dev:40s} {b.quantum_seconds_per_sample:9.3f} s/sample, {b.quantum:6d} samples/10 s, "
+            print(f"  {dev:40s} {b.quantum_seconds_per_sample:9.3f} s/sample, "
+                  f"{b.quantum:6d} samples/10 s, "
                   f"20 plates: {20 * b.quantum_seconds_per_sample / 60:7.1f} min; classical (1 GFLOP/s): "
-                  f"{b.classical:.3g} samples/10 s, ratio {b.quantum_seconds_per_sample / b.classical_seconds_per_sample:.2g}")
+                  f"{b.classical:.3g} samples/10 s, "
+                  f"ratio {b.quantum_seconds_per_sample / b.classical_seconds_per_sample:.2g}")
         n = 4 if quick else 20
         rng = np.random.default_rng(0)
         X, y = rng.uniform(0, np.pi, (n, model.n_qubits)), rng.integers(0, model.n_classes, n)

@@ -7,10 +7,10 @@ unit has one carrier of fixed total bandwidth ``B_tot`` to share; the kit's mode
   without replacement (every subset of size ``K`` equally likely, from a seeded ``Generator``);
   the others neither train nor send that round;
 * **shared bandwidth** -- the ``K`` scheduled vehicles split the carrier into ``K`` equal
-  orthogonal sub-bands of ``W = B_tot / K`` (OFDMA). The noise power ``N0 W`` falls with ``W``
-  (the mean SNR rises by ``10 log10(K_0 / K)`` dB), but a message of ``b`` bits in a slot ``T`` needs
-  spectral efficiency ``R = b / (W T)``, whose threshold ``2**R - 1`` grows exponentially: sharing
-  the band among more vehicles costs reception;
+  orthogonal sub-bands of ``W = B_tot / K`` (OFDMA). A narrower sub-band collects less noise
+  (``N0 W``: the mean SNR rises by 3 dB when ``K`` doubles), but a message of ``b`` bits in a slot
+  ``T`` needs spectral efficiency ``R = b / (W T)``, whose threshold ``2**R - 1`` grows
+  exponentially with ``K``: past a few bit/s/Hz, sharing the band among more vehicles costs reception;
 * **quantised uploads** -- with ``bits_per_parameter < 32`` a vehicle sends its *update*
   ``Delta = w_k - w_global`` (angle differences wrapped into one period), quantised per block with
   a uniform quantiser of ``2**b`` levels over the block's range ``[min Delta, max Delta]``, plus a
