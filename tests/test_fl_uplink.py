@@ -156,3 +156,19 @@ def test_bad_scheduling_and_bandwidth():
     with pytest.raises(TypeError, match="channel"):
         shared_bandwidth_channel("wifi", 1e6, 2)
     assert dataclasses.replace(Channel(), bandwidth_hz=5e5) == shared_bandwidth_channel(Channel(), 1e6, 2)
+
+
+def test_fedbn_parts_of_unscheduled_vehicles_stay_and_are_never_quantised():
+    rng = np.random.default_rng(4)
+    clients = fleet(4, rng)
+    tests = [blobs(20, rng) for _ in range(4)]
+    local = np.arange(MODEL.n_params) < 3
+    w0 = np.random.default_rng(0).normal(size=MODEL.n_params)
+    h, exact = (run_federated(MODEL, clients, tests, None, "qfl", 1, initial_params=w0, rng=np.random.default_rng(1),
+                              training=TRAIN, local_mask=local, clients_per_round=2, bits_per_parameter=b)
+                for b in (8, 32))
+    idle = ~h.scheduled[0]
+    np.testing.assert_array_equal(h.client_local[idle], np.tile(w0, (2, 1)))
+    assert not np.allclose(h.client_local[~idle][:, local], w0[local])  # trained and kept
+    np.testing.assert_array_equal(h.client_local[:, local], exact.client_local[:, local])  # never quantised
+    assert not np.array_equal(h.params, exact.params)  # the sent part was
