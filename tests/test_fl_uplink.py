@@ -31,12 +31,15 @@ def _same(a, b):
 
 @pytest.mark.parametrize("scheme", ["qfl", "dqfl"])
 def test_all_scheduled_with_n_times_the_band_is_todays_run(scheme):
-    today = _run(scheme, 4)
+    narrow = Channel(bandwidth_hz=1e5)  # 384 bits at ~4 bit/s/Hz: a 10 % change of band moves arrivals
+    today = _run(scheme, 8, channel=narrow)
     n = 6
-    same = _run(scheme, 4, clients_per_round=n, total_bandwidth_hz=n * Channel().bandwidth_hz)
+    same = _run(scheme, 8, channel=narrow, clients_per_round=n, total_bandwidth_hz=n * narrow.bandwidth_hz)
     _same(today, same)
     assert same.scheduled.all() and today.scheduled.all()
     assert today.arrived.any() and not today.arrived.all()  # the fades did decide something
+    other = _run(scheme, 8, channel=narrow, clients_per_round=n, total_bandwidth_hz=1.1 * n * narrow.bandwidth_hz)
+    assert not np.array_equal(other.arrived, today.arrived)  # so the check above can fail
 
 
 def test_unscheduled_vehicles_neither_train_nor_send():
