@@ -9,9 +9,10 @@ Three parts, all in this one process (the machine may be shared: times are wall 
     device), samples per round against a classical network of equal size; and, measured here side
     by side, the simulator's adjoint and parameter-shift gradients per sample and an MLP's.
 ``quantise``
-    FL with 32-, 16- and 8-bit uploads (the update quantised per block): arrival rate and
-    accuracy at the deepest exit, paired by seed (same fades, partition and initial model), with
-    the mean paired difference against 32 bits and a 95 % t-interval.
+    FL with 32-, 16- and 8-bit uploads (the update quantised per block): first over an ideal
+    uplink (the quantisation error alone), then over the fading uplink (arrival rate and accuracy
+    at the deepest exit), paired by seed (same fades, partition and initial model), with the mean
+    paired difference against 32 bits and a 95 % t-interval.
 ``schedule``
     a fixed 20 MHz band shared by the ``K`` vehicles scheduled each round: the closed-form arrival
     rate over the cell and the accuracy reached, K = 2 .. 20 of 20 vehicles.
@@ -96,11 +97,11 @@ def _interval(diff: np.ndarray) -> str:
     return f"{diff.mean():+.3f} [{diff.mean() - half:+.3f}, {diff.mean() + half:+.3f}]"
 
 
-def _run(task, clients, scheme, seed, rounds, radius, **kw):
+def _run(task, clients, scheme, seed, rounds, radius, channel=Channel(), **kw):
     rng = np.random.default_rng(seed)
     d = disk_distances(len(clients), radius, rng, rounds)
     extra = dict(base_mask=base_mask(DQNN4, 1)) if scheme == "dqfl" else {}
-    return run_federated(DQNN4, clients, task.test_set, Channel(), scheme, rounds,
+    return run_federated(DQNN4, clients, task.test_set, channel, scheme, rounds,
                          initial_params=DQNN4.init_params(np.random.default_rng(1000 + seed)), rng=rng,
                          training=TRAINING, distances=d, period=angle_periods(DQNN4), **extra, **kw)
 
@@ -110,6 +111,14 @@ def quantise(quick: bool) -> None:
     task = plate_task(np.random.default_rng(9))
     print(f"\nquantise (load {os.getloadavg()[0]:.2f}): {k} vehicles, {rounds} rounds, {seeds} seeds, "
           f"{radius:.0f} m cell; accuracy = deepest exit, mean of the last 5 rounds")
+    exact = None
+    for bits in (32, 16, 8):  # the quantisation error alone: an ideal uplink, every update arrives
+        runs = [_run(task, task.clients(k, np.random.default_rng(100 + s)), "qfl", s, rounds, radius, channel=None,
+                     bits_per_parameter=bits) for s in range(seeds)]
+        acc = np.array([h.accuracy[-5:, -1].mean() for h in runs])
+        exact = acc if exact is None else exact
+        print(f"  ideal uplink, qfl {bits:2d} bits: accuracy {acc.mean():.3f}"
+              + ("" if bits == 32 else f", paired vs 32 bits {_interval(acc - exact)}"))
     for scheme in ("qfl", "dqfl"):
         blocks = np.zeros(DQNN4.n_params, int) if scheme == "qfl" else np.where(base_mask(DQNN4, 1), 0, 1)
         acc, arr = {}, {}
