@@ -241,3 +241,17 @@ def test_bad_call_arguments():
         uplink_bits(-1)
     with pytest.raises(ValueError, match="base_bits"):
         ch.with_message_bits(0.0, 10.0)
+
+
+def test_coherence_time_is_rappaports_rule():
+    from qkit.fl.channel import coherence_time_s
+
+    c = 299_792_458.0
+    doppler = 10.0 * 5.9e9 / c  # 196.8 Hz at 10 m/s (36 km/h)
+    assert coherence_time_s(10.0) == pytest.approx(0.423 / doppler, rel=1e-12)
+    assert coherence_time_s(10.0) == pytest.approx(2.149e-3, abs=1e-6)
+    assert coherence_time_s(10.0) > Channel().slot_s > coherence_time_s(25.0)  # block fading up to ~21 m/s
+    assert coherence_time_s(0.423 * c / (5.9e9 * Channel().slot_s)) == pytest.approx(Channel().slot_s)
+    assert coherence_time_s(5e-324) == np.inf
+    with pytest.raises(ValueError, match="speed_m_s"):
+        coherence_time_s(0.0)

@@ -9,8 +9,10 @@ clients     the vehicles' side: data, local training, what they send (base mask,
 channel     path loss, Rayleigh fading, superposition coding and successive decoding
 scenario    the public-safety scenario: routes, task reports, sensing
 rounds      QFL, DQFL and classical FL rounds and their per-round metrics
+uplink      scheduling K of N vehicles, a shared bandwidth, quantised uploads
+cost        circuit executions and time per training sample on quantum hardware
 """
 
-from qkit.fl import aggregate, channel, clients, partition, rounds, scenario
+from qkit.fl import aggregate, channel, clients, cost, partition, rounds, scenario, uplink
 
-__all__ = ["aggregate", "partition", "clients", "channel", "scenario", "rounds"]
+__all__ = ["aggregate", "partition", "clients", "channel", "scenario", "rounds", "uplink", "cost"]

@@ -27,6 +27,12 @@ lost more often: each doubling of the bits squares ``1 + threshold``. This is
 (``rates_from_bits=True``, the default). With ``rates_from_bits=False`` the channel's own rates
 are used whatever the model size.
 
+Scheduling, shared bandwidth and quantised uploads (:mod:`qkit.fl.uplink`): with
+``clients_per_round=K`` only ``K`` vehicles, drawn uniformly each round, train and send; with
+``total_bandwidth_hz`` they share that band equally; ``bits_per_parameter < 32`` quantises each
+sent update. The defaults (every vehicle, the channel's own bandwidth each, float32) are the
+original behaviour.
+
 Randomness: ``rng`` is split into independent streams for the channel and for local training, so
 two runs with the same seed and the same vehicles see the same fades (paired comparisons).
 """
@@ -41,9 +47,11 @@ import numpy as np
 
 from qkit._validate import (require_array, require_choice, require_flag, require_generator,
                             require_instance, require_integer)
-from qkit.fl.aggregate import _as_period, aggregate
+from qkit.fl.aggregate import _as_period, aggregate, wrap_periodic
 from qkit.fl._checks import _check_channel, _check_split, _check_test_sets, _distances
 from qkit.fl.clients import ClientData, LocalTraining, check_clients, local_update
+from qkit.fl.uplink import (UNQUANTISED_BITS, quantise_update, schedule_vehicles,
+                            shared_bandwidth_channel, upload_bits)
 from qkit.qnn.optim import _check_model
 
 __all__ = [
@@ -92,6 +100,8 @@ class FederatedHistory:
         Each vehicle's final vector under FedBN (its local parameters are its own).
     timings : dict
         Seconds spent in local training, uplink, aggregation and evaluation.
+    scheduled : bool array (R, K)
+        Which vehicles were scheduled (trained and sent) in each round; all True by default.
     """
 
     scheme: str
@@ -107,6 +117,7 @@ class FederatedHistory:
     params: np.ndarray
     client_local: np.ndarray | None = None
     timings: dict = field(default_factory=dict)
+    scheduled: np.ndarray | None = None
 
     @property
     def rounds(self) -> int:
@@ -250,6 +261,8 @@ def run_federated(
     bits_per_parameter: int = 32,
     rates_from_bits: bool = True,
     progress: bool = False,
+    clients_per_round: int | None = None,
+    total_bandwidth_hz: float | None = None,
 ) -> FederatedHistory:
     """Run ``rounds`` rounds of federated learning over a wireless uplink.
 
@@ -285,11 +298,21 @@ def run_federated(
     local_mask : bool array (P,), optional
         FedBN: parameters each vehicle keeps to itself.
     bits_per_parameter : int
-        Bits per transmitted value (32: float32).
+        Bits per transmitted value, in [2, 32]. 32: float32, sent as is. Fewer: the update
+        ``w_k - w_global`` is quantised per block (:func:`qkit.fl.uplink.quantise_update`) and
+        each block carries a 64-bit header, so the message is shorter and its rate lower.
     rates_from_bits : bool
         Size the channel's rates from the message bits (see the module docstring).
     progress : bool
         Show a tqdm progress bar.
+    clients_per_round : int, optional
+        ``K`` in [1, N]: vehicles scheduled per round, drawn uniformly without replacement
+        (:func:`qkit.fl.uplink.schedule_vehicles`, from a stream of its own); the others neither
+        train nor send. Default: all ``N`` every round, no draw.
+    total_bandwidth_hz : float, optional
+        Band ``B`` (Hz) shared equally by the scheduled vehicles: each gets ``B / K``
+        (``channel.bandwidth_hz`` is replaced). Needs a channel. Default: each vehicle has the
+        channel's own ``bandwidth_hz``.
 
     Returns
     -------
@@ -306,6 +329,7 @@ def run_federated(
     _check_test_sets(test_set)
     run = _Federation(model, check_clients(clients), test_set, scheme, training, rng,
                       initial, base_mask, period, local_mask)
+    run.schedule_with(clients_per_round, total_bandwidth_hz, channel)
     run.connect(channel, distances, power_split, bits_per_parameter, rates_from_bits)
     g = run.initial
     metrics: dict[str, list] = {name: [] for name in
@@ -319,14 +343,16 @@ def run_federated(
         from tqdm.auto import tqdm
         it = tqdm(it, desc=f"{scheme} rounds")
     for r in it:
+        run.pick_vehicles()  # who is scheduled this round (everyone by default)
         trained, losses = run.train(g)  # stage 2: local training
+        trained = run.quantised(g, trained)  # what the server rebuilds (unchanged at 32 bits)
         arr = run.uplink(r)  # stage 3: uplink
         res = run.aggregate(g, trained, arr)  # stage 4: aggregation (+ FedBN's local parts)
         g = res.params  # stage 5: the local update delivers g to every vehicle
         acc, loss = run.score(g)
         for name, value in (("accuracy", acc), ("test_loss", loss), ("arrived", arr),
-                            ("train_loss", float(run.counts @ losses / run.counts.sum())),
-                            ("sent", float(len(run.clients) * run.bits.sum())),
+                            ("train_loss", run.mean_train_loss(losses)),
+                            ("sent", float(run.active.size * run.bits.sum())),
                             ("delivered", float((arr * run.bits).sum())), ("updated", res.any_update)):
             metrics[name].append(value)
         notes.append("" if res.any_update else "no update arrived: global model unchanged")
@@ -337,7 +363,7 @@ def run_federated(
         train_loss=np.array(metrics["train_loss"]), bits_sent=np.array(metrics["sent"]),
         bits_delivered=np.array(metrics["delivered"]), updated=np.array(metrics["updated"], dtype=bool),
         notes=tuple(notes), params=g, client_local=None if run.local is None else run.own.copy(),
-        timings=run.timings)
+        timings=run.timings, scheduled=np.array(run.scheduled, dtype=bool).reshape(rounds, len(run.clients)))
 
 
 class _Federation:
@@ -357,12 +383,53 @@ class _Federation:
             raise ValueError(f"local_mask must be a bool mask of shape {initial.shape}, got {self.local.shape}")
         self.counts = np.array([c.n_samples for c in clients], dtype=float)
         self.rng_channel, self.rng_train = rng.spawn(2)  # same seed, same fades across schemes
+        self.rng = rng
         self.own = np.tile(initial, (len(clients), 1))  # only local (FedBN) entries persist
         self.timings = dict.fromkeys(_PHASES, 0.0)
 
+    def schedule_with(self, clients_per_round, total_bandwidth_hz, channel) -> None:
+        """Check ``K`` and ``B``; a scheduler stream of its own (the others stay as they were)."""
+        n = len(self.clients)
+        self.k = n if clients_per_round is None else require_integer("clients_per_round", clients_per_round, 1, n)
+        self.rng_schedule = None if clients_per_round is None else self.rng.spawn(1)[0]
+        self.total_bandwidth = total_bandwidth_hz
+        if total_bandwidth_hz is not None and channel is None:
+            raise ValueError("total_bandwidth_hz needs a channel (channel=None is an ideal uplink), "
+                             f"got total_bandwidth_hz={total_bandwidth_hz!r}")
+        self.active, self.scheduled = np.arange(n), []
+
+    def pick_vehicles(self) -> None:
+        """Draw this round's ``K`` scheduled vehicles (all of them without a scheduler)."""
+        n = len(self.clients)
+        if self.rng_schedule is not None:
+            self.active = schedule_vehicles(n, self.k, self.rng_schedule)
+        self.scheduled.append(np.isin(np.arange(n), self.active))
+
+    def mean_train_loss(self, losses: np.ndarray) -> float:
+        """Sample-weighted mean local loss of the scheduled vehicles."""
+        w = self.counts[self.active]
+        return float(w @ losses[self.active] / w.sum())
+
+    def quantised(self, g: np.ndarray, trained: np.ndarray) -> np.ndarray:
+        """``g + Q(w_k - g)`` for the sent entries of each scheduled vehicle (as is at 32 bits)."""
+        if self.n_bits == UNQUANTISED_BITS:
+            return trained
+        sent = np.ones(g.size, bool) if self.local is None else ~self.local
+        out = trained.copy()
+        for k in self.active:
+            delta = trained[k, sent] - g[sent]
+            if self.period is not None:
+                delta = wrap_periodic(delta, self.period[sent])
+            out[k, sent] = g[sent] + quantise_update(delta, self.block_of[sent], self.n_bits).values
+        return out
+
     def connect(self, channel, distances, power_split, bits_per_parameter, rates_from_bits) -> None:
         """Check the uplink's settings and size its rates from the message bits."""
-        self.bits = message_bits(self.block_of, bits_per_parameter)
+        self.n_bits = require_integer("bits_per_parameter", bits_per_parameter, 2, UNQUANTISED_BITS)
+        self.bits = upload_bits(self.block_of, self.n_bits)
+        if self.total_bandwidth is not None:
+            _check_channel(channel, ("reception",))
+            channel = shared_bandwidth_channel(channel, self.total_bandwidth, self.k)
         self.power_split = _check_split("dqfl", power_split)
         if channel is not None:
             _check_channel(channel, ("reception", "with_message_bits") if rates_from_bits else ("reception",))
@@ -370,18 +437,30 @@ class _Federation:
                 raise ValueError("distances (metres) are required when a channel is given")
             _distances_for_round(distances, 0, len(self.clients))
             if rates_from_bits:
-                b = self.bits
-                channel = (channel.with_message_bits(b[0], b[1]) if self.scheme == "dqfl"
-                           else channel.with_message_bits(b[0] / 2, b[0] / 2))
+                channel = self._sized(channel)
         self.channel, self.distances = channel, distances
+
+    def _sized(self, channel):
+        """The channel with rates that carry the message bits in one slot of its (sub-)band."""
+        b = self.bits
+        try:
+            return (channel.with_message_bits(b[0], b[1]) if self.scheme == "dqfl"
+                    else channel.with_message_bits(b[0] / 2, b[0] / 2))
+        except ValueError as err:
+            raise ValueError(f"the uplink message of {b.sum():.0f} bits does not fit one slot of "
+                             f"{getattr(channel, 'bandwidth_hz', float('nan')):.4g} Hz per vehicle ({err}); "
+                             "raise total_bandwidth_hz, schedule fewer vehicles (clients_per_round) or "
+                             "send fewer bits (bits_per_parameter)") from None
 
     def _timed(self, phase: str, t0: float) -> None:
         self.timings[phase] += time.perf_counter() - t0
 
     def train(self, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         t0 = time.perf_counter()
-        trained, losses = np.empty((len(self.clients), g.size)), np.empty(len(self.clients))
-        for k, data in enumerate(self.clients):
+        trained = np.array([_personal(g, own, self.local) for own in self.own])  # unscheduled: as sent
+        losses = np.zeros(len(self.clients))
+        for k in self.active:  # the scheduled vehicles (all of them by default)
+            data = self.clients[k]
             start = _personal(g, self.own[k], self.local)
             trained[k], losses[k] = local_update(self.model, start, data, self.training, self.rng_train,
                                                  global_params=start, period=self.period)
@@ -393,10 +472,13 @@ class _Federation:
     def uplink(self, r: int) -> np.ndarray:
         t0 = time.perf_counter()
         if self.channel is None:
-            arr = np.ones((len(self.clients), len(self.names)), dtype=bool)
+            arr = np.zeros((len(self.clients), len(self.names)), dtype=bool)
+            arr[self.active] = True
         else:
             d = _distances_for_round(self.distances, r, len(self.clients))
-            arr = draw_arrivals(self.channel, d, self.scheme, self.power_split, self.rng_channel)
+            arr = np.zeros((len(self.clients), len(self.names)), dtype=bool)
+            arr[self.active] = draw_arrivals(self.channel, d[self.active], self.scheme, self.power_split,
+                                             self.rng_channel)
         self._timed("uplink", t0)
         return arr
 

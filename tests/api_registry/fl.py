@@ -5,6 +5,7 @@ import numpy as np
 from api_registry import Case
 from qkit.fl.channel import Channel
 from qkit.fl.clients import ClientData, LocalTraining
+from qkit.fl.cost import QuantumHardware
 from qkit.fl.scenario import RoadMap, Scenario, TaskKind
 from qkit.qnn.models import DynamicQNN
 
@@ -157,11 +158,36 @@ CASES = [
          make=lambda: ((_model(), _clients(), (_X, _Y), Channel(), "dqfl", 1),
                        dict(initial_params=_params(), rng=_rng(), training=LocalTraining(),
                             distances=np.array([10.0, 20.0]), power_split=0.8, base_mask=_base_mask(),
-                            bits_per_parameter=32, rates_from_bits=True, progress=False)),
+                            bits_per_parameter=8, rates_from_bits=True, progress=False, clients_per_round=2,
+                            total_bandwidth_hz=2e6)),
          bad={"scheme": ["QFL", "bogus"], "rounds": [-1, 10**12], "initial_params": [np.ones(3)],
               "distances": [np.array([-1.0, 2.0]), np.ones(3)], "training": ["adam"], "base_mask": [np.ones(3, bool)],
-              "clients": [[], [(_X, _Y)]], "period": [-1.0], "local_mask": [np.ones(3, bool)]},
+              "clients": [[], [(_X, _Y)]], "period": [-1.0], "local_mask": [np.ones(3, bool)],
+              "clients_per_round": [0, 3], "total_bandwidth_hz": [0.0, -1e6], "bits_per_parameter": [1, 33, 64]},
          allow={"channel": ("none",)}, timeout=20.0),  # channel=None: an ideal uplink (documented)
+    # --- uplink: scheduling, shared bandwidth, quantised uploads ----------------------------------
+    Case("qkit.fl.uplink.schedule_vehicles", args=(10, 3, _rng()),
+         bad={"n_vehicles": [0], "clients_per_round": [0, 11]}),
+    Case("qkit.fl.uplink.shared_bandwidth_channel", args=(Channel(), 20e6, 4),
+         bad={"channel": [None, "wifi"], "total_bandwidth_hz": [0.0, -1.0], "clients_per_round": [0]}),
+    Case("qkit.fl.uplink.upload_bits", args=(np.array([0, 0, 1]), 8),
+         bad={"block_of": [np.array([0, -1]), np.array([0.5])], "bits_per_parameter": [1, 33]}),
+    Case("qkit.fl.uplink.quantise_update", args=(np.array([0.1, -0.2, 0.3]), np.array([0, 0, 1]), 8),
+         bad={"block_of": [np.array([0, 1]), np.array([0, -1, 0])], "bits_per_parameter": [1, 33],
+              "update": [np.ones((2, 2)), np.array([1.0, np.inf, 0.0])]}),
+    # --- hardware cost model -----------------------------------------------------------------
+    Case("qkit.fl.cost.QuantumHardware", args=(1000, 4000.0, 0.001),
+         bad={"shots": [0, 10**10], "shot_rate_hz": [0.0, -1.0], "circuit_latency_s": [-1.0]}),
+    Case("qkit.fl.cost.circuit_executions", make=lambda: ((_model(),), {}), bad={"model": [3, "qnn"]}),
+    Case("qkit.fl.cost.seconds_per_sample", make=lambda: ((_model(), QuantumHardware()), {}),
+         bad={"hardware": [3], "model": [3]}),
+    Case("qkit.fl.cost.classical_seconds_per_sample", args=(96, 1e9),
+         bad={"n_params": [0], "flop_rate": [0.0, -1.0]}),
+    Case("qkit.fl.cost.samples_in_round", make=lambda: ((_model(), 10.0, QuantumHardware()),
+                                                        dict(flop_rate=1e9, epochs=1)),
+         bad={"round_s": [0.0, -1.0], "epochs": [0], "flop_rate": [0.0], "hardware": [3]}),
+    Case("qkit.fl.channel.coherence_time_s", args=(10.0, 5.9e9),
+         bad={"speed_m_s": [0.0, -1.0], "carrier_frequency_hz": [0.0]}),
     # --- scenario ----------------------------------------------------------------------------
     Case("qkit.fl.scenario.RoadMap", args=(5, 200.0, (2, 2), 10.0),
          bad={"n_streets": [1, 10**6], "block_m": [0.0], "server_node": [(9, 9), (1,), "a"]}),
@@ -195,5 +221,8 @@ EXEMPT = {
     "qkit.fl.partition.FleetPlates": "a result record that only qkit.fl.partition.fleet_plates builds",
     "qkit.fl.partition.PlateTask": "a result record that only qkit.fl.partition.plate_task builds",
     "qkit.fl.rounds.FederatedHistory": "a result record that only qkit.fl.rounds.run_federated builds",
+    "qkit.fl.uplink.QuantisedUpdate": "a result record (named tuple) that only qkit.fl.uplink.quantise_update builds",
+    "qkit.fl.cost.ExecutionCount": "a result record (named tuple) that only qkit.fl.cost.circuit_executions builds",
+    "qkit.fl.cost.SampleBudget": "a result record (named tuple) that only qkit.fl.cost.samples_in_round builds",
     "qkit.fl.scenario.ScenarioTrace": "a result record that only qkit.fl.scenario.simulate builds",
 }
