@@ -197,6 +197,10 @@ def run_check(
     if not callable(learner):
         return CheckResult(label, "wrong", f"✗ Exercise {label}: the thing to check is a "
                            f"{type(learner).__name__}, not a function (did a later cell reuse its name?).")
+    if _is_course_answer(learner, reference, mistakes):
+        return CheckResult(label, "wrong", f"✗ Exercise {label}: that is the course's own answer "
+                           f"(`{getattr(learner, '__module__', '?')}.{getattr(learner, '__name__', '?')}`), "
+                           "not yours: write the function's body yourself in the cell above.")
     if answers is None:
         answers = [_reference_answer(label, reference, case, i) for i, case in enumerate(cases)]
         for i, answer in enumerate(answers):
@@ -231,6 +235,12 @@ def check_function(label: str, learner: Callable, reference: Callable | None = N
 
 
 # -- running the cases ------------------------------------------------------------------------
+
+def _is_course_answer(learner: Callable, reference: Callable | None, mistakes: list) -> bool:
+    """Whether the learner handed in a function of the modules that hold the course's right and
+    typical wrong answers (``qkit._checks_NN``), e.g. ``fn = answers.fn``, instead of their own."""
+    return str(getattr(learner, "__module__", "") or "").startswith("qkit._checks")
+
 
 def _run(label: str, name: str, learner: Callable, cases: list, answers: list, order: list[int],
          mistakes: list[Mistake], wrong_answers: list[list], rtol: float, atol: float,

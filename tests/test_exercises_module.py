@@ -464,3 +464,19 @@ def test_the_time_limit_is_a_budget_for_the_whole_check():
     assert not result and "time limit of 0.4 s" in result.message
     assert len(calls) < 4
     assert run_check("1", slow_sqrt, np.sqrt, cases, time_limit=math.inf)
+
+
+def test_handing_in_the_courses_own_answer_is_refused():
+    from qkit import _checks_04 as answers
+
+    result = run_check("4.1", answers.guess_and_min_entropy, answers.guess_and_min_entropy,
+                       [(np.array([0.5, 0.5]),)])
+    assert not result and "course's own answer" in result.message and "_checks_04" in result.message
+    result = run_check("4.1", answers.guess_and_min_entropy_natural_log, answers.guess_and_min_entropy,
+                       [(np.array([0.5, 0.5]),)])
+    assert not result and "course's own answer" in result.message
+
+    def mine(pmf):  # a learner's own function may call the course's code inside it
+        return answers.guess_and_min_entropy(pmf)
+
+    assert run_check("4.1", mine, answers.guess_and_min_entropy, [(np.array([0.5, 0.5]),)])
