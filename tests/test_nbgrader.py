@@ -43,8 +43,9 @@ MISTAKES = {
     "03_characterising_the_chip": ("3.1", "a, b = np.asarray(a, float), np.asarray(b, float)\n"
                                           "return np.mean(a * b) / (a.std() * b.std())",
                                    "forgets to subtract the means"),
-    "04_min_entropy": ("4.1", "p_guess = float(np.max(pmf))\nreturn p_guess, -np.log(p_guess)",
-                       "natural logarithm: nats, not bits"),
+    "04_min_entropy": ("4.3", "mixed = sum(w * eve_prediction(e, mean, gain) for e, w in zip(noise_values, noise_weights))\n"
+                              "return float(np.max(mixed))",
+                       "Eq. 6 with max and expectation swapped: Eve's best guess after averaging over the noise"),
     "05_frames_and_failures": ("5.1", "z_pmf = np.asarray(z_pmf)\n"
                                       "return z_pmf[:low_threshold + 1].sum(), z_pmf[high_threshold:].sum()",
                                "counts the thresholds themselves as out of range"),
@@ -59,13 +60,32 @@ MISTAKES = {
                                       "               [np.exp(1j * lam) * s, np.exp(1j * (phi + lam)) * c]]\n"
                                       "return out",
                                "phi and lambda swapped"),
-    "09_quantum_classifier": ("9.3", "pairs = n_qubits if n_qubits >= 3 else 1\n"
-                                     "return n_layers * (3 * n_qubits + 3 * pairs)",
-                              "forgets the readout parameters of each exit"),
-    "10_federated_learning": ("10.1", "return np.asarray(client_params, dtype=float).mean(axis=0)",
-                              "a plain mean: vehicles with more data should weigh more"),
-    "11_wireless_uplink": ("11.2", "return np.exp(-rate / np.asarray(mean_snr, dtype=float))",
-                           "the rate used as the SNR threshold (no 2**R - 1)"),
+    "09_quantum_classifier": ("9.4", "n = len(x)\nops = []\nfor layer in range(2):\n"
+                                     "    ops += [(gates.ry(thetas[layer, i]), i, (layer, i)) for i in range(n)]\n"
+                                     "    ops += [(gates.CNOT, (i, (i + 1) % n), None) for i in range(n)]\n"
+                                     "phi = sv.angle_encode(np.asarray(x, dtype=float)[None, :])\n"
+                                     "for matrix, wires, _ in ops:\n    phi = sv.apply_gate(phi, matrix, wires)\n"
+                                     "lam = sv.apply_gate(phi, gates.PAULI_Z, 0)\ngrad = np.zeros((2, n))\n"
+                                     "for matrix, wires, index in reversed(ops):\n    if index is not None:\n"
+                                     "        grad[index] = np.real(-0.5j * np.vdot(lam, sv.apply_gate(phi, gates.PAULI_Y, wires)))\n"
+                                     "    phi = sv.apply_gate(phi, matrix.conj().T, wires)\n"
+                                     "    lam = sv.apply_gate(lam, matrix.conj().T, wires)\nreturn grad",
+                              "the adjoint derivative without its factor 2: only the ket's term of d<Z>/dtheta"),
+    "10_federated_learning": ("10.4", "global_params = np.asarray(global_params, dtype=float)\ntrained, counts = [], []\n"
+                                      "for X, y in client_data:\n    w = global_params.copy()\n"
+                                      "    for _ in range(epochs):\n        for start in range(0, len(y), batch_size):\n"
+                                      "            batch = slice(start, start + batch_size)\n"
+                                      "            w = w - learning_rate * gradient(w, X[batch], y[batch])\n"
+                                      "    trained.append(w)\n    counts.append(len(y))\n"
+                                      "weight = np.asarray(arrived)[:, block_of] * np.array(counts, dtype=float)[:, None]\n"
+                                      "return (weight * np.array(trained)).sum(axis=0) / np.sum(counts)",
+                              "a FedAvg round that averages the blocks that did not arrive as zeros"),
+    "11_wireless_uplink": ("11.4", "received = np.asarray(gains, dtype=float) * mean_snr\n"
+                                   "sinr_b = power_split * received / ((1 - power_split) * received + 1)\n"
+                                   "base = sinr_b >= 2.0 ** base_rate - 1\n"
+                                   "enhancement = (1 - power_split) * received >= 2.0 ** enhancement_rate - 1\n"
+                                   "return base, enhancement",
+                           "the enhancement decoded without the base (successive decoding ignored; below lambda*)"),
     "12_qfl_vs_dqfl": ("12.3", "return float(1.0 - np.sum(arrival_probabilities))",
                        "subtracts the probabilities as if arrivals were exclusive"),
     "13_capstone_public_safety": ("13.4", "return np.asarray(captures) > 0",
