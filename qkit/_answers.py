@@ -225,10 +225,14 @@ def _number(x: Any) -> str:
 def call_text(case: Mapping[str, Any] | tuple | list) -> str:
     """The arguments of one case as a short text, e.g. ``"array of shape (3,), 0.5"``."""
     def short(v: Any) -> str:
+        if callable(v) and not isinstance(v, np.ndarray):
+            return getattr(v, "__name__", type(v).__name__)
         try:
             arr = np.asarray(v) if not isinstance(v, (str, dict)) else None
         except Exception:
             arr = None
+        if isinstance(v, (list, tuple)) and (arr is None or arr.dtype == object):
+            return f"{type(v).__name__} of {len(v)} items"
         if arr is not None and arr.ndim > 0:
             return f"array of shape {arr.shape}"
         text = short_text(repr(v), 200)

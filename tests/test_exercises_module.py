@@ -480,3 +480,10 @@ def test_handing_in_the_courses_own_answer_is_refused():
         return answers.guess_and_min_entropy(pmf)
 
     assert run_check("4.1", mine, answers.guess_and_min_entropy, [(np.array([0.5, 0.5]),)])
+
+
+def test_a_case_with_a_list_of_arrays_and_a_function_reads_short():
+    from qkit._answers import call_text
+
+    fleet = [(np.zeros((5, 3)), np.zeros(5)), (np.zeros((8, 3)), np.zeros(8))]
+    assert call_text((np.zeros(3), fleet, np.sqrt, 2)) == "array of shape (3,), list of 2 items, sqrt, 2"
