@@ -261,7 +261,8 @@ def _run(label: str, name: str, learner: Callable, cases: list, answers: list, o
             )
         except TimeLimitExceeded:
             stopped = (f"{call} did not return within the check's time limit of {limit:g} s "
-                       "(a loop that never ends?), so the check stopped there")
+                       "(a loop that never ends, or a slow one: a Python loop over numbers numpy could "
+                       "handle as one array?), so the check stopped there")
             failures.append((i, stopped))
             break
         except SystemExit:
