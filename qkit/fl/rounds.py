@@ -272,7 +272,8 @@ def run_federated(
         Global model at round 0, sent to every vehicle.
     rng : numpy.random.Generator
     training : LocalTraining
-        Epochs, batch size, learning rate, optimizer, FedProx ``mu``, exit weights.
+        Epochs, batch size, learning rate, optimizer, FedProx ``mu``, exit weights; with
+        ``persistent_state=True`` the run keeps one optimiser per vehicle across rounds.
     distances : array (K,) or (rounds, K), metres
         Vehicle-to-server distances (a row per round for moving vehicles; rows are cycled).
         Required when ``channel`` is given.
@@ -358,6 +359,8 @@ class _Federation:
         self.counts = np.array([c.n_samples for c in clients], dtype=float)
         self.rng_channel, self.rng_train = rng.spawn(2)  # same seed, same fades across schemes
         self.own = np.tile(initial, (len(clients), 1))  # only local (FedBN) entries persist
+        # training.persistent_state: one optimiser per vehicle (index k), kept across rounds
+        self.optimizers = [training.new_optimizer() for _ in clients] if training.persistent_state else None
         self.timings = dict.fromkeys(_PHASES, 0.0)
 
     def connect(self, channel, distances, power_split, bits_per_parameter, rates_from_bits) -> None:
@@ -383,8 +386,9 @@ class _Federation:
         trained, losses = np.empty((len(self.clients), g.size)), np.empty(len(self.clients))
         for k, data in enumerate(self.clients):
             start = _personal(g, self.own[k], self.local)
+            opt = None if self.optimizers is None else self.optimizers[k]
             trained[k], losses[k] = local_update(self.model, start, data, self.training, self.rng_train,
-                                                 global_params=start, period=self.period)
+                                                 global_params=start, period=self.period, optimizer=opt)
         if self.local is not None:
             self.own[:, self.local] = trained[:, self.local]  # FedBN: kept by each vehicle
         self._timed("local training", t0)
