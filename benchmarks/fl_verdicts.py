@@ -14,7 +14,8 @@ Comparisons
     (fresh Adam as in the notebook, persistent Adam, SGD lr 0.3, fresh Adam with 5 local epochs):
     the sensitivity of the verdict to the local optimiser and the number of local epochs.
 ``fedavg_vs_centralised``
-    FedAvg over a perfect uplink (``run_federated(channel=None)``) against centralised training
+    FedAvg over a perfect uplink (``run_federated(channel=None)``, angles averaged by circular
+    mean as in every faded run here and in the notebooks) against centralised training
     on the pooled data with the same optimiser and number of gradient steps
     (:func:`qkit.fl.reference.centralised_reference`), per regime, after 20 rounds.
 ``convergence``

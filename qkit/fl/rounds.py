@@ -28,7 +28,9 @@ lost more often: each doubling of the bits squares ``1 + threshold``. This is
 are used whatever the model size.
 
 Randomness: ``rng`` is split into independent streams for the channel and for local training, so
-two runs with the same seed and the same vehicles see the same fades (paired comparisons).
+two runs with the same seed and the same vehicles see the same fades (paired comparisons). Give
+each run a fresh generator: ``rng.spawn`` counts its children, so a second run on the same
+``Generator`` object gets other streams (:func:`qkit.fl.verdicts.seed_streams`).
 """
 
 from __future__ import annotations

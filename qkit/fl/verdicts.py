@@ -13,6 +13,10 @@ another):
   scheme, so QFL and DQFL decode the *same* fade against different thresholds) and a training
   stream (the minibatch order).
 
+Each arm must get its own fresh generators (call :func:`seed_streams` once per run):
+``Generator.spawn`` counts the children it has made, so a generator passed to a second run hands
+it other streams, and the fades would no longer be shared.
+
 Then the per-seed difference ``d_s = b_s - a_s`` removes everything the seed decides, and the
 verdict is the mean paired difference with a Student-t interval (:func:`paired_difference`).
 """
