@@ -21,7 +21,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from qkit._validate import (require_allocation, require_array, require_choice, require_generator,
+from qkit._validate import (require_allocation, require_array, require_choice, require_flag, require_generator,
                             require_instance, require_integer, require_real)
 from qkit.fl.aggregate import _as_period, _as_vector, _wrap
 from qkit.fl.channel import Channel, _check_split
@@ -95,12 +95,18 @@ class LocalTraining:
     learning_rate : float
         Step size (> 0).
     optimizer : {"adam", "sgd"}
-        :class:`qkit.qnn.optim.Adam` or plain :class:`~qkit.qnn.optim.SGD`; Adam's moment
-        estimates restart from zero every round (the server does not keep them).
+        :class:`qkit.qnn.optim.Adam` or :class:`~qkit.qnn.optim.SGD` (heavy-ball ``momentum``).
     proximal_mu : float
         FedProx strength ``mu >= 0`` (0 is plain FedAvg local training).
     exit_weights : sequence of float or None
         Weights of the exits' losses for a dynamic QNN (``None``: the model's default).
+    momentum : float
+        SGD's momentum in ``[0, 1)`` (0: plain SGD, the local solver of FedAvg); must be 0 for Adam.
+    persistent_state : bool
+        ``False`` (default): the optimiser starts afresh every round (Adam's moments and SGD's
+        velocity restart from zero; with one or two local batches Adam's first steps are then
+        ``lr * sign(grad)``). ``True``: each vehicle keeps its optimiser's state from one round
+        to the next (:func:`qkit.fl.rounds.run_federated` holds one optimiser per vehicle).
     """
 
     epochs: int = 1
@@ -109,6 +115,8 @@ class LocalTraining:
     optimizer: str = "adam"
     proximal_mu: float = 0.0
     exit_weights: tuple[float, ...] | None = None
+    momentum: float = 0.0
+    persistent_state: bool = False
 
     def __post_init__(self) -> None:
         require_integer("epochs", self.epochs, 1, MAX_LOCAL_EPOCHS)
@@ -117,16 +125,27 @@ class LocalTraining:
         require_real("learning_rate", self.learning_rate, 0.0, None, low_inclusive=False)
         require_choice("optimizer", self.optimizer, ("adam", "sgd"))
         require_real("proximal_mu", self.proximal_mu, 0.0)
+        require_real("momentum", self.momentum, 0.0, 1.0, high_inclusive=False)
+        if self.momentum > 0 and self.optimizer != "sgd":
+            raise ValueError(f"momentum applies to optimizer='sgd' only, got momentum={self.momentum!r} "
+                             f"with optimizer={self.optimizer!r}")
+        require_flag("persistent_state", self.persistent_state)
         if self.exit_weights is not None:
             w = require_array("exit_weights", self.exit_weights, low=0.0)
             if w.ndim != 1 or w.sum() <= 0:
                 raise ValueError(f"exit_weights must be non-negative with a positive sum, got {self.exit_weights!r}")
             object.__setattr__(self, "exit_weights", tuple(float(v) for v in w))
 
+    def new_optimizer(self) -> SGD | Adam:
+        """A fresh optimiser of this kind: ``Adam(learning_rate)`` or ``SGD(learning_rate, momentum)``."""
+        if self.optimizer == "adam":
+            return Adam(self.learning_rate)
+        return SGD(self.learning_rate, self.momentum)
+
 
 def local_update(model: Any, params, data: ClientData, training: LocalTraining,
                  rng: np.random.Generator, *, global_params=None,
-                 period=None) -> tuple[np.ndarray, float]:
+                 period=None, optimizer: SGD | Adam | None = None) -> tuple[np.ndarray, float]:
     """Train one vehicle's copy of the model on its own data.
 
     Parameters
@@ -143,6 +162,9 @@ def local_update(model: Any, params, data: ClientData, training: LocalTraining,
         Centre of FedProx's proximal term (default: ``params``).
     period : float or array, optional
         Periods of the parameters (radians), for the wrapped proximal difference.
+    optimizer : qkit.qnn.optim.SGD or Adam, optional
+        An optimiser whose state carries over (it is stepped in place: a vehicle's persistent
+        optimiser). ``None``: a fresh one from ``training.new_optimizer()``.
 
     Returns
     -------
@@ -162,7 +184,10 @@ def local_update(model: Any, params, data: ClientData, training: LocalTraining,
     periods = _as_period(period, w.size)
     n = data.n_samples
     batch = n if training.batch_size is None else min(training.batch_size, n)
-    opt = Adam(training.learning_rate) if training.optimizer == "adam" else SGD(training.learning_rate)
+    if optimizer is None:
+        opt = training.new_optimizer()
+    else:
+        opt = require_instance("optimizer", optimizer, (SGD, Adam), "qkit.qnn.SGD or qkit.qnn.Adam instance")
     exit_weights = None if training.exit_weights is None else np.asarray(training.exit_weights)
     for _ in range(training.epochs):
         order = rng.permutation(n) if batch < n else np.arange(n)

@@ -34,7 +34,9 @@ sent update. The defaults (every vehicle, the channel's own bandwidth each, floa
 original behaviour.
 
 Randomness: ``rng`` is split into independent streams for the channel and for local training, so
-two runs with the same seed and the same vehicles see the same fades (paired comparisons).
+two runs with the same seed and the same vehicles see the same fades (paired comparisons). Give
+each run a fresh generator: ``rng.spawn`` counts its children, so a second run on the same
+``Generator`` object gets other streams (:func:`qkit.fl.verdicts.seed_streams`).
 """
 
 from __future__ import annotations
@@ -285,7 +287,8 @@ def run_federated(
         Global model at round 0, sent to every vehicle.
     rng : numpy.random.Generator
     training : LocalTraining
-        Epochs, batch size, learning rate, optimizer, FedProx ``mu``, exit weights.
+        Epochs, batch size, learning rate, optimizer, FedProx ``mu``, exit weights; with
+        ``persistent_state=True`` the run keeps one optimiser per vehicle across rounds.
     distances : array (K,) or (rounds, K), metres
         Vehicle-to-server distances (a row per round for moving vehicles; rows are cycled).
         Required when ``channel`` is given.
@@ -385,6 +388,8 @@ class _Federation:
         self.rng_channel, self.rng_train = rng.spawn(2)  # same seed, same fades across schemes
         self.rng = rng
         self.own = np.tile(initial, (len(clients), 1))  # only local (FedBN) entries persist
+        # training.persistent_state: one optimiser per vehicle (index k), kept across rounds
+        self.optimizers = [training.new_optimizer() for _ in clients] if training.persistent_state else None
         self.timings = dict.fromkeys(_PHASES, 0.0)
 
     def schedule_with(self, clients_per_round, total_bandwidth_hz, channel) -> None:
@@ -462,8 +467,9 @@ class _Federation:
         for k in self.active:  # the scheduled vehicles (all of them by default)
             data = self.clients[k]
             start = _personal(g, self.own[k], self.local)
+            opt = None if self.optimizers is None else self.optimizers[k]
             trained[k], losses[k] = local_update(self.model, start, data, self.training, self.rng_train,
-                                                 global_params=start, period=self.period)
+                                                 global_params=start, period=self.period, optimizer=opt)
         if self.local is not None:
             self.own[:, self.local] = trained[:, self.local]  # FedBN: kept by each vehicle
         self._timed("local training", t0)
