@@ -284,7 +284,8 @@ def _run(label: str, name: str, learner: Callable, cases: list, answers: list, o
             failures.append((i, f"for {call}, {why}"))
             returned[i] = got
     if not failures:
-        return CheckResult(label, "passed", f"✓ Exercise {label}: correct on all {len(cases)} cases.")
+        cases_text = "its one case" if len(cases) == 1 else f"all {len(cases)} cases"
+        return CheckResult(label, "passed", f"✓ Exercise {label}: correct on {cases_text}.")
     hint = _matching_hint(returned, mistakes, wrong_answers, rtol, atol)
     ran = order.index(failures[-1][0]) + 1 if stopped else len(cases)
     return _verdict(label, failures, len(cases), ran, hint)

@@ -482,8 +482,9 @@ def test_handing_in_the_courses_own_answer_is_refused():
     assert run_check("4.1", mine, answers.guess_and_min_entropy, [(np.array([0.5, 0.5]),)])
 
 
-def test_a_case_with_a_list_of_arrays_and_a_function_reads_short():
+def test_a_case_reads_short_and_shows_a_short_array_whole():
     from qkit._answers import call_text
 
     fleet = [(np.zeros((5, 3)), np.zeros(5)), (np.zeros((8, 3)), np.zeros(8))]
-    assert call_text((np.zeros(3), fleet, np.sqrt, 2)) == "array of shape (3,), list of 2 items, sqrt, 2"
+    assert call_text((np.zeros(30), fleet, np.sqrt, 2)) == "array of shape (30,), list of 2 items, sqrt, 2"
+    assert call_text((np.array([0, 5, 1023]), np.array([0.25, 0.5]))) == "[0, 5, 1023], [0.25, 0.5]"
