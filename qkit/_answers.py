@@ -227,6 +227,8 @@ def call_text(case: Mapping[str, Any] | tuple | list) -> str:
     def short(v: Any) -> str:
         if callable(v) and not isinstance(v, np.ndarray):
             return getattr(v, "__name__", type(v).__name__)
+        if isinstance(v, np.random.Generator):
+            return f"a Generator ({type(v.bit_generator).__name__})"
         try:
             arr = np.asarray(v) if not isinstance(v, (str, dict)) else None
         except Exception:

@@ -252,7 +252,8 @@ def _run(label: str, name: str, learner: Callable, cases: list, answers: list, o
     for i in order:
         call = f"`{name}({call_text(cases[i])})`"
         try:
-            got = call_with_time_limit(learner, *_arguments(cases[i]), _remaining(deadline))
+            args, kwargs = _arguments(cases[i])
+            got = call_with_time_limit(learner, args, kwargs, _remaining(deadline))
         except NotImplementedError:
             return CheckResult(
                 label, "unfinished",
@@ -279,7 +280,7 @@ def _run(label: str, name: str, learner: Callable, cases: list, answers: list, o
             stopped = f"{call} raised {type(exc).__name__}: {short_text(exc)}, so the check stopped there"
             failures.append((i, stopped))
             break
-        why = difference(got, answers[i], rtol, atol)
+        why = _changed_in_place(cases[i], args, kwargs) or difference(got, answers[i], rtol, atol)
         if why:
             failures.append((i, f"for {call}, {why}"))
             returned[i] = got
@@ -353,6 +354,20 @@ def _reference_answer(label: str, reference: Callable, case: Case, index: int) -
     except Exception as exc:  # a bad case or a broken reference: the author's to fix
         raise ValueError(f"cases[{index}] ({short_text(call_text(case), 80)}) made the reference of "
                          f"exercise {label} raise {type(exc).__name__}: {short_text(exc)}") from exc
+
+
+def _changed_in_place(case: Case, args: tuple, kwargs: dict) -> str:
+    """A sentence if the learner's call changed one of its array arguments in place, else ""."""
+    given = case.items() if isinstance(case, Mapping) else enumerate(case)
+    after = kwargs if isinstance(case, Mapping) else dict(enumerate(args))
+    for key, original in given:
+        new = after.get(key)
+        if (isinstance(original, np.ndarray) and isinstance(new, np.ndarray) and new is not original
+                and new.shape == original.shape and not np.array_equal(new, original, equal_nan=True)):
+            which = f"`{key}`" if isinstance(key, str) else f"number {key + 1}"
+            return (f"your function changed its argument {which} in place: the caller's array must stay "
+                    "as it was (work on a copy, e.g. `x = x.copy()`)")
+    return ""
 
 
 def _arguments(case: Case) -> tuple[tuple, dict]:

@@ -291,7 +291,7 @@ def test_the_learner_cannot_spoil_the_cases_by_changing_them_in_place():
 
     data = np.array([1.0, 2.0])
     result = run_check("1", in_place, np.sum, [(data,), (data,)])
-    assert result.failed == (0, 1) and "expected 3" in result.message
+    assert result.failed == (0, 1) and "changed its argument number 1 in place" in result.message
     assert np.array_equal(data, [1.0, 2.0])
 
 
@@ -488,3 +488,17 @@ def test_a_case_reads_short_and_shows_a_short_array_whole():
     fleet = [(np.zeros((5, 3)), np.zeros(5)), (np.zeros((8, 3)), np.zeros(8))]
     assert call_text((np.zeros(30), fleet, np.sqrt, 2)) == "array of shape (30,), list of 2 items, sqrt, 2"
     assert call_text((np.array([0, 5, 1023]), np.array([0.25, 0.5]))) == "[0, 5, 1023], [0.25, 0.5]"
+    assert call_text((np.random.default_rng(1),)) == "a Generator (PCG64)"
+
+
+def test_a_function_that_changes_its_argument_in_place_is_told_so():
+    def scale(x, factor):
+        x *= factor  # changes the caller's array
+        return x
+
+    result = run_check("0.9", scale, lambda x, factor: x * factor, [(np.array([1.0, 2.0]), 3.0)])
+    assert not result and "changed its argument number 1 in place" in result.message
+    result = run_check("0.9", scale, lambda x, factor: x * factor, [dict(x=np.array([1.0, 2.0]), factor=3.0)])
+    assert not result and "changed its argument `x` in place" in result.message
+    assert run_check("0.9", lambda x, factor: x * factor, lambda x, factor: x * factor,
+                     [(np.array([1.0, 2.0]), 3.0)])
