@@ -4,12 +4,15 @@ They live here, not in the learner's notebook, so that a check cell does not pri
 it checks. The right answers call the tested functions of :mod:`qkit.qnn` (gates, statevector,
 gradients); each wrong answer is one misconception a check names (with
 :class:`qkit.exercises.Mistake`) when a learner's function returns exactly what it returns.
+:data:`MISTAKES` pairs each wrong answer with its one-line hint, by exercise label, so that the
+hints stay out of the check cells too (a hint read before answering gives the answer away).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from qkit.exercises import Mistake
 from qkit.qnn import gates
 from qkit.qnn import statevector as sv
 from qkit.qnn.gradients import adjoint_gradient
@@ -19,6 +22,7 @@ __all__ = [
     "apply_single_qubit_gate", "apply_gate_little_endian", "apply_gate_transposed", "apply_gate_axis_not_moved",
     "shift_gradient", "shift_gradient_quarter_pi", "shift_gradient_not_halved", "shift_gradient_reversed",
     "control_phase_readout", "control_phase_ignored", "control_phase_conjugated",
+    "MISTAKES",
 ]
 
 
@@ -143,3 +147,42 @@ def control_phase_ignored(alpha: float) -> tuple[float, float]:
 def control_phase_conjugated(alpha: float) -> tuple[float, float]:
     """Wrong: ``<Y_0>`` of the opposite sign (``S`` in place of ``S^dagger`` before ``H``, or ``e^{-i alpha}``)."""
     return _control_readout(alpha, -1.0)
+
+
+# -- The hints, by exercise -----------------------------------------------------------------------
+
+MISTAKES: dict[str, list[Mistake]] = {
+    "8.1": [
+        Mistake("phi and lambda are swapped: e^{i phi} multiplies the lower-left entry, e^{i lambda} the upper-right",
+                cu3_phi_lambda_swapped),
+        Mistake("that is the controlled Rot: U3 keeps its phase e^{i(phi+lam)/2}, which a control makes a "
+                "relative phase", cu3_without_phase),
+        Mistake("U3 uses the half angle: cos(theta/2) and sin(theta/2), as every rotation exp(-i theta P/2)",
+                cu3_full_angle),
+        Mistake("qubit order: the control is the left (most significant) bit, so U3 acts on rows and columns 2-3",
+                cu3_control_on_right),
+    ],
+    "8.2": [
+        Mistake("qubit order: qubit 0 is the leftmost, most significant bit of the index, not the rightmost",
+                apply_gate_little_endian),
+        Mistake("the sum runs over G's column index (G[b_k, c] psi[..c..]); you applied the transpose of G",
+                apply_gate_transposed),
+        Mistake("the new b_k axis came out first: move it back to position `wire` before flattening",
+                apply_gate_axis_not_moved),
+    ],
+    "8.3": [
+        Mistake("theta vs theta/2: the gate is exp(-i theta P/2), and the exact rule shifts theta itself by pi/2",
+                shift_gradient_quarter_pi),
+        Mistake("the two-term rule divides the difference by 2: [f(theta + pi/2) - f(theta - pi/2)] / 2",
+                shift_gradient_not_halved),
+        Mistake("the sign is flipped: the rule is f(theta + pi/2) minus f(theta - pi/2)",
+                shift_gradient_reversed),
+    ],
+    "8.4": [
+        Mistake("the phase multiplies only the control's |1> branch: a relative phase, which turns the control "
+                "about z", control_phase_ignored),
+        Mistake("<Y_0> has the wrong sign: to bring y onto z apply S^dagger and then H (the phase is e^{+i alpha})",
+                control_phase_conjugated),
+    ],
+}
+"""The typical mistakes of each exercise of chapter 08 (``mistakes=`` of its check), by label."""

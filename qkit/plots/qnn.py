@@ -90,15 +90,17 @@ def draw_measurement_axis(fig, view) -> None:
     ax.set_title("x-z plane of the Bloch sphere", fontsize="medium")
     ax.legend(loc="lower left", fontsize="x-small")
     bx = fig.add_subplot(1, 2, 2)
-    for name, curve in view.reference_curves.items():
-        bx.plot(view.features, curve, ":", color=_AXIS_COLORS[name], linewidth=1.2, label=f"along {name}")
-    bx.plot(view.features, view.curve, color="C3", linewidth=2.2, label="along the chosen axis")
+    for name, curve in view.reference_curves.items():  # on top of the chosen axis's curve, which may hide one
+        bx.plot(view.features, curve, ":", color=_AXIS_COLORS[name], linewidth=1.4, label=f"along {name}", zorder=3)
+    bx.plot(view.features, view.curve, color="C3", linewidth=3.0, alpha=0.6, label="along the chosen axis (pink)")
     bx.errorbar([x], [view.estimate], yerr=[view.estimate_error], fmt="o", color="k",
                 label=f"estimate from {view.shots} copies")
     bx.set_ylim(-1.05, 1.05)
     bx.set_xlabel("encoded feature x (rad)")
     bx.set_ylabel("expectation of the measured spin")
-    bx.set_title(f"This axis reveals: {view.information}", fontsize="medium")
+    head, _, aside = str(view.information).partition(" (")
+    # always two lines, each narrower than the axes: the explorer reuses its first layout
+    bx.set_title(f"This axis reveals: {head}\n{'(' + aside if aside else ' '}", fontsize="small")
     bx.legend(loc="lower left", fontsize="x-small")
 
 
