@@ -14,18 +14,21 @@ from __future__ import annotations
 
 import numpy as np
 
+from qkit.exercises import Mistake, strict_mode
 from qkit.fl.aggregate import aggregate, circular_mean, fedavg
 from qkit.qnn.optim import SGD
 
 __all__ = [
     "least_squares_gradient", "least_squares_fleet",
     "fedavg_weighted", "fedavg_plain_mean", "fedavg_over_vehicle_count",
-    "circular_mean_weighted", "circular_mean_linear", "circular_mean_half_open_wrong",
-    "circular_mean_unweighted",
+    "circular_mean_weighted", "circular_mean_linear", "circular_mean_arctan", "circular_mean_unweighted",
+    "circular_mean_zero_to_two_pi",
     "partial_fedavg", "partial_missing_as_zeros", "partial_ignoring_arrivals", "partial_plain_mean",
+    "partial_nan_when_nobody", "partial_zero_when_nobody",
     "fedavg_round", "fedavg_round_plain_mean", "fedavg_round_missing_as_zeros",
     "fedavg_round_chained", "fedavg_round_full_batch", "fedavg_round_drop_last",
-    "client_drift", "client_drift_one_pooled_step", "client_drift_plain_mean",
+    "client_drift", "client_drift_one_pooled_step", "client_drift_plain_mean", "stale_round",
+    "MISTAKES", "demo_failed",
 ]
 
 
@@ -82,14 +85,21 @@ def circular_mean_linear(angles, weights) -> np.ndarray:
     return w @ np.asarray(angles, dtype=float) / w.sum()
 
 
-def circular_mean_half_open_wrong(angles, weights) -> np.ndarray:
-    """Wrong: the angle of the resultant in ``(-pi, pi]`` (``np.angle``'s range), +pi not mapped to -pi."""
-    return np.angle(np.asarray(weights, dtype=float) @ np.exp(1j * np.asarray(angles, dtype=float)))
+def circular_mean_arctan(angles, weights) -> np.ndarray:
+    """Wrong: ``arctan(S / C)`` of the resultant, which cannot tell ``(C, S)`` from ``(-C, -S)`` (no arctan2)."""
+    resultant = np.asarray(weights, dtype=float) @ np.exp(1j * np.asarray(angles, dtype=float))
+    with np.errstate(all="ignore"):
+        return np.arctan(resultant.imag / resultant.real)
 
 
 def circular_mean_unweighted(angles, weights) -> np.ndarray:
     """Wrong: the circular mean with every vehicle weighted equally."""
     return circular_mean(angles, np.ones(np.shape(angles)[0]))
+
+
+def circular_mean_zero_to_two_pi(angles, weights) -> np.ndarray:
+    """Wrong (in form only): the right directions written in ``[0, 2 pi)`` instead of between -pi and pi."""
+    return circular_mean(angles, weights) % (2 * np.pi)
 
 
 # -- Exercise 10.3 ------------------------------------------------------------------------------
@@ -114,6 +124,24 @@ def partial_ignoring_arrivals(global_params, client_params, sample_counts, arriv
 def partial_plain_mean(global_params, client_params, sample_counts, arrived, block_of) -> np.ndarray:
     """Wrong: per block, the equal-weight mean of the vehicles whose block arrived."""
     return partial_fedavg(global_params, client_params, np.ones(len(sample_counts)), arrived, block_of)
+
+
+def _partial_unguarded(global_params, client_params, sample_counts, arrived, block_of, empty) -> np.ndarray:
+    weight = np.asarray(arrived, bool)[:, np.asarray(block_of)] * np.asarray(sample_counts, dtype=float)[:, None]
+    total = weight.sum(axis=0)
+    with np.errstate(all="ignore"):
+        mean = (weight * np.asarray(client_params, dtype=float)).sum(axis=0) / total
+    return np.where(total > 0, mean, empty)
+
+
+def partial_nan_when_nobody(global_params, client_params, sample_counts, arrived, block_of) -> np.ndarray:
+    """Wrong: the weighted mean divided by a zero total where no vehicle delivered the block (0/0 = NaN)."""
+    return _partial_unguarded(global_params, client_params, sample_counts, arrived, block_of, np.nan)
+
+
+def partial_zero_when_nobody(global_params, client_params, sample_counts, arrived, block_of) -> np.ndarray:
+    """Wrong: 0 (a guarded division with no fallback) where no vehicle delivered the block."""
+    return _partial_unguarded(global_params, client_params, sample_counts, arrived, block_of, 0.0)
 
 
 # -- Exercise 10.4 ------------------------------------------------------------------------------
@@ -218,3 +246,74 @@ def client_drift_plain_mean(global_params, client_data, gradient, epochs, learni
     fed = _full_round(global_params, client_data, gradient, epochs, learning_rate, fedavg_round_plain_mean)
     central = _pooled_descent(global_params, client_data, gradient, epochs, learning_rate)
     return float(np.linalg.norm(fed - central))
+
+
+def stale_round(your_round) -> Mistake:
+    """The 10.5 mistake of a learner whose own 10.4 round (``your_round``) is still wrong.
+
+    Its answer is the drift computed with ``your_round`` in place of the right round, so it matches
+    exactly when the learner's 10.5 is right but leans on a 10.4 that is not.
+    """
+    def drift_with_your_round(global_params, client_data, gradient, epochs, learning_rate) -> float:
+        fed = _full_round(global_params, client_data, gradient, epochs, learning_rate, your_round)
+        central = _pooled_descent(global_params, client_data, gradient, epochs, learning_rate)
+        return float(np.linalg.norm(np.asarray(fed, dtype=float) - central))
+
+    return Mistake("with E = 1 the gap must vanish; it does not with your fedavg_round (10.4): "
+                   "re-run 10.4's check and fix it first", drift_with_your_round)
+
+
+# -- the hints of the checks --------------------------------------------------------------------
+
+MISTAKES = {
+    "10.1": [
+        Mistake("that is the equal-weight mean: FedAvg weights each vehicle by its sample count n_k",
+                fedavg_plain_mean),
+        Mistake("divide by the total number of samples sum n_k, not by the number of vehicles",
+                fedavg_over_vehicle_count)],
+    "10.2": [
+        Mistake("a linear mean of angles: +3 and -3 rad average to 0, the opposite of both; average e^(i theta)",
+                circular_mean_linear),
+        Mistake("the vehicles' weights are missing: weight each phasor e^(i theta_k) by w_k",
+                circular_mean_unweighted),
+        Mistake("arctan(S / C) loses the half-plane: (C, S) and (-C, -S) give the same ratio; use arctan2(S, C)",
+                circular_mean_arctan),
+        Mistake("right directions, wrong range: give them between -pi and pi (as np.angle does), not in [0, 2 pi)",
+                circular_mean_zero_to_two_pi)],
+    "10.3": [
+        Mistake("when no vehicle delivered a block there is nothing to average (0 / 0): keep w_global there",
+                partial_nan_when_nobody),
+        Mistake("when no vehicle delivered a block, keep w_global there: 0 is not what the server knew",
+                partial_zero_when_nobody),
+        Mistake("a block that did not arrive is unknown, not zero: average only over the vehicles whose block arrived",
+                partial_missing_as_zeros),
+        Mistake("lost blocks were used as if they had arrived: only the copies with arrived[k, b(j)] count",
+                partial_ignoring_arrivals),
+        Mistake("weight the vehicles that delivered a block by their sample counts n_k, not equally",
+                partial_plain_mean)],
+    "10.4": [
+        Mistake("the server weights each delivered block by its vehicle's sample count n_k, not equally",
+                fedavg_round_plain_mean),
+        Mistake("a block that did not arrive is unknown, not zero: average only over the vehicles that delivered it",
+                fedavg_round_missing_as_zeros),
+        Mistake("every vehicle starts from the global model w, not from the previous vehicle's trained vector",
+                fedavg_round_chained),
+        Mistake("one step per batch of B samples, several per epoch: you took one full-batch step per epoch",
+                fedavg_round_full_batch),
+        Mistake("the last batch of an epoch is shorter when B does not divide n_k, but it still counts: you skipped it",
+                fedavg_round_drop_last)],
+    "10.5": [
+        Mistake("E local epochs must be compared with E pooled steps, not with one step",
+                client_drift_one_pooled_step),
+        Mistake("with one epoch the gap should vanish: the server must weight vehicles by n_k (sample-weighted FedAvg)",
+                client_drift_plain_mean)],
+}
+"""The typical mistakes of each check, by exercise label (10.5 adds :func:`stale_round`)."""
+
+
+def demo_failed(exc: Exception, labels: str) -> None:
+    """Say, in a demo cell, that a learner's function raised ``exc``; re-raise it in strict mode."""
+    if strict_mode():
+        raise exc
+    print(f"Your answer to Exercise {labels} raised {type(exc).__name__} here ({str(exc)[:120]}): "
+          "make its check pass, then run this cell again.")

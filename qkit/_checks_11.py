@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from qkit._answers import as_numbers
+from qkit.exercises import CheckFailed, Mistake, strict_mode
 from qkit.fl.channel import Channel, decode, reception_probability_from_snr
 
 __all__ = [
@@ -21,9 +23,12 @@ __all__ = [
     "base_probability", "base_probability_without_zero", "base_probability_no_interference",
     "base_probability_rate_as_threshold",
     "successive_decoding", "decoding_ignoring_base", "decoding_rate_as_threshold", "decoding_without_cancellation",
-    "balanced_split", "balanced_split_snr_sum", "balanced_split_enhancement_share", "balanced_split_rates",
+    "balanced_split", "balanced_split_snr_sum", "balanced_split_snr_sum_unsimplified",
+    "balanced_split_enhancement_share", "balanced_split_rates",
+    "monte_carlo_exact", "same_seed_same_fractions",
     "monte_carlo_layers", "monte_carlo_ignoring_base", "monte_carlo_db_as_linear", "monte_carlo_amplitude_gain",
     "exact_layers", "exact_layers_independent", "exact_layers_ignoring_base", "exact_layers_db_as_linear",
+    "MISTAKES", "demo_failed",
 ]
 
 
@@ -157,6 +162,14 @@ def balanced_split_snr_sum(base_rate, enhancement_rate):
     return 1 - gamma_e / (gamma_b + gamma_e)
 
 
+def balanced_split_snr_sum_unsimplified(base_rate, enhancement_rate):
+    """Wrong: the two thresholds equated unsimplified, ``gamma_b (1 + g) / (g (1 + gamma_b))``, with
+    ``g = gamma_b + gamma_e`` in place of gamma_q."""
+    gamma_b, gamma_e = 2.0 ** base_rate - 1, 2.0 ** enhancement_rate - 1
+    g = gamma_b + gamma_e
+    return gamma_b * (1 + g) / (g * (1 + gamma_b))
+
+
 def balanced_split_enhancement_share(base_rate, enhancement_rate):
     """Wrong: gamma_e / gamma_q, the enhancement's share of the power rather than the base's."""
     return 1 - balanced_split(base_rate, enhancement_rate)
@@ -178,6 +191,35 @@ def _simulated(gains, mean_snr_db, power_split, base_rate, enhancement_rate, dec
 
 def _fades(mean_snr_db, n_trials, rng):
     return rng.exponential(1.0, size=(int(n_trials),) + np.shape(mean_snr_db))
+
+
+def monte_carlo_exact(mean_snr_db, power_split, base_rate, enhancement_rate, n_trials, rng):
+    """What 11.6's fractions estimate: the exact ``(P(base), P(enhancement))`` (``n_trials`` and ``rng`` unused)."""
+    return exact_layers(mean_snr_db, power_split, base_rate, enhancement_rate)
+
+
+def same_seed_same_fractions(label: str, simulate) -> bool:
+    """Whether ``simulate`` gives the same fractions twice from two Generators with the same seed.
+
+    A simulation that draws from ``np.random``'s global generator (or any source but ``rng``) does
+    not. False, with a message (CheckFailed in strict mode), only when both calls returned numbers
+    that differ; anything else (not finished, an error, odd answers) is left to the check itself.
+    """
+    def run():
+        return simulate(np.array([0.0, 5.0, 13.0]), 0.7, 0.5, 1.0, 2_000, np.random.default_rng(2024))
+    try:
+        first, second = run(), run()
+        (a, _), (b, _) = as_numbers(first), as_numbers(second)
+    except Exception:
+        return True
+    if a is None or b is None or np.shape(a) != np.shape(b) or np.array_equal(a, b, equal_nan=True):
+        return True
+    message = (f"✗ Exercise {label}: two runs with Generators of the same seed gave different fractions: "
+               "every random number must come from rng (np.random.* uses a global generator of its own).")
+    if strict_mode():
+        raise CheckFailed(message)
+    print(message)
+    return False
 
 
 def monte_carlo_layers(mean_snr_db, power_split, base_rate, enhancement_rate, n_trials, rng):
@@ -232,3 +274,63 @@ def exact_layers_db_as_linear(mean_snr_db, power_split, base_rate, enhancement_r
     rho = np.asarray(mean_snr_db, dtype=float)
     p = reception_probability_from_snr(rho, "dqfl", power_split, _thresholds(base_rate, enhancement_rate))
     return p.base, p.enhancement
+
+
+# -- the hints of the checks --------------------------------------------------------------------
+
+MISTAKES = {
+    "11.1": [
+        Mistake("closer than d0 = 1 m the log-distance law does not hold: use max(d, d0)", mean_snr_db_unclamped),
+        Mistake("the noise power is N0 + 10 log10(W) with W in hertz (1 MHz = 1e6 Hz, +60 dB), not in MHz",
+                mean_snr_db_bandwidth_in_mhz),
+        Mistake("a power falls 10 n log10(d/d0) dB; 20 log10 is for amplitudes", mean_snr_db_amplitude_loss),
+        Mistake("the answer stays in dB: you converted it to a linear SNR", mean_snr_db_linear)],
+    "11.2": [
+        Mistake("R is a rate, not an SNR: log2(1 + SNR) >= R needs SNR >= 2^R - 1", qfl_probability_rate_as_threshold),
+        Mistake("that is the outage probability 1 - e^(-gamma/rho); asked for: the probability that it arrives",
+                qfl_probability_outage),
+        Mistake("log2(1 + SNR) >= R gives SNR >= 2^R - 1: the -1 is missing", qfl_probability_without_minus_one)],
+    "11.3": [
+        Mistake("the enhancement is interference while the base is decoded: SINR_b = lam g rho / ((1-lam) g rho + 1)",
+                base_probability_no_interference),
+        Mistake("R_b is a rate, not an SINR: the threshold is gamma_b = 2^R_b - 1", base_probability_rate_as_threshold),
+        Mistake("when gamma_b >= lam / (1 - lam) no fade decodes the base: the probability is exactly 0",
+                base_probability_without_zero)],
+    "11.4": [
+        Mistake("the enhancement can only be decoded after the base was decoded and cancelled "
+                "(below lambda* this matters)", decoding_ignoring_base),
+        Mistake("rates are not SINRs: a message of rate R needs SINR >= 2^R - 1", decoding_rate_as_threshold),
+        Mistake("once the base is decoded it is subtracted: the enhancement sees no interference from it",
+                decoding_without_cancellation)],
+    "11.5": [
+        Mistake("the rates add, the SNR thresholds do not: gamma_q = 2^(R_b + R_e) - 1, not gamma_b + gamma_e",
+                balanced_split_snr_sum),
+        Mistake("the rates add, the SNR thresholds do not: gamma_q = 2^(R_b + R_e) - 1, not gamma_b + gamma_e",
+                balanced_split_snr_sum_unsimplified),
+        Mistake("lambda is the base's share of the power; you returned the enhancement's, 1 - lambda*",
+                balanced_split_enhancement_share),
+        Mistake("the split depends on the SNR thresholds 2^R - 1, not on the rates' ratio R_b / (R_b + R_e)",
+                balanced_split_rates)],
+    "11.6": [
+        Mistake("the enhancement is decoded only after the base: below lambda* it cannot arrive more often "
+                "than the base", monte_carlo_ignoring_base),
+        Mistake("the mean SNR comes in dB: convert it, rho = 10^(dB/10), before multiplying by the fade",
+                monte_carlo_db_as_linear),
+        Mistake("the power gain is |h|^2 ~ Exp(1); you used the Rayleigh amplitude |h| itself",
+                monte_carlo_amplitude_gain)],
+    "11.7": [
+        Mistake("the enhancement needs the base too: below lambda* the base's threshold is the larger one",
+                exact_layers_ignoring_base),
+        Mistake("one fade g decides both layers, so they are not independent: which single condition on g "
+                "decodes both?", exact_layers_independent),
+        Mistake("the mean SNR comes in dB: convert it, rho = 10^(dB/10)", exact_layers_db_as_linear)],
+}
+"""The typical mistakes of each check, by exercise label."""
+
+
+def demo_failed(exc: Exception, labels: str) -> None:
+    """Say, in a demo cell, that a learner's function raised ``exc``; re-raise it in strict mode."""
+    if strict_mode():
+        raise exc
+    print(f"Your answer to Exercise {labels} raised {type(exc).__name__} here ({str(exc)[:120]}): "
+          "make its check pass, then run this cell again.")
