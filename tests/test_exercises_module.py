@@ -502,3 +502,16 @@ def test_a_function_that_changes_its_argument_in_place_is_told_so():
     assert not result and "changed its argument `x` in place" in result.message
     assert run_check("0.9", lambda x, factor: x * factor, lambda x, factor: x * factor,
                      [(np.array([1.0, 2.0]), 3.0)])
+
+
+def test_a_wrapper_around_the_courses_answer_is_refused_too():
+    import qkit._checks_04 as answers
+
+    scope = {"answers": answers}
+    exec("def mine(pmf):\n    return answers.guess_and_min_entropy(pmf)", scope)
+    result = run_check("4.1", scope["mine"], answers.guess_and_min_entropy, [(np.array([0.5, 0.5]),)])
+    assert not result and "course's own answer" in result.message
+    exec("from qkit._checks_04 import guess_and_min_entropy as g\ndef mine2(pmf):\n    return g(pmf)", scope)
+    assert not run_check("4.1", scope["mine2"], answers.guess_and_min_entropy, [(np.array([0.5, 0.5]),)])
+    exec("import numpy as np\ndef honest(pmf):\n    p = float(np.max(pmf))\n    return p, -np.log2(p)", scope)
+    assert run_check("4.1", scope["honest"], answers.guess_and_min_entropy, [(np.array([0.5, 0.5]),)])
