@@ -4,7 +4,8 @@ They live here, not in the learner's notebook, so that a check cell does not sho
 checks. The right answers are written from the model of :mod:`qkit.qrng.sensor` (Eqs. 2-4 of
 the QRNG paper) and agree with its tested functions; each wrong answer is one misconception a
 check names (with :class:`qkit.exercises.Mistake`) when a learner's function returns exactly what
-it returns.
+it returns. :data:`MISTAKES` pairs each wrong answer with its one-line hint, by exercise label, so
+that the hints stay out of the check cells too (a hint read before answering gives the answer away).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
+from qkit.exercises import Mistake
 from qkit.qrng.entropy import min_entropy
 from qkit.qrng.photons import poisson_pmf
 from qkit.qrng.pixel import Pixel
@@ -21,8 +23,9 @@ __all__ = [
     "z_pmf", "z_pmf_matches_kit", "z_pmf_without_clip", "z_pmf_rounded",
     "bits_2_and_3", "bits_0_and_1", "bits_swapped",
     "kept_bits_distribution", "kept_bits_distribution_low_bits", "kept_bits_distribution_unweighted",
-    "doubled_outputs", "outputs_not_single", "doubled_outputs_uncut",
-    "kept_bits_entropy", "full_z_entropy_per_bit", "low_bits_entropy",
+    "doubled_outputs", "outputs_not_single", "outputs_not_single_minlength", "doubled_outputs_uncut",
+    "kept_bits_entropy", "full_z_entropy_per_bit", "low_bits_entropy", "kept_bits_entropy_not_per_bit",
+    "MISTAKES",
 ]
 
 
@@ -126,6 +129,13 @@ def outputs_not_single(gain: float, n_max: int) -> np.ndarray:
     return np.flatnonzero(counts[: int(adc_floor(gain * n_max, 10**9))] != 1)
 
 
+def outputs_not_single_minlength(gain: float, n_max: int) -> np.ndarray:
+    """Wrong: ``counts != 1`` with ``np.bincount(z, minlength=floor(K n_max))``: the unreached top outputs too."""
+    top = int(adc_floor(gain * n_max, 10**9))
+    counts = np.bincount(adc_floor(gain * np.arange(n_max), 10**9), minlength=top)
+    return np.flatnonzero(counts[:top] != 1)
+
+
 def doubled_outputs_uncut(gain: float, n_max: int) -> np.ndarray:
     """Wrong: the last outputs are kept although electrons ``n >= n_max`` would also reach them."""
     counts = np.bincount(adc_floor(gain * np.arange(n_max), 10**9))
@@ -152,3 +162,47 @@ def full_z_entropy_per_bit(mean: float, gain: float) -> float:
 def low_bits_entropy(mean: float, gain: float) -> float:
     """Wrong: the min-entropy per bit of bits 0 and 1 instead of bits 2 and 3."""
     return float(min_entropy(kept_bits_pmf(_noise_free_z(mean, gain), (0, 1)), per_bit=True))
+
+
+def kept_bits_entropy_not_per_bit(mean: float, gain: float) -> float:
+    """Wrong: the min-entropy of the two kept bits together, ``-log2 max_b P(Z23 = b)``, not halved."""
+    return float(min_entropy(kept_bits_pmf(_noise_free_z(mean, gain))))
+
+
+# -- The hints, by exercise -----------------------------------------------------------------------
+
+_NOT_SINGLE = ("ask for exactly two (counts == 2): counts != 1 also takes the outputs no electron reaches "
+               "(K > 1) and those three reach (K < 1/2)")
+
+MISTAKES: dict[str, list[Mistake]] = {
+    "2.1": [
+        Mistake("missing clip: every X < 1 reads 0 and every X >= 2^bits - 1 reads the top, so the pmf must sum to 1",
+                z_pmf_without_clip),
+        Mistake("the ADC floors (Eq. 3): the cell of z is [z, z + 1), so 0.82 steps read 0; rounding would read 1",
+                z_pmf_rounded),
+    ],
+    "2.2": [
+        Mistake("the chip keeps bits 2 and 3, not bits 0 and 1: shift the two lowest bits out first", bits_0_and_1),
+        Mistake("bit 2 is the least significant bit of Z23 (Z = 4 gives 1, Z = 8 gives 2): the order is swapped",
+                bits_swapped),
+    ],
+    "2.3": [
+        Mistake("bits 2 and 3 of z, not bits 0 and 1: fold z on (z >> 2) & 3", kept_bits_distribution_low_bits),
+        Mistake("weight each z by its probability P(Z = z): counting the z of each value ignores the distribution",
+                kept_bits_distribution_unweighted),
+    ],
+    "2.4": [
+        Mistake(_NOT_SINGLE, outputs_not_single),
+        Mistake(_NOT_SINGLE, outputs_not_single_minlength),
+        Mistake("stop below floor(K n_max): the last outputs may also be reached by electron numbers n >= n_max",
+                doubled_outputs_uncut),
+    ],
+    "2.5": [
+        Mistake("that is the min-entropy per bit of the whole 10-bit Z: the chip keeps only bits 2 and 3",
+                full_z_entropy_per_bit),
+        Mistake("bits 0 and 1 in place of bits 2 and 3: the kept bits are (z >> 2) & 3", low_bits_entropy),
+        Mistake("that is the min-entropy of the two kept bits together (up to 2 bits): per bit, divide it by 2",
+                kept_bits_entropy_not_per_bit),
+    ],
+}
+"""The typical mistakes of each exercise of chapter 02 (``mistakes=`` of its check), by label."""

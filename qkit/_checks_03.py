@@ -4,7 +4,8 @@ They live here, not in the learner's notebook, so that a check cell does not sho
 checks. The right answers call the tested functions of :mod:`qkit.qrng.correlations` and
 :mod:`qkit.qrng.fitting`, or numpy's own estimators; each wrong answer is one misconception a
 check names (with :class:`qkit.exercises.Mistake`) when a learner's function returns exactly what
-it returns.
+it returns. :data:`MISTAKES` pairs each wrong answer with its one-line hint, by exercise label, so
+that the hints stay out of the check cells too (a hint read before answering gives the answer away).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import optimize
 
+from qkit.exercises import Mistake
 from qkit.qrng.correlations import autocorrelation
 from qkit.qrng.fitting import negative_log_likelihood
 from qkit.qrng.pixel import Pixel
@@ -20,10 +22,12 @@ from qkit.qrng.sensor import adc_pmf
 __all__ = [
     "pearson", "pearson_without_centring", "pearson_sum_over_n_minus_1",
     "autocorrelation_at", "autocorrelation_recentred", "autocorrelation_sum_over_n",
-    "dark_nll", "dark_nll_frequencies", "dark_nll_unweighted",
+    "dark_nll", "dark_nll_frequencies", "dark_nll_unweighted", "dark_nll_every_value",
     "transfer_slope", "transfer_slope_swapped_axes", "transfer_slope_ddof0", "transfer_slope_through_origin",
-    "fit_readout_mean", "moment_readout_mean", "coarse_grid_readout_mean",
+    "transfer_slope_of_std", "transfer_slope_of_std_ddof0",
+    "fit_readout_mean", "moment_readout_mean", "coarse_grid_readout_mean", "placeholder_readout_mean",
     "shared_noise_correlation", "shared_noise_correlation_of_sd", "shared_noise_correlation_ratio",
+    "shared_noise_correlation_sqrt", "MISTAKES",
 ]
 
 
@@ -98,6 +102,13 @@ def dark_nll_unweighted(counts: np.ndarray, pixel: Pixel) -> float:
     return float(-np.sum(log_p))
 
 
+def dark_nll_every_value(counts: np.ndarray, pixel: Pixel) -> float:
+    """Wrong: the sum over every z, seen or not: ``0 * ln 0`` is ``0 * -inf``, which is NaN."""
+    c = np.asarray(counts, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(-np.sum(c * np.log(adc_pmf(0.0, pixel))))
+
+
 # -- Exercise 3.4 ------------------------------------------------------------------------------
 
 def _points(samples: np.ndarray, ddof: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -128,6 +139,17 @@ def transfer_slope_through_origin(samples: np.ndarray) -> float:
     """Wrong: ``sum x y / sum x^2``, a line forced through the origin (the means not subtracted)."""
     x, y = _points(samples)
     return float(x @ y / (x @ x))
+
+
+def transfer_slope_of_std(samples: np.ndarray, ddof: int = 1) -> float:
+    """Wrong: the standard deviation of each row on the y axis in place of its variance."""
+    s = np.asarray(samples, dtype=float)
+    return float(np.polyfit(s.mean(axis=1), s.std(axis=1, ddof=ddof), 1)[0])
+
+
+def transfer_slope_of_std_ddof0(samples: np.ndarray) -> float:
+    """Wrong twice: the standard deviation with ``ddof=0`` on the y axis in place of the variance."""
+    return transfer_slope_of_std(samples, ddof=0)
 
 
 # -- Exercise 3.5 ------------------------------------------------------------------------------
@@ -169,6 +191,11 @@ def coarse_grid_readout_mean(counts: np.ndarray, pixel: Pixel) -> float:
     return float(grid[int(np.argmin([_nll_at(counts, pixel, m) for m in grid]))])
 
 
+def placeholder_readout_mean(counts: np.ndarray, pixel: Pixel) -> float:
+    """Wrong: the pixel's placeholder readout mean returned unchanged, nothing fitted."""
+    return float(pixel.readout_mean)
+
+
 # -- Exercise 3.6 ------------------------------------------------------------------------------
 
 def shared_noise_correlation(own_sd: float, shared_sd: float) -> float:
@@ -184,3 +211,60 @@ def shared_noise_correlation_of_sd(own_sd: float, shared_sd: float) -> float:
 def shared_noise_correlation_ratio(own_sd: float, shared_sd: float) -> float:
     """Wrong: ``s^2 / o^2``, the shared variance over the own variance only (can exceed 1)."""
     return shared_sd**2 / own_sd**2
+
+
+def shared_noise_correlation_sqrt(own_sd: float, shared_sd: float) -> float:
+    """Wrong: ``s / sqrt(o^2 + s^2)``, the square root of the right coefficient."""
+    return shared_sd / np.sqrt(own_sd**2 + shared_sd**2)
+
+
+# -- The hints, by exercise -----------------------------------------------------------------------
+
+MISTAKES: dict[str, list[Mistake]] = {
+    "3.1": [
+        Mistake("subtract the means first: b = 50 - 2a must give rho = -1, and |rho| <= 1 always",
+                pearson_without_centring),
+        Mistake("np.std divides by N, so the mean of the products must too (not np.sum / (N - 1))",
+                pearson_sum_over_n_minus_1),
+    ],
+    "3.2": [
+        Mistake("take the mean and variance over all frames, not over the two slices (np.corrcoef re-centres each)",
+                autocorrelation_recentred),
+        Mistake("average the products over the N - l pairs that exist (np.mean), not divide their sum by N",
+                autocorrelation_sum_over_n),
+    ],
+    "3.3": [
+        Mistake("use the counts c_z themselves, not frequencies c_z / N: the likelihood multiplies every reading",
+                dark_nll_frequencies),
+        Mistake("weight ln P(z) by its count c_z: a value read 500 times contributes 500 times", dark_nll_unweighted),
+        Mistake("sum only over the values seen (c_z > 0): where P(z) = 0, c_z ln P(z) is 0 * ln 0 = 0 * -inf, NaN",
+                dark_nll_every_value),
+    ],
+    "3.4": [
+        Mistake("the axes are swapped (a slope near 1/K): the mean goes on x, the variance on y",
+                transfer_slope_swapped_axes),
+        Mistake("ddof: a sample variance divides by n - 1", transfer_slope_ddof0),
+        Mistake("the line has an intercept: subtract the means of x and y first (sum x y / sum x^2 forces a = 0)",
+                transfer_slope_through_origin),
+        Mistake("that is the standard deviation on y: the transfer curve plots the variance, which grows "
+                "linearly with the mean", transfer_slope_of_std),
+        Mistake("that is the standard deviation on y: the transfer curve plots the variance, which grows "
+                "linearly with the mean (and use ddof=1)", transfer_slope_of_std_ddof0),
+    ],
+    "3.5": [
+        Mistake("the clip at Z = 0 biases the moment estimate: minimise -ln L, which uses the clipped pmf",
+                moment_readout_mean),
+        Mistake("a grid of 0.1 steps only finds the minimum to +-0.05: refine between the best point's neighbours",
+                coarse_grid_readout_mean),
+        Mistake("the pixel's readout_mean is a placeholder: fit it from the counts", placeholder_readout_mean),
+    ],
+    "3.6": [
+        Mistake("covariances add variances, not standard deviations: Cov(a, b) = sigma_s^2, "
+                "Var a = sigma_o^2 + sigma_s^2", shared_noise_correlation_of_sd),
+        Mistake("the denominator is the whole variance of each pixel, own plus shared: rho stays below 1",
+                shared_noise_correlation_ratio),
+        Mistake("that is sqrt(rho): Cov(a, b) = sigma_s^2 over sigma_a sigma_b = sigma_o^2 + sigma_s^2 "
+                "leaves no square root", shared_noise_correlation_sqrt),
+    ],
+}
+"""The typical mistakes of each exercise of chapter 03 (``mistakes=`` of its check), by label."""
