@@ -3,7 +3,9 @@
 They live here, not in the learner's notebook, so that a check cell does not print the answer
 it checks. The right answers call the tested functions of :mod:`qkit.qrng.frames`; each wrong
 answer is one misconception a check names (with :class:`qkit.exercises.Mistake`) when a
-learner's function returns exactly what it returns.
+learner's function returns exactly what it returns. :data:`MISTAKES` pairs each wrong answer
+with its one-line hint, by exercise label, so that the hints stay out of the check cells too (a
+hint read before answering gives the answer away).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import math
 import numpy as np
 from scipy import stats
 
+from qkit.exercises import Mistake
 from qkit.qrng._tails import log_uniform_fail_pass
 from qkit.qrng.frames import FrameRule, out_of_range_probabilities, pass_probability
 from qkit.qrng.pixel import PIXEL_1
@@ -23,7 +26,7 @@ __all__ = [
     "uniform_frame_failure", "one_minus_pass", "independent_counts",
     "frame_pass_probability", "uniform_at_mean", "independent_sides", "strict_counts",
     "most_shaded_pixels", "first_failing_count", "shaded_without_tolerance", "shaded_by_expected_count",
-    "shaded_frame_tails", "frame_tails",
+    "shaded_frame_tails", "frame_tails", "MISTAKES",
 ]
 
 BRIGHT_MEAN = 625.0
@@ -166,3 +169,38 @@ def shaded_by_expected_count(dim_mean: float, min_pass: float) -> int:
     """Wrong: the largest k with k p- <= N- = 1, the mean count in place of the probability."""
     p_low = shaded_frame_tails(dim_mean)[0]
     return int(min(64, math.floor(1.0 / p_low))) if p_low > 0 else 64
+
+
+# -- The hints, by exercise -----------------------------------------------------------------------
+
+MISTAKES: dict[str, list[Mistake]] = {
+    "5.1": [
+        Mistake("Z = T- and Z = T+ are inside: P(Z < T-) stops at T- - 1, P(Z > T+) starts at T+ + 1",
+                out_of_range_inclusive),
+        Mistake("Z = T+ is inside the range: P(Z > T+) starts at z = T+ + 1, so slice from T+ + 1",
+                out_of_range_high_inclusive),
+    ],
+    "5.2": [
+        Mistake("1 - P(pass) cancels: near 1 a float resolves only 1e-16, so add up the failing terms themselves",
+                one_minus_pass),
+        Mistake("n- and n+ are not independent binomials: they compete for the same pixels (one multinomial law)",
+                independent_counts),
+    ],
+    "5.3": [
+        Mistake("P(n- <= N-) P(n+ <= N+) treats the counts as independent: a pixel below cannot also be above",
+                independent_sides),
+        Mistake("the frame passes with n- = N- (and n+ = N+): sum the table over a <= N-, b <= N+",
+                strict_counts),
+        Mistake("the pixels differ: a uniform frame at the mean p-, p+ is another law; update the table pixel by pixel",
+                uniform_at_mean),
+    ],
+    "5.4": [
+        Mistake("that is the first k that fails: return the largest k whose frame still passes often enough",
+                first_failing_count),
+        Mistake("the rule tolerates N- = 1 pixel below: a frame with one pixel under T- still passes",
+                shaded_without_tolerance),
+        Mistake("k p- <= 1 bounds the mean count, not the probability: P(n- <= 1) is still 1/2 at a mean of "
+                "about 1.7", shaded_by_expected_count),
+    ],
+}
+"""The typical mistakes of each exercise of chapter 05 (``mistakes=`` of its check), by label."""
