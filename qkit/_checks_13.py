@@ -3,23 +3,30 @@
 They live here, not in the learner's notebook, so that a check cell does not print the answer
 it checks. The right answers call the tested functions of :mod:`qkit.fl` where the kit has one;
 each wrong answer is one misconception a check names (with :class:`qkit.exercises.Mistake`)
-when a learner's function returns exactly what it returns.
+when a learner's function returns exactly what it returns. :data:`MISTAKES` pairs each wrong
+answer with its one-line hint, by exercise label, so that the hints stay out of the check cells
+too (a hint read before answering gives the answer away).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from qkit.exercises import Mistake
 from qkit.fl.rounds import draw_arrivals
 
 __all__ = [
-    "distance_to_mast", "distance_on_the_street", "distance_plus_height",
+    "distance_to_mast", "distance_on_the_street", "distance_plus_height", "distance_city_block_plus_height",
+    "distance_city_block_in_quadrature",
     "expected_arrivals", "expected_arrivals_fraction", "expected_arrivals_at_least_one",
     "expected_arrivals_enhancement_twice",
     "round_ledger", "round_ledger_without_data", "round_ledger_in_parameters", "round_ledger_with_broadcast",
     "round_ledger_with_one_broadcast", "round_ledger_base_for_all", "round_ledger_boundary_inclusive",
+    "round_ledger_arrivals_without_data", "round_ledger_updates_without_data", "round_ledger_bits_without_data",
     "can_train", "can_train_this_round", "can_train_before_this_round", "can_train_across_vehicles",
-    "city_ledger", "city_ledger_everybody_sends", "city_ledger_forgets_data",
+    "can_train_plate_counts", "can_train_running_max",
+    "city_ledger", "city_ledger_everybody_sends", "city_ledger_forgets_data", "city_ledger_draws_for_senders_only",
+    "MISTAKES",
 ]
 
 
@@ -43,6 +50,21 @@ def distance_on_the_street(xy, server_xy, antenna_height_m) -> np.ndarray:
 def distance_plus_height(xy, server_xy, antenna_height_m) -> np.ndarray:
     """Wrong: the height added to the planar distance instead of in quadrature."""
     return _planar(xy, server_xy) + float(antenna_height_m)
+
+
+def _city_block(xy, server_xy) -> np.ndarray:
+    delta = np.asarray(xy, dtype=float) - np.asarray(server_xy, dtype=float)
+    return np.sum(np.abs(delta), axis=-1)
+
+
+def distance_city_block_plus_height(xy, server_xy, antenna_height_m) -> np.ndarray:
+    """Wrong: the city-block distance along the streets (notebook 13's dispatch) plus the height."""
+    return _city_block(xy, server_xy) + float(antenna_height_m)
+
+
+def distance_city_block_in_quadrature(xy, server_xy, antenna_height_m) -> np.ndarray:
+    """Wrong: the city-block distance along the streets, the height then added in quadrature."""
+    return np.hypot(_city_block(xy, server_xy), float(antenna_height_m))
 
 
 # -- Exercise 13.2 -----------------------------------------------------------------------------
@@ -77,19 +99,20 @@ def expected_arrivals_enhancement_twice(distances, channel, power_split):
 # -- Exercise 13.3 -----------------------------------------------------------------------------
 
 def _ledger(has_data, arrived, params_per_layer, boundary, bits_per_parameter, *, everybody=False,
-            base_for_all=False, broadcast=0, bits=True, shift=0):
+            base_for_all=False, broadcast=0, bits=True, shift=0, unmasked=()):
     sends = np.ones(len(has_data), dtype=bool) if everybody else np.asarray(has_data, dtype=bool)
     got = np.asarray(arrived, dtype=bool) & sends[:, None]
+    drawn = np.asarray(arrived, dtype=bool)     # what the channel decodes, senders or not
     per_layer = np.asarray(params_per_layer, dtype=float)
     block = np.where(np.arange(per_layer.size) < boundary + shift, 0, 1)
     block = np.minimum(block, got.shape[1] - 1)
     if base_for_all:
         block[:] = 0
-    updates = got[:, block].sum(axis=0)
+    updates = (drawn if "updates" in unmasked else got)[:, block].sum(axis=0)
     unit = bits_per_parameter if bits else 1
     block_size = np.bincount(block, weights=per_layer, minlength=got.shape[1]) * unit
     sent = sends.sum() * per_layer.sum() * unit + broadcast * per_layer.sum() * unit
-    return updates, float(sent), float(got.sum(axis=0) @ block_size)
+    return updates, float(sent), float((drawn if "bits" in unmasked else got).sum(axis=0) @ block_size)
 
 
 def round_ledger(has_data, arrived, params_per_layer, boundary, bits_per_parameter=32):
@@ -131,6 +154,22 @@ def round_ledger_boundary_inclusive(has_data, arrived, params_per_layer, boundar
     return _ledger(has_data, arrived, params_per_layer, boundary, bits_per_parameter, shift=1)
 
 
+def round_ledger_arrivals_without_data(has_data, arrived, params_per_layer, boundary, bits_per_parameter=32):
+    """Wrong: the bits sent right, but updates and bits delivered counted from every vehicle's draw,
+    those of vehicles without a plate (which send nothing) included."""
+    return _ledger(has_data, arrived, params_per_layer, boundary, bits_per_parameter, unmasked=("updates", "bits"))
+
+
+def round_ledger_updates_without_data(has_data, arrived, params_per_layer, boundary, bits_per_parameter=32):
+    """Wrong: the updates counted from every vehicle's draw, those without a plate included."""
+    return _ledger(has_data, arrived, params_per_layer, boundary, bits_per_parameter, unmasked=("updates",))
+
+
+def round_ledger_bits_without_data(has_data, arrived, params_per_layer, boundary, bits_per_parameter=32):
+    """Wrong: the bits delivered counted from every vehicle's draw, those without a plate included."""
+    return _ledger(has_data, arrived, params_per_layer, boundary, bits_per_parameter, unmasked=("bits",))
+
+
 # -- Exercise 13.4 -----------------------------------------------------------------------------
 
 def can_train(captures) -> np.ndarray:
@@ -154,15 +193,29 @@ def can_train_across_vehicles(captures) -> np.ndarray:
     return np.cumsum(np.asarray(captures), axis=1) > 0
 
 
+def can_train_plate_counts(captures) -> np.ndarray:
+    """Wrong: the running number of plates captured in rounds 0..r, not whether there is one."""
+    return np.cumsum(np.asarray(captures), axis=0)
+
+
+def can_train_running_max(captures) -> np.ndarray:
+    """Wrong: the largest number of plates captured in one round of 0..r, not whether there is one."""
+    return np.maximum.accumulate(np.asarray(captures), axis=0)
+
+
 # -- Exercise 13.5 -----------------------------------------------------------------------------
 
-def _city(trace, link, scheme, power_split, seed, holds):
+def _city(trace, link, scheme, power_split, seed, holds, senders_only=False):
     rng = np.random.default_rng(seed)
     params_per_layer, boundary = (32, 32, 32), (1 if scheme == "dqfl" else 3)
     updates, delivered = np.zeros(3), 0.0
     for r in range(trace.n_rounds):
-        arrived = draw_arrivals(link, trace.distances[r], scheme, power_split, rng)
-        u, _, bits = round_ledger(holds[r], arrived, params_per_layer, boundary)
+        if senders_only:        # notebook 13's loop: a draw for the vehicles that send, and only them
+            arrived = draw_arrivals(link, trace.distances[r][holds[r]], scheme, power_split, rng)
+            u, _, bits = round_ledger(np.ones(len(arrived), dtype=bool), arrived, params_per_layer, boundary)
+        else:
+            arrived = draw_arrivals(link, trace.distances[r], scheme, power_split, rng)
+            u, _, bits = round_ledger(holds[r], arrived, params_per_layer, boundary)
         updates, delivered = updates + u, delivered + bits
     return updates, delivered
 
@@ -180,3 +233,68 @@ def city_ledger_everybody_sends(trace, link, scheme, power_split, seed):
 def city_ledger_forgets_data(trace, link, scheme, power_split, seed):
     """Wrong: a vehicle sends only in the rounds in which it captures (its stored plates forgotten)."""
     return _city(trace, link, scheme, power_split, seed, can_train_this_round(trace.captures))
+
+
+def city_ledger_draws_for_senders_only(trace, link, scheme, power_split, seed):
+    """Wrong: each round's arrivals drawn for the vehicles that send only (as notebook 13's loop
+    does), so the random numbers fall on other vehicles than the check's draw for the whole fleet."""
+    return _city(trace, link, scheme, power_split, seed, can_train(trace.captures), senders_only=True)
+
+
+# -- The hints, by exercise -----------------------------------------------------------------------
+
+_BROADCAST = "the global model's broadcast (stage 5) goes down the downlink: it is not uplink traffic"
+_NO_PLATE = "a vehicle without a plate trains nothing and sends nothing: its channel draw delivers nothing"
+_STREETS = ("the radio path is a straight line, not the streets: Euclidean distance in the plane (not city-block), "
+            "the height in quadrature")
+
+MISTAKES: dict[str, list[Mistake]] = {
+    "13.1": [
+        Mistake("the antenna is up the mast: the distance is three-dimensional, not along the street",
+                distance_on_the_street),
+        Mistake("the height is at right angles to the street: add it in quadrature (Pythagoras), not to the distance",
+                distance_plus_height),
+        Mistake(_STREETS, distance_city_block_plus_height),
+        Mistake(_STREETS, distance_city_block_in_quadrature),
+    ],
+    "13.2": [
+        Mistake("that is the expected fraction of the fleet: the expected number is the sum of the probabilities",
+                expected_arrivals_fraction),
+        Mistake("that is P(at least one arrives); an expected count adds the probabilities (linearity, no "
+                "independence needed)", expected_arrivals_at_least_one),
+        Mistake("the enhancement's probability already includes decoding the base (SIC): do not multiply by it again",
+                expected_arrivals_enhancement_twice),
+    ],
+    "13.3": [
+        Mistake(_NO_PLATE, round_ledger_without_data),
+        Mistake(_NO_PLATE, round_ledger_arrivals_without_data),
+        Mistake(_NO_PLATE, round_ledger_updates_without_data),
+        Mistake(_NO_PLATE, round_ledger_bits_without_data),
+        Mistake("traffic is counted in bits: each parameter travels as bits_per_parameter bits",
+                round_ledger_in_parameters),
+        Mistake(_BROADCAST, round_ledger_with_broadcast),
+        Mistake(_BROADCAST, round_ledger_with_one_broadcast),
+        Mistake("layers past the boundary travel in the enhancement: count them from its arrivals",
+                round_ledger_base_for_all),
+        Mistake("a base of `boundary` layers holds layers 0..boundary-1, not 0..boundary",
+                round_ledger_boundary_inclusive),
+    ],
+    "13.4": [
+        Mistake("captured plates stay in the vehicle's memory: a vehicle that captured once can train in every later "
+                "round", can_train_this_round),
+        Mistake("sensing comes first: plates captured in round r are trained on in round r", can_train_before_this_round),
+        Mistake("accumulate along the rounds (axis 0), not across the vehicles", can_train_across_vehicles),
+        Mistake("return True/False (can vehicle k train in round r?), not a number of plates: compare with 0",
+                can_train_plate_counts),
+        Mistake("return True/False (can vehicle k train in round r?), not a number of plates: compare with 0",
+                can_train_running_max),
+    ],
+    "13.5": [
+        Mistake("only vehicles holding a plate train and send: use 13.4 for each round", city_ledger_everybody_sends),
+        Mistake("captured plates stay: a vehicle keeps sending after the round in which it captured",
+                city_ledger_forgets_data),
+        Mistake("draw each round's arrivals for the whole fleet, draw_arrivals(link, trace.distances[r], ...), so the "
+                "random numbers match; senders are picked by 13.3", city_ledger_draws_for_senders_only),
+    ],
+}
+"""The typical mistakes of each exercise of chapter 13 (``mistakes=`` of its check), by label."""
