@@ -71,3 +71,12 @@ def test_every_going_further_has_a_model_answer(path):
 def test_every_chapter_asks_two_questions_before_it_answers_them(path):
     calls = sum(len(re.findall(r"\bPredictThenCheck\(", s)) for s in _code(path))
     assert calls >= 2, f"{path.name}: {calls} predict-then-check questions, at least 2 wanted"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_a_question_cell_shows_the_widget_not_its_answer(path):
+    """A predict-then-check cell's source holds the answer and the explanation: it opens collapsed."""
+    for i, cell in enumerate(nbformat.read(path, as_version=4).cells):
+        if cell.cell_type == "code" and re.search(r"\bPredictThenCheck\(", cell.source):
+            assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, (
+                f"{path.name} cell {i}: set metadata.jupyter.source_hidden so the answer is not on screen")
