@@ -200,9 +200,9 @@ def run_check(
         return CheckResult(label, "wrong", f"✗ Exercise {label}: the thing to check is a "
                            f"{type(learner).__name__}, not a function (did a later cell reuse its name?).")
     if _is_course_answer(learner, reference, mistakes):
-        return CheckResult(label, "wrong", f"✗ Exercise {label}: that is the course's own answer "
-                           f"(`{getattr(learner, '__module__', '?')}.{getattr(learner, '__name__', '?')}`), "
-                           "not yours: write the function's body yourself in the cell above.")
+        return CheckResult(label, "wrong", f"✗ Exercise {label}: `{getattr(learner, '__name__', 'your function')}` "
+                           "is, or calls, the course's own answer (from qkit._checks_*), not yours: write the "
+                           "function's body yourself in the cell above.")
     if answers is None:
         answers = [_reference_answer(label, reference, case, i) for i, case in enumerate(cases)]
         for i, answer in enumerate(answers):
