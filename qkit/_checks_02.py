@@ -136,6 +136,11 @@ def outputs_not_single_minlength(gain: float, n_max: int) -> np.ndarray:
     return np.flatnonzero(counts[:top] != 1)
 
 
+def outputs_not_single_uncut(gain: float, n_max: int) -> np.ndarray:
+    """Wrong twice: ``counts != 1`` and no cut at ``floor(K n_max)`` (the natural first attempt)."""
+    return np.flatnonzero(np.bincount(adc_floor(gain * np.arange(n_max), 10**9)) != 1)
+
+
 def doubled_outputs_uncut(gain: float, n_max: int) -> np.ndarray:
     """Wrong: the last outputs are kept although electrons ``n >= n_max`` would also reach them."""
     counts = np.bincount(adc_floor(gain * np.arange(n_max), 10**9))
@@ -194,6 +199,8 @@ MISTAKES: dict[str, list[Mistake]] = {
     "2.4": [
         Mistake(_NOT_SINGLE, outputs_not_single),
         Mistake(_NOT_SINGLE, outputs_not_single_minlength),
+        Mistake(_NOT_SINGLE + "; and stop below floor(K n_max), where electrons n >= n_max also arrive",
+                outputs_not_single_uncut),
         Mistake("stop below floor(K n_max): the last outputs may also be reached by electron numbers n >= n_max",
                 doubled_outputs_uncut),
     ],

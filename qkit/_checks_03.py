@@ -263,8 +263,8 @@ MISTAKES: dict[str, list[Mistake]] = {
                 "Var a = sigma_o^2 + sigma_s^2", shared_noise_correlation_of_sd),
         Mistake("the denominator is the whole variance of each pixel, own plus shared: rho stays below 1",
                 shared_noise_correlation_ratio),
-        Mistake("that is sqrt(rho): Cov(a, b) = sigma_s^2 over sigma_a sigma_b = sigma_o^2 + sigma_s^2 "
-                "leaves no square root", shared_noise_correlation_sqrt),
+        Mistake("that is sqrt(rho): rho = Cov(a, b) / (sigma_a sigma_b) = sigma_s^2 / (sigma_o^2 + sigma_s^2), "
+                "with no square root", shared_noise_correlation_sqrt),
     ],
 }
 """The typical mistakes of each exercise of chapter 03 (``mistakes=`` of its check), by label."""
