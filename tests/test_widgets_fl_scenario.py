@@ -76,3 +76,25 @@ def test_round_slider_drives_the_map(trace):
     on_task = trace.status[9] == ON_TASK
     np.testing.assert_array_equal(ex.result.positions[on_task],
                                   trace.task_xy[trace.task_of[9, on_task]])
+
+
+def test_every_uplink_marker_in_the_legend_is_visible_on_white(trace):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from qkit.plots.fl_scenario import draw_map
+
+    arrived = np.ones((12, 25, 2), dtype=bool)
+    sent = np.ones((12, 25), dtype=bool)
+    sent[3, :4] = False
+    fig, ax = plt.subplots()
+    draw_map(ax, map_view(trace, 3, arrived=arrived, sent=sent))
+    legend = ax.get_legend()
+    for handle, text in zip(legend.legend_handles, legend.get_texts()):
+        if text.get_text().startswith("uplink:"):
+            edge = matplotlib.colors.to_rgba(handle.get_markeredgecolor())
+            face = matplotlib.colors.to_rgba(handle.get_markerfacecolor())
+            assert edge != (1.0, 1.0, 1.0, 1.0) or face != (1.0, 1.0, 1.0, 1.0), text.get_text()
+    plt.close(fig)

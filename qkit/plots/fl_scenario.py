@@ -99,7 +99,8 @@ def _legend(ax, view) -> None:
         labels.append(("patrol", "mobilising", "on task")[status])
     if view.outcome is not None:
         for name, color in UPLINK_COLORS.items():
-            handles.append(Line2D([], [], marker="o", linestyle="none", color=color))
+            handles.append(Line2D([], [], marker="o", linestyle="none", color=color,
+                                  markeredgecolor="k", markeredgewidth=0.4))  # as the vehicles: white shows
             labels.append(f"uplink: {name}")
     ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
 
