@@ -36,7 +36,10 @@ original behaviour.
 Randomness: ``rng`` is split into independent streams for the channel and for local training, so
 two runs with the same seed and the same vehicles see the same fades (paired comparisons). Give
 each run a fresh generator: ``rng.spawn`` counts its children, so a second run on the same
-``Generator`` object gets other streams (:func:`qkit.fl.verdicts.seed_streams`).
+``Generator`` object gets other streams (:func:`qkit.fl.verdicts.seed_streams`). Local training
+draws from one stream per vehicle and round (:func:`training_stream`), keyed by the training
+stream's seed and ``(vehicle, round)``: a vehicle's mini-batches do not depend on which other
+vehicles trained before it, so the same run can be split over processes (:mod:`qkit.fl.flower`).
 """
 
 from __future__ import annotations
@@ -64,6 +67,7 @@ __all__ = [
     "draw_arrivals",
     "evaluate",
     "run_federated",
+    "training_stream",
 ]
 
 SCHEMES = ("classical", "qfl", "dqfl")
@@ -98,6 +102,8 @@ class FederatedHistory:
         One line per round ("" or why nothing changed).
     params : numpy.ndarray (P,)
         Final global parameters.
+    global_params : numpy.ndarray (R + 1, P)
+        The global parameters after each round; row 0 is the initial model.
     client_local : numpy.ndarray (K, P) or None
         Each vehicle's final vector under FedBN (its local parameters are its own).
     timings : dict
@@ -117,6 +123,7 @@ class FederatedHistory:
     updated: np.ndarray
     notes: tuple[str, ...]
     params: np.ndarray
+    global_params: np.ndarray | None = None
     client_local: np.ndarray | None = None
     timings: dict = field(default_factory=dict)
     scheduled: np.ndarray | None = None
@@ -174,6 +181,21 @@ def draw_arrivals(channel: Any, distances, scheme: str, power_split: float,
     if one_message:
         return np.asarray(got.base, dtype=bool).reshape(-1, 1)
     return np.column_stack([np.asarray(got.base, bool).ravel(), np.asarray(got.enhancement, bool).ravel()])
+
+
+def training_stream(seed_sequence: np.random.SeedSequence, vehicle: int, round_index: int) -> np.random.Generator:
+    """The generator vehicle ``vehicle`` trains with in round ``round_index`` (both from 0).
+
+    It is the child ``(vehicle, round_index)`` of ``seed_sequence`` (the training stream's
+    :class:`numpy.random.SeedSequence`): independent of every other vehicle's and round's, and
+    computable by a process that holds only the seed sequence, the vehicle and the round.
+    """
+    require_instance("seed_sequence", seed_sequence, np.random.SeedSequence, "numpy.random.SeedSequence")
+    k = require_integer("vehicle", vehicle, 0)
+    r = require_integer("round_index", round_index, 0)
+    child = np.random.SeedSequence(seed_sequence.entropy, spawn_key=tuple(seed_sequence.spawn_key) + (k, r),
+                                   pool_size=seed_sequence.pool_size)
+    return np.random.default_rng(child)
 
 
 def _n_exits(model: Any) -> int:
@@ -335,8 +357,9 @@ def run_federated(
     run.schedule_with(clients_per_round, total_bandwidth_hz, channel)
     run.connect(channel, distances, power_split, bits_per_parameter, rates_from_bits)
     g = run.initial
-    metrics: dict[str, list] = {name: [] for name in
-                                ("accuracy", "test_loss", "arrived", "train_loss", "sent", "delivered", "updated")}
+    metrics: dict[str, list] = {name: [] for name in ("accuracy", "test_loss", "arrived", "train_loss", "sent",
+                                                      "delivered", "updated", "global")}
+    metrics["global"].append(g.copy())
     acc, loss = run.score(g)
     metrics["accuracy"].append(acc)
     metrics["test_loss"].append(loss)
@@ -347,7 +370,7 @@ def run_federated(
         it = tqdm(it, desc=f"{scheme} rounds")
     for r in it:
         run.pick_vehicles()  # who is scheduled this round (everyone by default)
-        trained, losses = run.train(g)  # stage 2: local training
+        trained, losses = run.train(g, r)  # stage 2: local training
         trained = run.quantised(g, trained)  # what the server rebuilds (unchanged at 32 bits)
         arr = run.uplink(r)  # stage 3: uplink
         res = run.aggregate(g, trained, arr)  # stage 4: aggregation (+ FedBN's local parts)
@@ -356,7 +379,8 @@ def run_federated(
         for name, value in (("accuracy", acc), ("test_loss", loss), ("arrived", arr),
                             ("train_loss", run.mean_train_loss(losses)),
                             ("sent", float(run.active.size * run.bits.sum())),
-                            ("delivered", float((arr * run.bits).sum())), ("updated", res.any_update)):
+                            ("delivered", float((arr * run.bits).sum())), ("updated", res.any_update),
+                            ("global", g.copy())):
             metrics[name].append(value)
         notes.append("" if res.any_update else "no update arrived: global model unchanged")
     return FederatedHistory(
@@ -365,7 +389,8 @@ def run_federated(
         accuracy=np.array(metrics["accuracy"]), test_loss=np.array(metrics["test_loss"]),
         train_loss=np.array(metrics["train_loss"]), bits_sent=np.array(metrics["sent"]),
         bits_delivered=np.array(metrics["delivered"]), updated=np.array(metrics["updated"], dtype=bool),
-        notes=tuple(notes), params=g, client_local=None if run.local is None else run.own.copy(),
+        notes=tuple(notes), params=g, global_params=np.array(metrics["global"]),
+        client_local=None if run.local is None else run.own.copy(),
         timings=run.timings, scheduled=np.array(run.scheduled, dtype=bool).reshape(rounds, len(run.clients)))
 
 
@@ -460,15 +485,17 @@ class _Federation:
     def _timed(self, phase: str, t0: float) -> None:
         self.timings[phase] += time.perf_counter() - t0
 
-    def train(self, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def train(self, g: np.ndarray, r: int) -> tuple[np.ndarray, np.ndarray]:
         t0 = time.perf_counter()
         trained = np.array([_personal(g, own, self.local) for own in self.own])  # unscheduled: as sent
         losses = np.zeros(len(self.clients))
+        seeds = self.rng_train.bit_generator.seed_seq
         for k in self.active:  # the scheduled vehicles (all of them by default)
             data = self.clients[k]
             start = _personal(g, self.own[k], self.local)
             opt = None if self.optimizers is None else self.optimizers[k]
-            trained[k], losses[k] = local_update(self.model, start, data, self.training, self.rng_train,
+            trained[k], losses[k] = local_update(self.model, start, data, self.training,
+                                                 training_stream(seeds, k, r),
                                                  global_params=start, period=self.period, optimizer=opt)
         if self.local is not None:
             self.own[:, self.local] = trained[:, self.local]  # FedBN: kept by each vehicle
