@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Notebook 12's experiment as separate processes on this machine: one SuperLink (the server's
+# side of Flower), one SuperNode per vehicle, then `flwr run` submits the app. Run from the
+# repository root with the `flower` extra installed:  bash flower_app/run_localhost.sh
+# The server writes flower_results.json (global parameters per round, arrivals, accuracy) in the
+# directory this script runs from; python -m qkit.fl.flower compare flower_results.json checks it
+# against run_federated.
+set -euo pipefail
+N=${N_VEHICLES:-3}
+export FLWR_HOME=${FLWR_HOME:-$(mktemp -d)}
+cat > "$FLWR_HOME/config.toml" <<TOML
+[superlink]
+default = "local"
+
+[superlink.local]
+address = "127.0.0.1:8000"
+insecure = true
+TOML
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
+flower-superlink --insecure --disable-runtime-dependency-installation > superlink.log 2>&1 & pids+=($!)
+sleep 8
+for ((k = 0; k < N; k++)); do
+  flower-supernode --insecure --superlink 127.0.0.1:8000 --port $((9094 + k)) \
+    --node-config "partition-id=$k num-partitions=$N" > "supernode-$k.log" 2>&1 & pids+=($!)
+done
+sleep 10
+flwr run flower_app local --stream --run-config "n-vehicles=$N"
