@@ -129,6 +129,7 @@ class Experiment:
         """The server-side state ``run_federated`` keeps (uplink, aggregation, scoring)."""
         run = _Federation(self.model, self.clients, self.test_set, self.setting.scheme, self.training, self.rng,
                           self.initial_params.copy(), self.base_mask, self.period, None)
+        run.schedule_with(None, None, self.channel)  # every vehicle every round, each its own band
         run.connect(self.channel, self.distances, self.setting.power_split, 32, True)
         return run
 
@@ -246,6 +247,7 @@ class UplinkStrategy(FedAvg):
         missing = sorted(set(range(self.setting.n_vehicles)) - seen)
         if missing:  # a dropped client delivers nothing this round, like a lost message
             raise RuntimeError(f"round {server_round}: no reply from vehicles {missing}")
+        self.run.pick_vehicles()
         arr = self.run.uplink(server_round - 1)
         res = self.run.aggregate(self.global_params[-1], trained, arr)
         self.global_params.append(res.params.copy())
