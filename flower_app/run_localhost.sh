@@ -3,8 +3,7 @@
 # side of Flower), one SuperNode per vehicle, then `flwr run` submits the app. Run from the
 # repository root with the `flower` extra installed:  bash flower_app/run_localhost.sh
 # The server writes flower_results.json (global parameters per round, arrivals, accuracy) in the
-# directory this script runs from; python -m qkit.fl.flower compare flower_results.json checks it
-# against run_federated.
+# directory this script runs from (compare it with qkit.fl.flower.run_reference for the same setting).
 set -euo pipefail
 N=${N_VEHICLES:-3}
 export FLWR_HOME=${FLWR_HOME:-$(mktemp -d)}
