@@ -5,7 +5,7 @@ import pytest
 
 from qkit.fl.clients import ClientData, LocalTraining, local_update
 from qkit.fl.reference import centralised_reference, federated_steps_per_round
-from qkit.fl.rounds import evaluate, run_federated
+from qkit.fl.rounds import evaluate, run_federated, training_stream
 from qkit.qnn.models import DynamicQNN
 from qkit.qnn.optim import SGD, Adam
 
@@ -91,10 +91,10 @@ def test_perfect_uplink_is_exactly_fedavg(scheme):
     extra = {"base_mask": np.arange(model.n_params) < 6} if scheme == "dqfl" else {}
     hist = run_federated(model, _fleet(), TEST, None, scheme, rounds, initial_params=_start(),
                          rng=np.random.default_rng(seed), training=training, **extra)
-    stream = np.random.default_rng(seed).spawn(2)[1]          # run_federated's training stream
+    seeds = np.random.default_rng(seed).spawn(2)[1].bit_generator.seed_seq  # run_federated's training stream
     g, counts = _start(), np.array([5.0, 7.0])
-    for _ in range(rounds):
-        local = [local_update(model, g, c, training, stream)[0] for c in _fleet()]
+    for r in range(rounds):
+        local = [local_update(model, g, c, training, training_stream(seeds, k, r))[0] for k, c in enumerate(_fleet())]
         g = counts @ np.array(local) / counts.sum()
     np.testing.assert_allclose(hist.params, g, rtol=0, atol=1e-12)
     assert hist.arrived.all() and hist.updated.all()

@@ -6,7 +6,7 @@ import pytest
 from qkit.fl.aggregate import fedavg
 from qkit.fl.channel import Channel
 from qkit.fl.clients import ClientData, LocalTraining, local_update
-from qkit.fl.rounds import draw_arrivals, evaluate, message_bits, run_federated
+from qkit.fl.rounds import draw_arrivals, evaluate, message_bits, run_federated, training_stream
 
 
 class TwoExitSoftmax:
@@ -69,8 +69,8 @@ def test_ideal_channel_round_is_fedavg_of_local_updates():
     w0 = np.zeros(MODEL.n_params)
     h = run_federated(MODEL, clients, test, None, "qfl", 1, initial_params=w0,
                       rng=np.random.default_rng(5), training=TRAIN)
-    _, train_rng = np.random.default_rng(5).spawn(2)
-    local = [local_update(MODEL, w0, c, TRAIN, train_rng)[0] for c in clients]
+    seeds = np.random.default_rng(5).spawn(2)[1].bit_generator.seed_seq  # the run's training stream
+    local = [local_update(MODEL, w0, c, TRAIN, training_stream(seeds, k, 0))[0] for k, c in enumerate(clients)]
     np.testing.assert_allclose(h.params, fedavg(np.array(local), [c.n_samples for c in clients]))
     assert h.arrived.shape == (1, 4, 1) and h.arrived.all() and h.updated.all()
 
@@ -103,8 +103,9 @@ def test_dqfl_partial_round_by_hand():
     h = run_federated(MODEL, clients, test, uplink, "dqfl", 1, initial_params=w0, base_mask=BASE,
                       distances=np.zeros(3), rng=np.random.default_rng(9), training=TRAIN,
                       rates_from_bits=False)
-    _, train_rng = np.random.default_rng(9).spawn(2)
-    local = np.array([local_update(MODEL, w0, c, TRAIN, train_rng)[0] for c in clients])
+    seeds = np.random.default_rng(9).spawn(2)[1].bit_generator.seed_seq  # the run's training stream
+    local = np.array([local_update(MODEL, w0, c, TRAIN, training_stream(seeds, k, 0))[0]
+                      for k, c in enumerate(clients)])
     n = np.array([c.n_samples for c in clients])
     expect = w0.copy()
     expect[BASE] = fedavg(local[:2, BASE], n[:2])  # base from vehicles 0 and 1 only
