@@ -137,7 +137,7 @@ def lab_command(python: Path, args: list[str], display: bool) -> list[str]:
 
 
 def cmd_lab(args: list[str]) -> int:
-    python = ensure_environment(["lab"])
+    python = ensure_environment(["lab", "flower"])  # chapter 14 runs the fleet on Flower
     display = has_display()
     command = lab_command(python, args, display)
     if not display and "--no-browser" not in args:
@@ -150,14 +150,15 @@ def cmd_lab(args: list[str]) -> int:
 
 
 def cmd_test(args: list[str]) -> int:
-    # The suite also starts the course's JupyterLab (the browser test), so install both extras.
-    python = ensure_environment(["lab", "test"])
+    # The suite also starts the course's JupyterLab (the browser test) and runs chapter 14 and the
+    # Flower tests, so install those extras too.
+    python = ensure_environment(["lab", "test", "flower"])
     say("running the test suite: " + " ".join(["pytest", *args]))
     return subprocess.call([str(python), "-m", "pytest", *args], cwd=ROOT)
 
 
 def cmd_check(args: list[str]) -> int:
-    python = ensure_environment(["lab"])
+    python = ensure_environment(["lab", "flower"])
     return subprocess.call([str(python), "-m", "qkit.workshop", *args], cwd=ROOT)
 
 

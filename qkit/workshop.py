@@ -289,7 +289,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="skip executing the notebooks (the check's longest part)")
     parser.add_argument("--notebooks", nargs="+", default=[], metavar="PREFIX",
                         help="execute only the notebooks whose names start so (e.g. 00 02)")
-    parser.add_argument("--extra", action="append", default=["lab"], help="also check this extra's packages")
+    parser.add_argument("--extra", action="append", default=["lab", "flower"],
+                        help="also check this extra's packages (chapter 14 needs flower)")
     parser.add_argument("--timeout", type=_positive_seconds, default=300.0, help="seconds allowed per cell (default 300)")
     parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
