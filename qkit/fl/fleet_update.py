@@ -12,6 +12,11 @@ one ``Generator`` per vehicle; the optimiser arithmetic is that of :class:`qkit.
 :class:`~qkit.qnn.optim.Adam` row by row. The optimiser state is explicit
 (:class:`FleetOptimizerState`): by default it starts from zero, as the loop's optimiser is
 re-created every round; pass the returned state back in to keep it across rounds.
+
+:func:`qkit.fl.rounds.run_federated` with ``engine="batched"`` trains each round's scheduled vehicles
+this way (``_FleetTrainer``): the fleet's data padded once, each vehicle's minibatches from its own
+:func:`~qkit.fl.rounds.training_stream`, and one optimiser state row per vehicle kept across rounds
+when ``LocalTraining(persistent_state=True)``.
 """
 
 from __future__ import annotations
@@ -73,19 +78,21 @@ class FleetOptimizerState:
         return cls(optimizer, np.zeros((v, p)), np.zeros((v, p)), np.zeros(v, dtype=int))
 
 
-def _step(state: FleetOptimizerState, rows: np.ndarray, w: np.ndarray, grad: np.ndarray, lr: float) -> np.ndarray:
+def _step(state: FleetOptimizerState, rows: np.ndarray, w: np.ndarray, grad: np.ndarray, lr: float,
+          momentum: float = 0.0) -> np.ndarray:
     """Update ``state`` in place for the vehicles ``rows``; return their new parameters (a
     non-finite gradient or step raises ``ValueError``, as the loop's optimiser does)."""
     with np.errstate(over="ignore", invalid="ignore"):
-        out = _raw_step(state, rows, w, grad, lr) if np.all(np.isfinite(grad)) else None
+        out = _raw_step(state, rows, w, grad, lr, momentum) if np.all(np.isfinite(grad)) else None
     if out is None or not np.all(np.isfinite(out)):
         raise ValueError("local training diverged (a gradient or step is not finite); lower learning_rate")
     return out
 
 
-def _raw_step(state: FleetOptimizerState, rows: np.ndarray, w: np.ndarray, grad: np.ndarray, lr: float) -> np.ndarray:
-    if state.optimizer == "sgd":  # SGD(lr) of the loop: momentum 0
-        state.moment1[rows] = 0.0 * state.moment1[rows] + grad
+def _raw_step(state: FleetOptimizerState, rows: np.ndarray, w: np.ndarray, grad: np.ndarray, lr: float,
+              momentum: float) -> np.ndarray:
+    if state.optimizer == "sgd":  # SGD(lr, momentum) of the loop: v <- momentum v + g
+        state.moment1[rows] = momentum * state.moment1[rows] + grad
         state.steps[rows] += 1
         return w - lr * state.moment1[rows]
     ref = Adam(lr)
@@ -152,8 +159,8 @@ def fleet_local_update(model: DynamicQNN | QNN, params, clients: Sequence[Client
     clients : sequence of ClientData
         The vehicles' data (any sample counts; ``n_qubits`` features each, in rad).
     training : LocalTraining
-        Epochs, batch size, learning rate, ``"sgd"`` or ``"adam"``, FedProx ``proximal_mu``,
-        exit weights.
+        Epochs, batch size, learning rate, ``"sgd"`` (with its ``momentum``) or ``"adam"``, FedProx
+        ``proximal_mu``, exit weights.
     rng : numpy.random.Generator or list of them
         Shuffles the minibatches: one generator drawn vehicle after vehicle (as the loop does), or
         one per vehicle.
@@ -241,5 +248,45 @@ def _train_chunk(model, w, rows, x, labels, counts, batches, orders, centre, per
             step_losses[act, s] = (exit_losses @ w_exit) * size
             if training.proximal_mu > 0:
                 grad = grad + training.proximal_mu * _wrap(w[vs] - centre[vs], periods)
-            w[vs] = _step(state, vs, w[vs], grad, training.learning_rate)
+            w[vs] = _step(state, vs, w[vs], grad, training.learning_rate, training.momentum)
     return step_losses.sum(axis=1) / n
+
+
+# --- run_federated(engine="batched") ------------------------------------------------------------
+
+class _FleetTrainer:
+    """Stage 2 of :func:`qkit.fl.rounds.run_federated` with ``engine="batched"``: the scheduled
+    vehicles of a round trained together, equal to the loop's ``local_update`` per vehicle.
+
+    Holds what does not change between rounds: the padded data of all ``N`` vehicles and, with
+    ``training.persistent_state``, one optimiser state row per vehicle (the loop's
+    ``optimizers[k]``)."""
+
+    def __init__(self, model, clients: list[ClientData], training: LocalTraining, n_params: int) -> None:
+        if not isinstance(model, (DynamicQNN, QNN)):
+            raise ValueError(f"engine='batched' trains qkit.qnn.DynamicQNN and QNN models only, got a "
+                             f"{type(model).__name__} model; use engine='loop' for it")
+        self.model, self.training = model, training
+        self.x, self.labels, self.counts = _padded(clients)
+        _check_fleet(model, np.zeros((len(clients), n_params)), self.x, self.labels, self.counts)
+        self.batches = self.counts if training.batch_size is None else np.minimum(training.batch_size, self.counts)
+        self.w_exit = _exit_weights(model, training.exit_weights)
+        self.size = fleet_chunk_size(model, int(self.batches.max()))
+        self.state = (FleetOptimizerState.zeros(training.optimizer, len(clients), n_params)
+                      if training.persistent_state else None)
+
+    def train(self, starts: np.ndarray, active: np.ndarray, rngs: list, period) -> tuple[np.ndarray, np.ndarray]:
+        """Train the vehicles ``active`` from their rows of ``starts`` ``(N, P)`` (also their FedProx
+        centres), vehicle ``active[i]`` shuffling with ``rngs[i]``; return the new ``(N, P)`` stack
+        (other rows as given) and the last-epoch losses ``(N,)`` (0 for the others)."""
+        n, p = starts.shape
+        state = self.state if self.state is not None else FleetOptimizerState.zeros(self.training.optimizer, n, p)
+        drawn = _draw_orders(rngs, self.counts[active], self.batches[active], self.training.epochs)
+        orders = np.zeros((n, self.training.epochs, self.counts.max()), dtype=int)
+        orders[active, :, :drawn.shape[2]] = drawn
+        out, losses, periods = starts.copy(), np.zeros(n), _as_period(period, p)
+        for lo in range(0, active.size, self.size):
+            rows = np.asarray(active[lo:lo + self.size])
+            losses[rows] = _train_chunk(self.model, out, rows, self.x, self.labels, self.counts, self.batches,
+                                        orders, starts, periods, self.training, self.w_exit, state)
+        return out, losses

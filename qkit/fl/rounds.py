@@ -40,6 +40,8 @@ each run a fresh generator: ``rng.spawn`` counts its children, so a second run o
 draws from one stream per vehicle and round (:func:`training_stream`), keyed by the training
 stream's seed and ``(vehicle, round)``: a vehicle's mini-batches do not depend on which other
 vehicles trained before it, so the same run can be split over processes (:mod:`qkit.fl.flower`).
+Who drops out (``drop_probability``) is keyed the same way, by the ``(vehicle, round)`` children of
+the channel stream's seed sequence, which nothing else draws from.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from qkit._validate import (require_array, require_choice, require_flag, require_generator,
-                            require_instance, require_integer)
+                            require_instance, require_integer, require_real)
 from qkit.fl.aggregate import _as_period, aggregate, wrap_periodic
 from qkit.fl._checks import _check_channel, _check_split, _check_test_sets, _distances
 from qkit.fl.clients import ClientData, LocalTraining, check_clients, local_update
@@ -110,6 +112,9 @@ class FederatedHistory:
         Seconds spent in local training, uplink, aggregation and evaluation.
     scheduled : bool array (R, K)
         Which vehicles were scheduled (trained and sent) in each round; all True by default.
+    dropped : bool array (R, K)
+        Which scheduled vehicles dropped out (sent nothing) in each round; all False without
+        ``drop_probability``.
     """
 
     scheme: str
@@ -127,6 +132,7 @@ class FederatedHistory:
     client_local: np.ndarray | None = None
     timings: dict = field(default_factory=dict)
     scheduled: np.ndarray | None = None
+    dropped: np.ndarray | None = None
 
     @property
     def rounds(self) -> int:
@@ -196,6 +202,13 @@ def training_stream(seed_sequence: np.random.SeedSequence, vehicle: int, round_i
     child = np.random.SeedSequence(seed_sequence.entropy, spawn_key=tuple(seed_sequence.spawn_key) + (k, r),
                                    pool_size=seed_sequence.pool_size)
     return np.random.default_rng(child)
+
+
+def _drops_out(seed_sequence: np.random.SeedSequence, vehicle: int, round_index: int, probability: float) -> bool:
+    """Whether ``vehicle`` drops out in round ``round_index``: one uniform draw ``u < probability``
+    from the child ``(vehicle, round_index)`` of ``seed_sequence`` (the channel stream's), the same
+    rule as :func:`training_stream`, so any process holding the seed sequence can reproduce it."""
+    return bool(training_stream(seed_sequence, vehicle, round_index).random() < probability)
 
 
 def _n_exits(model: Any) -> int:
@@ -287,6 +300,8 @@ def run_federated(
     progress: bool = False,
     clients_per_round: int | None = None,
     total_bandwidth_hz: float | None = None,
+    engine: str = "loop",
+    drop_probability: float = 0.0,
 ) -> FederatedHistory:
     """Run ``rounds`` rounds of federated learning over a wireless uplink.
 
@@ -338,6 +353,22 @@ def run_federated(
         Band ``B`` (Hz) shared equally by the scheduled vehicles: each gets ``B / K``
         (``channel.bandwidth_hz`` is replaced). Needs a channel. Default: each vehicle has the
         channel's own ``bandwidth_hz``.
+    engine : {"loop", "batched"}
+        How stage 2 runs. ``"loop"``: one :func:`~qkit.fl.clients.local_update` per scheduled
+        vehicle (the readable reference). ``"batched"``: all scheduled vehicles in one sweep per
+        chunk (:mod:`qkit.fl.fleet_update`), with the same mini-batches and optimiser arithmetic,
+        so every recorded quantity equals the loop's to rounding; for
+        :class:`~qkit.qnn.DynamicQNN` and :class:`~qkit.qnn.QNN` models only.
+    drop_probability : float
+        ``p`` in [0, 1]: in each round each scheduled vehicle drops out (crashes, loses its
+        connection) with probability ``p``: one uniform draw from the child ``(vehicle, round)``
+        of the channel stream's seed sequence, a stream nothing else uses, so a server process can
+        reproduce it (:mod:`qkit.fl.flower`). A dropped vehicle sends nothing: both its blocks are
+        lost, as in an outage (its ``arrived`` row all False, ``dropped`` True); the other vehicles
+        see the same fades as without drops. Here a dropped vehicle still trains (its loss counts in
+        ``train_loss``; with ``persistent_state`` or FedBN its own state moves on): it loses its
+        connection before it sends. ``p = 1``: every vehicle always drops and the global
+        model never changes. Default 0: no draw at all, the run is the run without drops.
 
     Returns
     -------
@@ -353,9 +384,9 @@ def run_federated(
         raise ValueError(f"initial_params must have length model.n_params = {model.n_params}, got {initial.size}")
     _check_test_sets(test_set)
     run = _Federation(model, check_clients(clients), test_set, scheme, training, rng,
-                      initial, base_mask, period, local_mask)
+                      initial, base_mask, period, local_mask, engine)
     run.schedule_with(clients_per_round, total_bandwidth_hz, channel)
-    run.connect(channel, distances, power_split, bits_per_parameter, rates_from_bits)
+    run.connect(channel, distances, power_split, bits_per_parameter, rates_from_bits, drop_probability)
     g = run.initial
     metrics: dict[str, list] = {name: [] for name in ("accuracy", "test_loss", "arrived", "train_loss", "sent",
                                                       "delivered", "updated", "global")}
@@ -378,11 +409,11 @@ def run_federated(
         acc, loss = run.score(g)
         for name, value in (("accuracy", acc), ("test_loss", loss), ("arrived", arr),
                             ("train_loss", run.mean_train_loss(losses)),
-                            ("sent", float(run.active.size * run.bits.sum())),
+                            ("sent", float(run.sending * run.bits.sum())),  # dropped vehicles send nothing
                             ("delivered", float((arr * run.bits).sum())), ("updated", res.any_update),
                             ("global", g.copy())):
             metrics[name].append(value)
-        notes.append("" if res.any_update else "no update arrived: global model unchanged")
+        notes.append(run.round_note(res.any_update))
     return FederatedHistory(
         scheme=scheme, block_names=run.names,
         arrived=np.array(metrics["arrived"], dtype=bool).reshape(rounds, len(run.clients), len(run.names)),
@@ -391,14 +422,17 @@ def run_federated(
         bits_delivered=np.array(metrics["delivered"]), updated=np.array(metrics["updated"], dtype=bool),
         notes=tuple(notes), params=g, global_params=np.array(metrics["global"]),
         client_local=None if run.local is None else run.own.copy(),
-        timings=run.timings, scheduled=np.array(run.scheduled, dtype=bool).reshape(rounds, len(run.clients)))
+        timings=run.timings, scheduled=np.array(run.scheduled, dtype=bool).reshape(rounds, len(run.clients)),
+        dropped=np.array(run.dropped, dtype=bool).reshape(rounds, len(run.clients)))
 
 
 class _Federation:
     """The state of one federated run: the fleet, the uplink, the vehicles' own parts, timers."""
 
-    def __init__(self, model, clients, test_set, scheme, training, rng, initial, base_mask, period, local_mask):
+    def __init__(self, model, clients, test_set, scheme, training, rng, initial, base_mask, period, local_mask,
+                 engine="loop"):
         require_generator("rng", rng)
+        require_choice("engine", engine, ("loop", "batched"))
         require_instance("training", training, LocalTraining, "qkit.fl.clients.LocalTraining")
         if isinstance(test_set, list) and len(test_set) != len(clients):
             raise ValueError(f"test_set as a list needs one (X, y) per vehicle ({len(clients)}), got {len(test_set)}")
@@ -416,6 +450,9 @@ class _Federation:
         # training.persistent_state: one optimiser per vehicle (index k), kept across rounds
         self.optimizers = [training.new_optimizer() for _ in clients] if training.persistent_state else None
         self.timings = dict.fromkeys(_PHASES, 0.0)
+        from qkit.fl.fleet_update import _FleetTrainer  # engine="batched": stage 2 in one sweep
+
+        self.fleet = None if engine == "loop" else _FleetTrainer(model, clients, training, initial.size)
 
     def schedule_with(self, clients_per_round, total_bandwidth_hz, channel) -> None:
         """Check ``K`` and ``B``; a scheduler stream of its own (the others stay as they were)."""
@@ -453,8 +490,11 @@ class _Federation:
             out[k, sent] = g[sent] + quantise_update(delta, self.block_of[sent], self.n_bits).values
         return out
 
-    def connect(self, channel, distances, power_split, bits_per_parameter, rates_from_bits) -> None:
+    def connect(self, channel, distances, power_split, bits_per_parameter, rates_from_bits,
+                drop_probability=0.0) -> None:
         """Check the uplink's settings and size its rates from the message bits."""
+        self.drop_probability = require_real("drop_probability", drop_probability, 0.0, 1.0)
+        self.dropped, self.sending = [], len(self.clients)
         self.n_bits = require_integer("bits_per_parameter", bits_per_parameter, 2, UNQUANTISED_BITS)
         self.bits = upload_bits(self.block_of, self.n_bits)
         if self.total_bandwidth is not None:
@@ -487,10 +527,13 @@ class _Federation:
 
     def train(self, g: np.ndarray, r: int) -> tuple[np.ndarray, np.ndarray]:
         t0 = time.perf_counter()
-        trained = np.array([_personal(g, own, self.local) for own in self.own])  # unscheduled: as sent
-        losses = np.zeros(len(self.clients))
+        trained = np.tile(g, (len(self.clients), 1)) if self.local is None else np.where(self.local, self.own, g)
+        losses = np.zeros(len(self.clients))  # unscheduled vehicles: as sent, loss 0
         seeds = self.rng_train.bit_generator.seed_seq
-        for k in self.active:  # the scheduled vehicles (all of them by default)
+        if self.fleet is not None:  # engine="batched": the same streams, the scheduled vehicles in one sweep
+            streams = [training_stream(seeds, k, r) for k in self.active]
+            trained, losses = self.fleet.train(trained, self.active, streams, self.period)
+        for k in (self.active if self.fleet is None else ()):  # engine="loop": vehicle after vehicle
             data = self.clients[k]
             start = _personal(g, self.own[k], self.local)
             opt = None if self.optimizers is None else self.optimizers[k]
@@ -502,7 +545,9 @@ class _Federation:
         self._timed("local training", t0)
         return trained, losses
 
-    def uplink(self, r: int) -> np.ndarray:
+    def uplink(self, r: int, dropped=None) -> np.ndarray:
+        """Stage 3 in round ``r``: blocks that arrive, (K, B); ``dropped`` (K,) bool: who sent
+        nothing (default: drawn, :meth:`draw_dropped`; a Flower server passes who did not reply)."""
         t0 = time.perf_counter()
         if self.channel is None:
             arr = np.zeros((len(self.clients), len(self.names)), dtype=bool)
@@ -512,8 +557,29 @@ class _Federation:
             arr = np.zeros((len(self.clients), len(self.names)), dtype=bool)
             arr[self.active] = draw_arrivals(self.channel, d[self.active], self.scheme, self.power_split,
                                              self.rng_channel)
+        dropped = self.draw_dropped(r) if dropped is None else np.asarray(dropped, dtype=bool)
+        arr[dropped] = False  # a dropped vehicle sends nothing (the fades drawn stay as they were)
+        self.dropped.append(dropped)
+        self.sending = int(np.isin(self.active, np.flatnonzero(dropped), invert=True).sum())
         self._timed("uplink", t0)
         return arr
+
+    def draw_dropped(self, r: int) -> np.ndarray:
+        """Which scheduled vehicles drop out in round ``r``, shape (K,) (no draw when ``p = 0``)."""
+        dropped = np.zeros(len(self.clients), dtype=bool)
+        if self.drop_probability > 0.0:
+            seeds = self.rng_channel.bit_generator.seed_seq
+            for k in self.active:
+                dropped[k] = _drops_out(seeds, int(k), r, self.drop_probability)
+        return dropped
+
+    def round_note(self, any_update: bool) -> str:
+        """Why the global model did not change in the last round ("" when it did)."""
+        if any_update:
+            return ""
+        if self.dropped and self.sending == 0:
+            return "every scheduled vehicle dropped out: global model unchanged"
+        return "no update arrived: global model unchanged"
 
     def aggregate(self, g, trained, arr):
         t0 = time.perf_counter()

@@ -159,6 +159,8 @@ CASES = [
     Case("qkit.fl.rounds.draw_arrivals", args=(Channel(), np.array([10.0, 500.0]), "dqfl", 0.8, _rng()),
          bad={"scheme": ["bogus", "QFL", None], "distances": [np.array([-1.0])], "power_split": [1.5],
               "channel": ["c"]}, allow={"channel": ("none",)}),  # channel=None: an ideal uplink (documented)
+    Case("qkit.fl.rounds.training_stream", args=(np.random.SeedSequence(7), 3, 2),
+         bad={"seed_sequence": [7, _rng()], "vehicle": [-1], "round_index": [-1]}),
     Case("qkit.fl.rounds.evaluate", make=lambda: ((_model(), _params(), (_X, _Y)), dict(exit_weights=np.ones(2))),
          bad={"test_set": [(_X,), "x", (_X, _Y[:2])], "params": [np.ones(3)], "model": ["dqnn"]}),
     Case("qkit.fl.rounds.run_federated",
@@ -166,11 +168,12 @@ CASES = [
                        dict(initial_params=_params(), rng=_rng(), training=LocalTraining(),
                             distances=np.array([10.0, 20.0]), power_split=0.8, base_mask=_base_mask(),
                             bits_per_parameter=8, rates_from_bits=True, progress=False, clients_per_round=2,
-                            total_bandwidth_hz=2e6)),
+                            total_bandwidth_hz=2e6, engine="batched", drop_probability=0.25)),
          bad={"scheme": ["QFL", "bogus"], "rounds": [-1, 10**12], "initial_params": [np.ones(3)],
               "distances": [np.array([-1.0, 2.0]), np.ones(3)], "training": ["adam"], "base_mask": [np.ones(3, bool)],
               "clients": [[], [(_X, _Y)]], "period": [-1.0], "local_mask": [np.ones(3, bool)],
-              "clients_per_round": [0, 3], "total_bandwidth_hz": [0.0, -1e6], "bits_per_parameter": [1, 33, 64]},
+              "clients_per_round": [0, 3], "total_bandwidth_hz": [0.0, -1e6], "bits_per_parameter": [1, 33, 64],
+              "engine": ["fleet", "Batched"], "drop_probability": [-0.1, 1.5]},
          allow={"channel": ("none",)}, timeout=20.0),  # channel=None: an ideal uplink (documented)
     # --- uplink: scheduling, shared bandwidth, quantised uploads ----------------------------------
     Case("qkit.fl.uplink.schedule_vehicles", args=(10, 3, _rng()),
