@@ -11,7 +11,12 @@ run on `Flower <https://flower.ai>`_: every vehicle is a Flower client (a ``Clie
   keeps only the blocks the fading channel would have let through (superposition coding and
   successive decoding, :func:`qkit.fl.rounds.draw_arrivals`);
 * **aggregation** is FedAvg per block over what arrived (:func:`qkit.fl.aggregate.aggregate`);
-  a block nobody delivered keeps its previous global value.
+  a block nobody delivered keeps its previous global value;
+* **dropped clients** (``drop_probability > 0``): a vehicle that drops out in a round really fails
+  -- its ``ClientApp`` raises :class:`VehicleDropped` -- and Flower hands the server an error reply
+  (``Message.has_error()``, code ``CLIENT_APP_RAISED_EXCEPTION``; a SuperNode that is gone gives
+  ``NODE_UNAVAILABLE`` once it misses its heartbeats). The strategy aggregates what did come back:
+  a vehicle without a reply delivers no block, as in an outage of both blocks.
 
 With the same :class:`VehicleSetting`, the global model after every round equals the one
 :func:`run_reference` (``run_federated``) computes (``tests/test_fl_flower.py``): the server
@@ -47,11 +52,15 @@ from qkit._validate import require_choice, require_integer, require_real
 from qkit.fl.clients import LocalTraining, angle_periods, base_mask, disk_distances, local_update
 from qkit.fl.channel import Channel
 from qkit.fl.partition import plate_task
-from qkit.fl.rounds import FederatedHistory, _Federation, run_federated, training_stream
+from qkit.fl.rounds import FederatedHistory, _drops_out, _Federation, run_federated, training_stream
 from qkit.qnn import DynamicQNN
 
 __all__ = ["VehicleSetting", "Experiment", "build_experiment", "run_reference", "UplinkStrategy",
-           "make_client_app", "make_server_app", "run_on_flower", "client_app", "server_app"]
+           "VehicleDropped", "make_client_app", "make_server_app", "run_on_flower", "client_app", "server_app",
+           "ROUND_TIMEOUT_S"]
+
+ROUND_TIMEOUT_S = 300.0
+"""Seconds the server waits for a round's replies; a vehicle silent that long counts as dropped."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +70,8 @@ class VehicleSetting:
     The server and every client build the same task, model and fleet from it (the plates are
     synthetic and seeded), so only parameters travel over the network, as in a real deployment.
     Defaults: notebook 12's dynamic QNN (4 qubits, 3 layers, 4 classes), its local training, and a
-    small fleet for tests.
+    small fleet for tests. ``drop_probability`` in [0, 1): each vehicle drops out of each round
+    with that probability (``run_federated``'s rule, so both drop the same vehicles).
     """
 
     seed: int = 0
@@ -75,6 +85,7 @@ class VehicleSetting:
     batch_size: int = 20
     learning_rate: float = 0.05
     task_seed: int = 9
+    drop_probability: float = 0.0
 
     def __post_init__(self) -> None:
         require_integer("seed", self.seed, 0, 2**62)
@@ -88,6 +99,7 @@ class VehicleSetting:
         require_integer("batch_size", self.batch_size, 1)
         require_real("learning_rate", self.learning_rate, 0.0, None, low_inclusive=False)
         require_integer("task_seed", self.task_seed, 0, 2**62)
+        require_real("drop_probability", self.drop_probability, 0.0, 1.0, high_inclusive=False)
 
     def to_config(self) -> dict[str, Any]:
         """The setting as Flower run-config entries (``"n-vehicles": 3``, ...)."""
@@ -130,7 +142,7 @@ class Experiment:
         run = _Federation(self.model, self.clients, self.test_set, self.setting.scheme, self.training, self.rng,
                           self.initial_params.copy(), self.base_mask, self.period, None)
         run.schedule_with(None, None, self.channel)  # every vehicle every round, each its own band
-        run.connect(self.channel, self.distances, self.setting.power_split, 32, True)
+        run.connect(self.channel, self.distances, self.setting.power_split, 32, True, self.setting.drop_probability)
         return run
 
 
@@ -141,8 +153,7 @@ def build_experiment(setting: VehicleSetting) -> Experiment:
     ``1000 + seed``; positions (a disk of radius ``radius_m``, new every round) and then the
     channel and training streams from ``seed``.
     """
-    if not isinstance(setting, VehicleSetting):
-        raise TypeError(f"setting must be a qkit.fl.flower.VehicleSetting, got {type(setting).__name__}")
+    _check_setting(setting)
     task = _task(setting.task_seed)
     model = DynamicQNN(n_qubits=4, n_layers=3, n_classes=4)
     rng = np.random.default_rng(setting.seed)
@@ -156,6 +167,14 @@ def build_experiment(setting: VehicleSetting) -> Experiment:
                       angle_periods(model), rng)
 
 
+def _check_setting(setting: Any, optional: bool = False) -> None:
+    if optional and setting is None:
+        return
+    if not isinstance(setting, VehicleSetting):
+        raise TypeError(f"setting must be a qkit.fl.flower.VehicleSetting{' or None' if optional else ''}, "
+                        f"got {type(setting).__name__}")
+
+
 @lru_cache(maxsize=4)
 def _task(task_seed: int):
     return plate_task(np.random.default_rng(task_seed))
@@ -167,6 +186,7 @@ def run_reference(setting: VehicleSetting) -> FederatedHistory:
     return run_federated(e.model, e.clients, e.test_set, e.channel, setting.scheme, setting.rounds,
                          initial_params=e.initial_params, rng=e.rng, training=e.training, distances=e.distances,
                          power_split=setting.power_split, period=e.period,
+                         drop_probability=setting.drop_probability,
                          **({"base_mask": e.base_mask} if e.base_mask is not None else {}))
 
 
@@ -186,10 +206,11 @@ def _train(msg: Message, context: Context, setting: VehicleSetting | None) -> Me
     vehicle = int(context.node_config["partition-id"])
     if not 0 <= vehicle < setting.n_vehicles:
         raise ValueError(f"partition-id must be in 0..{setting.n_vehicles - 1}, got {vehicle}")
+    r = int(config["server-round"]) - 1
+    if setting.drop_probability > 0 and _drops_out(_seeds(config, "drop"), vehicle, r, setting.drop_probability):
+        raise VehicleDropped(f"vehicle {vehicle} dropped out of round {r + 1}")  # Flower replies with an error
     start = msg.content["arrays"].to_numpy_ndarrays()[0].astype(float)
-    seeds = np.random.SeedSequence(int(config["train-entropy"]),
-                                   spawn_key=tuple(int(k) for k in config["train-spawn-key"]))
-    rng = training_stream(seeds, vehicle, int(config["server-round"]) - 1)
+    rng = training_stream(_seeds(config, "train"), vehicle, r)
     params, loss = local_update(e.model, start, e.clients[vehicle], e.training, rng,
                                 global_params=start, period=e.period)
     metrics = MetricRecord({"num-examples": int(e.clients[vehicle].n_samples), "train-loss": float(loss),
@@ -197,8 +218,19 @@ def _train(msg: Message, context: Context, setting: VehicleSetting | None) -> Me
     return Message(content=RecordDict({"arrays": ArrayRecord([params]), "metrics": metrics}), reply_to=msg)
 
 
+def _seeds(config: Mapping[str, Any], stream: str) -> np.random.SeedSequence:
+    """The seed sequence the server sent as ``<stream>-entropy`` and ``<stream>-spawn-key``."""
+    return np.random.SeedSequence(int(config[f"{stream}-entropy"]),
+                                  spawn_key=tuple(int(k) for k in config[f"{stream}-spawn-key"]))
+
+
+class VehicleDropped(RuntimeError):
+    """Raised by a vehicle's ``ClientApp`` in a round it drops out of (a simulated crash)."""
+
+
 def make_client_app(setting: VehicleSetting | None = None) -> ClientApp:
     """A ``ClientApp`` for the vehicles of ``setting`` (``None``: read it from the run config)."""
+    _check_setting(setting, optional=True)
     app = ClientApp()
 
     @app.train()
@@ -214,13 +246,19 @@ def make_client_app(setting: VehicleSetting | None = None) -> ClientApp:
 class UplinkStrategy(FedAvg):
     """FedAvg per block over what the fading, superposition-coded uplink delivers.
 
-    Every vehicle trains every round (``fraction_train = 1``). :meth:`aggregate_train` orders the
-    replies by vehicle, draws which blocks reach the server (the channel's stream, as
-    ``run_federated``), aggregates per block, and records the round. No client-side evaluation:
-    :meth:`evaluate` scores the global model on the held-out plates on the server.
+    Every vehicle is asked to train every round (``fraction_train = 1``). :meth:`aggregate_train`
+    orders the replies by vehicle, counts a vehicle without a good reply as dropped, draws which
+    blocks reach the server (the channel's stream, as ``run_federated``), aggregates per block, and
+    records the round. No client-side evaluation: :meth:`evaluate` scores the global model on the
+    held-out plates on the server.
+
+    Round 1 waits until the whole fleet (``n_vehicles`` SuperNodes) is connected; later rounds ask
+    every node still connected and wait at most :data:`ROUND_TIMEOUT_S`, so a vehicle that crashed
+    for good (a killed SuperNode) costs it its blocks, not the run.
     """
 
     def __init__(self, setting: VehicleSetting) -> None:
+        _check_setting(setting)
         super().__init__(fraction_train=1.0, fraction_evaluate=0.0, min_train_nodes=setting.n_vehicles,
                          min_available_nodes=setting.n_vehicles)
         self.setting = setting
@@ -228,31 +266,38 @@ class UplinkStrategy(FedAvg):
         self.run = self.experiment.federation()
         self.global_params = [self.run.initial.copy()]
         self.arrived: list[np.ndarray] = []
+        self.dropped: list[np.ndarray] = []
+        self.failures: list[list[str]] = []
         self.accuracy: list[np.ndarray] = []
 
     def configure_train(self, server_round: int, arrays: ArrayRecord, config: ConfigRecord, grid: Grid):
-        seeds = self.run.rng_train.bit_generator.seed_seq
-        config["train-entropy"] = int(seeds.entropy)
-        config["train-spawn-key"] = [int(k) for k in seeds.spawn_key]
-        return super().configure_train(server_round, arrays, config, grid)
+        for stream, rng in (("train", self.run.rng_train), ("drop", self.run.rng_channel)):
+            seeds = rng.bit_generator.seed_seq
+            config[f"{stream}-entropy"] = int(seeds.entropy)
+            config[f"{stream}-spawn-key"] = [int(k) for k in seeds.spawn_key]
+        messages = super().configure_train(server_round, arrays, config, grid)
+        self.min_train_nodes = self.min_available_nodes = 1  # from round 2: whoever is still connected
+        return messages
 
     def aggregate_train(self, server_round: int, replies) -> tuple[ArrayRecord | None, MetricRecord | None]:
-        replies = [m for m in replies if not m.has_error()]
-        trained = np.empty((self.setting.n_vehicles, self.run.initial.size))
-        seen = set()
-        for m in replies:
+        good, errors = self._check_and_log_replies(list(replies), is_train=True)  # FedAvg's: logs the failures
+        g = self.global_params[-1]
+        trained = np.tile(g, (self.setting.n_vehicles, 1))  # rows of dropped vehicles are never used
+        dropped = np.ones(self.setting.n_vehicles, dtype=bool)
+        for m in good:
             k = int(m.content["metrics"]["vehicle"])
             trained[k] = m.content["arrays"].to_numpy_ndarrays()[0]
-            seen.add(k)
-        missing = sorted(set(range(self.setting.n_vehicles)) - seen)
-        if missing:  # a dropped client delivers nothing this round, like a lost message
-            raise RuntimeError(f"round {server_round}: no reply from vehicles {missing}")
+            dropped[k] = False
+        # an error reply (the ClientApp raised, or its node is gone) or none at all: a dropped vehicle
+        self.failures.append([f"{m.error.code}: {m.error.reason}" for m in errors])
         self.run.pick_vehicles()
-        arr = self.run.uplink(server_round - 1)
-        res = self.run.aggregate(self.global_params[-1], trained, arr)
+        arr = self.run.uplink(server_round - 1, dropped=dropped)
+        res = self.run.aggregate(g, trained, arr)
         self.global_params.append(res.params.copy())
         self.arrived.append(arr)
-        return ArrayRecord([res.params]), MetricRecord({"blocks-arrived": int(arr.sum())})
+        self.dropped.append(dropped)
+        return ArrayRecord([res.params]), MetricRecord({"blocks-arrived": int(arr.sum()),
+                                                       "vehicles-dropped": int(dropped.sum())})
 
     def evaluate(self, server_round: int, arrays: ArrayRecord) -> MetricRecord:
         """Accuracy per exit and test loss of the global model (server side)."""
@@ -261,9 +306,12 @@ class UplinkStrategy(FedAvg):
         return MetricRecord({"accuracy": [float(a) for a in acc], "test-loss": float(loss)})
 
     def results(self) -> dict[str, Any]:
-        """What the run produced: global parameters per round, arrivals, accuracy per round and exit."""
+        """What the run produced: global parameters per round, arrivals, dropped vehicles, accuracy per
+        round and exit, and the error Flower reported for each failed reply (per round)."""
+        n = self.setting.n_vehicles
         return {"global_params": np.array(self.global_params), "arrived": np.array(self.arrived, dtype=bool),
-                "accuracy": np.array(self.accuracy)}
+                "dropped": np.array(self.dropped, dtype=bool).reshape(-1, n), "accuracy": np.array(self.accuracy),
+                "failures": [list(f) for f in self.failures]}
 
 
 def make_server_app(setting: VehicleSetting | None = None, results: dict | None = None) -> ServerApp:
@@ -272,6 +320,9 @@ def make_server_app(setting: VehicleSetting | None = None, results: dict | None 
     With ``setting=None`` the setting comes from the run config (``flwr run``), and the results are
     written as JSON to its ``results-file`` entry when given.
     """
+    _check_setting(setting, optional=True)
+    if results is not None and not isinstance(results, dict):
+        raise TypeError(f"results must be a dict (or None), got {type(results).__name__}")
     app = ServerApp()
 
     @app.main()
@@ -279,13 +330,14 @@ def make_server_app(setting: VehicleSetting | None = None, results: dict | None 
         chosen = setting or VehicleSetting.from_config(_setting_entries(context.run_config))
         strategy = UplinkStrategy(chosen)
         strategy.start(grid, ArrayRecord([strategy.run.initial.copy()]), num_rounds=chosen.rounds,
-                       evaluate_fn=strategy.evaluate)
+                       timeout=ROUND_TIMEOUT_S, evaluate_fn=strategy.evaluate)
         out = strategy.results()
         if results is not None:
             results.update(out)
         path = context.run_config.get("results-file")
         if path:
-            Path(str(path)).write_text(json.dumps({k: v.tolist() for k, v in out.items()}))
+            Path(str(path)).write_text(json.dumps({k: np.asarray(v).tolist() if k != "failures" else v
+                                                   for k, v in out.items()}))
 
     return app
 
@@ -301,6 +353,7 @@ def run_on_flower(setting: VehicleSetting, *, workers: int = 2) -> dict[str, Any
     """
     from flwr.simulation import run_simulation
 
+    _check_setting(setting)
     workers = require_integer("workers", workers, 1, 1024)
     results: dict[str, Any] = {}
     run_simulation(make_server_app(setting, results), make_client_app(setting),
