@@ -4,8 +4,10 @@ A small setting (3 vehicles, 2 rounds) runs on Flower's simulation engine (Ray) 
 seeds as :func:`qkit.fl.flower.run_reference`; the global model after every round, the arrivals
 and the accuracy per exit must be the same. With ``drop_probability > 0`` the vehicles that drop
 out really fail on Flower, and the rounds still equal ``run_federated``'s with the same setting.
-Needs the ``flower`` extra; the two Ray tests are marked slow (about 30-60 s each; Ray's raylet
-gives up when its agents take over 15 s to start, which happens on a loaded 2-core machine).
+Needs the ``flower`` extra; the two Ray tests are marked ``slow`` and ``ray`` (about 30-60 s each).
+Ray's raylet gives up when its agents take over 15 s to start, which happens on a loaded 2-core
+machine, so ``course.py test`` runs the ``ray`` tests alone, after the rest of the suite, and
+:func:`qkit.fl.flower.start_ray` retries a failed start.
 """
 
 import dataclasses
@@ -15,7 +17,7 @@ import pytest
 
 pytest.importorskip("flwr", reason="Flower is in the flower extra")
 
-from qkit.fl.flower import VehicleSetting, build_experiment, run_on_flower, run_reference  # noqa: E402
+from qkit.fl.flower import VehicleSetting, build_experiment, run_on_flower, run_reference, start_ray  # noqa: E402
 
 
 def test_setting_round_trips_through_a_run_config_and_refuses_unknown_entries():
@@ -27,6 +29,15 @@ def test_setting_round_trips_through_a_run_config_and_refuses_unknown_entries():
         VehicleSetting(scheme="fedavg")
 
 
+def test_start_ray_refuses_bad_arguments_before_starting_anything():
+    with pytest.raises(ValueError, match="workers"):
+        start_ray(0)
+    with pytest.raises(ValueError, match="attempts"):
+        start_ray(2, attempts=0)
+    with pytest.raises(ValueError, match="start_attempts"):
+        run_on_flower(VehicleSetting(), start_attempts=0)
+
+
 def test_every_process_rebuilds_the_same_experiment():
     a, b = build_experiment(VehicleSetting(seed=2)), build_experiment(VehicleSetting(seed=2))
     assert np.array_equal(a.initial_params, b.initial_params) and np.array_equal(a.distances, b.distances)
@@ -34,6 +45,7 @@ def test_every_process_rebuilds_the_same_experiment():
 
 
 @pytest.mark.slow
+@pytest.mark.ray
 def test_flower_simulation_equals_run_federated_round_by_round():
     setting = VehicleSetting(seed=0, n_vehicles=3, rounds=2, scheme="dqfl", radius_m=1000.0)
     reference = run_reference(setting)
@@ -54,6 +66,7 @@ def test_drop_probability_travels_in_the_run_config_and_is_checked():
 
 
 @pytest.mark.slow
+@pytest.mark.ray
 def test_flower_with_dropped_clients_equals_run_federated_round_by_round():
     """Vehicles that drop out really fail on Flower (their ClientApp raises); the server aggregates
     what came back, and the rounds equal run_federated's with the same drop_probability."""

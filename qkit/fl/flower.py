@@ -56,8 +56,8 @@ from qkit.fl.rounds import FederatedHistory, _drops_out, _Federation, run_federa
 from qkit.qnn import DynamicQNN
 
 __all__ = ["VehicleSetting", "Experiment", "build_experiment", "run_reference", "UplinkStrategy",
-           "VehicleDropped", "make_client_app", "make_server_app", "run_on_flower", "client_app", "server_app",
-           "ROUND_TIMEOUT_S"]
+           "VehicleDropped", "make_client_app", "make_server_app", "run_on_flower", "start_ray", "client_app",
+           "server_app", "ROUND_TIMEOUT_S"]
 
 ROUND_TIMEOUT_S = 300.0
 """Seconds the server waits for a round's replies; a vehicle silent that long counts as dropped."""
@@ -346,15 +346,18 @@ def _setting_entries(run_config: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in run_config.items() if k != "results-file"}
 
 
-def run_on_flower(setting: VehicleSetting, *, workers: int = 2) -> dict[str, Any]:
+def run_on_flower(setting: VehicleSetting, *, workers: int = 2, start_attempts: int = 3) -> dict[str, Any]:
     """Run ``setting`` on Flower's simulation engine (Ray), ``workers`` clients at a time.
 
     Returns :meth:`UplinkStrategy.results`. Ray starts worker processes: expect 10-40 s of start-up.
+    Ray is started here (:func:`start_ray`, up to ``start_attempts`` tries) before Flower runs, so a
+    start that fails on a busy machine raises or is retried instead of leaving Flower waiting.
     """
     from flwr.simulation import run_simulation
 
     _check_setting(setting)
     workers = require_integer("workers", workers, 1, 1024)
+    start_ray(workers, attempts=require_integer("start_attempts", start_attempts, 1, 20))
     results: dict[str, Any] = {}
     run_simulation(make_server_app(setting, results), make_client_app(setting),
                    num_supernodes=setting.n_vehicles,
@@ -363,6 +366,41 @@ def run_on_flower(setting: VehicleSetting, *, workers: int = 2) -> dict[str, Any
     if "global_params" not in results:
         raise RuntimeError("the Flower run ended without results (see Flower's log above)")
     return results
+
+
+def start_ray(workers: int, *, attempts: int = 3) -> None:
+    """Start a local Ray for Flower's simulation engine, with ``workers`` CPUs; retry a failed start.
+
+    Why not leave it to Flower: on a busy machine Ray's raylet exits when its dashboard agent takes
+    more than 15 s to start (ray-project/ray#65983); ``ray.init`` then raises "The current node timed
+    out during startup" after about a minute, but inside Flower's simulation thread the error is
+    lost and the run waits for ever. Started here, a failed start is retried ``attempts`` times and
+    then raised as a ``RuntimeError`` that says why. Flower's Ray backend uses a Ray that is already
+    running (and shuts it down at the end of the run). Does nothing if Ray is already running.
+    """
+    import os
+    import sys
+
+    workers = require_integer("workers", workers, 1, 1024)
+    attempts = require_integer("attempts", attempts, 1, 20)
+    import ray
+
+    if ray.is_initialized():
+        return
+    # as Flower's backend does: Ray's workers import qkit from the same paths as this process
+    path = os.pathsep.join(sys.path + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []))
+    os.environ["PYTHONPATH"] = path
+    for attempt in range(1, attempts + 1):
+        try:
+            ray.init(num_cpus=workers, include_dashboard=False, runtime_env={"env_vars": {"PYTHONPATH": path}})
+            return
+        except Exception as exc:  # noqa: BLE001 - Ray raises a bare Exception for a timed-out start
+            ray.shutdown()
+            if attempt == attempts:
+                raise RuntimeError(f"Ray did not start in {attempts} attempts (last: {exc}); on a busy machine "
+                                   "its raylet gives up waiting for the dashboard agent (ray-project/ray#65983): "
+                                   "try again when fewer programs are running") from exc
+            print(f"[qkit] Ray did not start (attempt {attempt} of {attempts}): {exc}; trying again", flush=True)
 
 
 #: For ``flwr run`` (the separate-process deployment): the setting comes from the run config.

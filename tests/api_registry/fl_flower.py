@@ -59,6 +59,8 @@ if importlib.util.find_spec("flwr") is not None:
         "qkit.fl.flower.Experiment": "a record that only qkit.fl.flower.build_experiment builds",
         "qkit.fl.flower.UplinkStrategy": "a Flower strategy that Flower's ServerApp drives; "
                                          "tests/test_fl_flower.py runs it on the simulation engine",
+        "qkit.fl.flower.start_ray": "starts Ray (10-40 s, too slow for a registry call); its refusals are "
+                                    "tested in tests/test_fl_flower.py",
         "qkit.fl.flower.run_on_flower": "starts Ray (10-40 s, too slow for a registry call); "
                                         "tests/test_fl_flower.py runs it (slow tests)",
     })
