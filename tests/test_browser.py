@@ -77,6 +77,7 @@ CHAPTERS = [
     Chapter("notebooks/11_wireless_uplink.ipynb"),
     Chapter("notebooks/12_qfl_vs_dqfl.ipynb"),
     Chapter("notebooks/13_capstone_public_safety.ipynb"),
+    Chapter("notebooks/14_scaling_out.ipynb", slider="chunk size"),  # main widget: qkit.widgets.scaling
 ]
 
 

@@ -11,6 +11,7 @@ machine, so ``course.py test`` runs the ``ray`` tests alone, after the rest of t
 """
 
 import dataclasses
+import signal
 
 import numpy as np
 import pytest
@@ -18,6 +19,19 @@ import pytest
 pytest.importorskip("flwr", reason="Flower is in the flower extra")
 
 from qkit.fl.flower import VehicleSetting, build_experiment, run_on_flower, run_reference, start_ray  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _time_limit():
+    """A Flower run whose Ray died can wait for ever: fail the test after 10 minutes instead."""
+    def stop(signum, frame):
+        raise TimeoutError("the Flower run took over 600 s (did Ray's raylet die? see /tmp/ray/session_latest/logs)")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(600)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
 
 
 def test_setting_round_trips_through_a_run_config_and_refuses_unknown_entries():

@@ -90,6 +90,10 @@ MISTAKES = {
                        "subtracts the probabilities as if arrivals were exclusive"),
     "13_capstone_public_safety": ("13.4", "return np.asarray(captures) > 0",
                                   "only this round's captures: data, once captured, stays"),
+    "14_scaling_out": ("14.2", "got = np.asarray(delivered, dtype=bool)\n"
+                               "if not got.any():\n    return np.array(global_params, dtype=float)\n"
+                               "return np.asarray(replies, dtype=float)[got].mean(axis=0)",
+                       "averages the replies that arrived without weighting them by their samples"),
 }
 
 
