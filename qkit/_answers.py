@@ -238,6 +238,8 @@ def call_text(case: Mapping[str, Any] | tuple | list) -> str:
         if arr is not None and arr.ndim > 0:
             if arr.ndim == 1 and arr.size <= 8 and arr.dtype.kind in "iuf":  # short: the values themselves
                 return "[" + ", ".join(f"{x:g}" for x in arr.tolist()) + "]"
+            if arr.ndim == 1 and arr.size <= 8 and arr.dtype.kind == "b":  # short flags: all of them
+                return "[" + ", ".join(str(x) for x in arr.tolist()) + "]"
             return f"array of shape {arr.shape}"
         text = short_text(repr(v), 200)
         return text if len(text) <= 40 else text[:37] + "..."

@@ -488,6 +488,7 @@ def test_a_case_reads_short_and_shows_a_short_array_whole():
     fleet = [(np.zeros((5, 3)), np.zeros(5)), (np.zeros((8, 3)), np.zeros(8))]
     assert call_text((np.zeros(30), fleet, np.sqrt, 2)) == "array of shape (30,), list of 2 items, sqrt, 2"
     assert call_text((np.array([0, 5, 1023]), np.array([0.25, 0.5]))) == "[0, 5, 1023], [0.25, 0.5]"
+    assert call_text((np.array([True, False, False]),)) == "[True, False, False]"  # short flags shown whole
     assert call_text((np.random.default_rng(1),)) == "a Generator (PCG64)"
 
 
