@@ -18,7 +18,7 @@ __all__ = [
     "rotate_every_vehicle", "rotate_by_loop", "rotate_first_angle_only", "rotate_wire_from_the_right",
     "rotate_backwards", "rotate_full_angle",
     "aggregate_replies", "aggregate_unweighted", "aggregate_dropped_as_global", "aggregate_dropped_as_zeros",
-    "aggregate_nothing_as_zeros",
+    "aggregate_nothing_as_zeros", "aggregate_nothing_as_nan",
     "chunk_plan", "chunk_plan_real_amplitudes", "chunk_plan_linear_dimension", "chunk_plan_sweeps_rounded_down",
     "chunk_plan_uncapped", "chunk_plan_rounded_up",
     "matched_drop_probability", "matched_arrival_probability", "matched_at_mean_distance",
@@ -131,6 +131,13 @@ def aggregate_nothing_as_zeros(global_params, replies, n_samples, delivered) -> 
     return aggregate_replies(global_params, replies, n_samples, delivered)
 
 
+def aggregate_nothing_as_nan(global_params, replies, n_samples, delivered) -> np.ndarray:
+    """Wrong: no test for "no reply arrived", so that round divides 0 by 0 and returns NaN."""
+    weights = np.asarray(n_samples, float) * np.asarray(delivered, bool)
+    with np.errstate(invalid="ignore", divide="ignore"):   # the learner sees the NaN, not our warning
+        return weights @ np.asarray(replies, float) / weights.sum()
+
+
 # -- Exercise 14.3 -----------------------------------------------------------------------------
 
 def _plan(n_vehicles, n_qubits, samples, copies, budget_bytes, *, amplitude=16, dim=None, sweeps=None,
@@ -215,6 +222,8 @@ MISTAKES: dict[str, list[Mistake]] = {
         Mistake(_DROPPED, aggregate_dropped_as_global),
         Mistake(_DROPPED, aggregate_dropped_as_zeros),
         Mistake("when no reply arrived the server keeps the global model it had", aggregate_nothing_as_zeros),
+        Mistake("no reply arrived: the weights sum to 0 and 0/0 is NaN; keep the global model it had instead",
+                aggregate_nothing_as_nan),
     ],
     "14.3": [
         Mistake("an amplitude is a complex128: 16 bytes", chunk_plan_real_amplitudes),

@@ -45,3 +45,21 @@ def test_explorer_follows_its_sliders():
 def test_explorer_refuses_a_size_it_does_not_offer():
     with pytest.raises(ValueError, match="n_vehicles"):
         chunk_explorer(7, 100)
+
+
+def test_cost_axis_reads_in_plain_numbers():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from qkit.plots.scaling import plot_cost_against_fleet
+
+    fig, ax = plt.subplots()
+    plot_cost_against_fleet(ax, {"batched": ([10, 1000, 10_000], [65.0, 166.0, 876.0])}, ylabel="MiB")
+    fig.canvas.draw()
+    labels = [t.get_text() for t in ax.get_yticklabels() + ax.get_yticklabels(minor=True)
+              if t.get_text() and 65.0 <= t.get_position()[1] <= 876.0]
+    plt.close(fig)
+    assert "100" in labels and "600" in labels                 # plain MiB, not 10^2 or 6x10^2
+    assert not any("times" in s or "^" in s or "e" in s for s in labels)

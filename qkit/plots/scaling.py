@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.patches import Rectangle
-from matplotlib.ticker import LogLocator, NullLocator
+from matplotlib.ticker import FuncFormatter, LogFormatter, LogLocator, NullLocator
 
 from qkit._validate import require_array, require_integer
 from qkit.plots import _require_axes, _require_figure, _require_text, _require_view
@@ -94,6 +94,9 @@ def plot_cost_against_fleet(ax, curves: dict, *, ylabel: str, title: str | None 
         checked[label] = (x, y)
     for i, (label, (x, y)) in enumerate(checked.items()):
         ax.loglog(x, y, "o-", color=f"C{i}", label=label)
+    # plain numbers on the cost axis ("600", "0.1"), not powers of ten: it is read in its own unit
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    ax.yaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(1.2, 0.4)))
     ax.set_xlabel("vehicles in the fleet")
     ax.set_ylabel(ylabel)
     if title:
