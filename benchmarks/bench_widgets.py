@@ -152,6 +152,7 @@ EXPLORERS: tuple[Entry, ...] = (
     Entry("reception", "12", _build("qkit.widgets.fl", "reception_explorer", params_per_layer=(24, 24, 24),
                                     exit_params=8)),
     Entry("scenario", "13", _scenario),
+    Entry("chunk", "14", _build("qkit.widgets.scaling", "chunk_explorer", n_vehicles=1000, chunk_size=1000)),
 )
 
 
