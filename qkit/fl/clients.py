@@ -28,7 +28,8 @@ from qkit.fl.channel import Channel, _check_split
 from qkit.qnn.optim import SGD, Adam, _check_model
 
 __all__ = ["ClientData", "LocalTraining", "local_update", "check_clients", "base_mask", "angle_periods",
-           "InputNormalisation", "disk_distances", "disk_reception_probability", "MAX_LOCAL_EPOCHS"]
+           "InputNormalisation", "disk_distances", "disk_reception_probability", "MAX_LOCAL_EPOCHS",
+           "COURSE_TRAINING"]
 
 MAX_LOCAL_EPOCHS = 10_000
 """Most local epochs per round (:class:`LocalTraining`)."""
@@ -141,6 +142,16 @@ class LocalTraining:
         if self.optimizer == "adam":
             return Adam(self.learning_rate)
         return SGD(self.learning_rate, self.momentum)
+
+
+COURSE_TRAINING = LocalTraining(epochs=1, batch_size=10, learning_rate=0.3, optimizer="sgd")
+"""The course's local training (chapters 10-14): FedAvg's own local solver (McMahan et al. 2017).
+
+Plain minibatch SGD, one local epoch per round in batches of 10 plates (4 steps on a vehicle's 40),
+no optimiser state to carry between rounds. The step size 0.3 came from a sweep over 0.1, 0.3 and
+0.6 (``benchmarks/fl_training.py``); with 4 local steps FedProx's proximal term acts (with one step
+it would vanish). The first edition's fresh Adam (``LocalTraining()``) stays the class default.
+"""
 
 
 def local_update(model: Any, params, data: ClientData, training: LocalTraining,
