@@ -272,7 +272,7 @@ def test_disk_distances_are_uniform_over_the_area():
         disk_distances(3, 0.0, np.random.default_rng(0))
 
 
-def test_input_normalisation_gradient_and_fedbn_mask():
+def test_input_normalisation_gradient_and_local_mask():
     from qkit.fl.clients import InputNormalisation, angle_periods, base_mask
     from qkit.qnn import DynamicQNN
 

@@ -10,7 +10,8 @@ the server combine whatever arrived over the uplink. This module holds the pure 
 * :func:`aggregate` -- the partial rule the wireless uplink needs: parameters travel in blocks
   (the whole QNN in QFL; a base and an enhancement message in DQFL); each parameter is averaged
   over the clients whose block arrived and keeps its previous global value where none did.
-  A FedBN-style ``local`` mask keeps designated parameters out of the average entirely.
+  A ``local`` mask keeps designated parameters out of the average entirely (FedBN's batch-norm
+  layers, :mod:`qkit.fl.batchnorm`, or a personalised layer).
 * :func:`proximal_gradient` -- FedProx's local term ``mu/2 ||w - w_global||^2`` and its gradient
   ``mu (w - w_global)``, added to each client's loss during local training.
 
@@ -216,8 +217,9 @@ def aggregate(
 
     Periodic parameters (finite ``period``) use the circular mean instead, returned next to
     the previous global value; where their phasors cancel the previous value is kept.
-    Parameters flagged ``local`` (FedBN-style: each vehicle's own input normalisation, say) are
-    never averaged: the global vector keeps its value and each client keeps its own.
+    Parameters flagged ``local`` (FedBN's batch-norm layer, :mod:`qkit.fl.batchnorm`, or a
+    personalised input layer) are never averaged: the global vector keeps its value and each
+    client keeps its own.
 
     Parameters
     ----------
@@ -235,7 +237,7 @@ def aggregate(
         Period of each parameter in radians (``2 pi`` for rotation angles); ``inf`` or 0 for
         parameters that are not periodic. Default: none periodic.
     local : array of bool, shape (P,), optional
-        Parameters kept out of the average (FedBN).
+        Parameters kept out of the average (FedBN's batch-norm layer, a personalised layer).
 
     Returns
     -------

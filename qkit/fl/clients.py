@@ -162,9 +162,12 @@ def local_update(model: Any, params, data: ClientData, training: LocalTraining,
     Parameters
     ----------
     model
-        Has ``loss_and_grad(params, X, y, exit_weights)``.
+        Has ``loss_and_grad(params, X, y, exit_weights)``. A model with
+        ``update_statistics(params, X, previous=...)`` (a batch-norm layer,
+        :class:`qkit.fl.batchnorm.BatchNormQNN`) has it called after every step with the batch.
     params : array, shape (P,)
-        Starting point (the global model, with the vehicle's own local parameters under FedBN).
+        Starting point (the global model, with the vehicle's own local parameters substituted
+        when the run has a ``local_mask``: FedBN or a personalised layer).
     data : ClientData
     training : LocalTraining
     rng : numpy.random.Generator
@@ -200,6 +203,7 @@ def local_update(model: Any, params, data: ClientData, training: LocalTraining,
     else:
         opt = require_instance("optimizer", optimizer, (SGD, Adam), "qkit.qnn.SGD or qkit.qnn.Adam instance")
     exit_weights = None if training.exit_weights is None else np.asarray(training.exit_weights)
+    track = getattr(model, "update_statistics", None)
     for _ in range(training.epochs):
         order = rng.permutation(n) if batch < n else np.arange(n)
         losses = []
@@ -210,9 +214,11 @@ def local_update(model: Any, params, data: ClientData, training: LocalTraining,
             if training.proximal_mu > 0:
                 grad = np.asarray(grad, dtype=float) + training.proximal_mu * _wrap(w - centre, periods)
             try:
-                w = opt.step(w, grad)
+                stepped = opt.step(w, grad)
             except ValueError as exc:  # a non-finite gradient: say what to change
                 raise ValueError(f"local training diverged ({exc}); lower learning_rate") from None
+            # a batch-norm layer (qkit.fl.batchnorm): running statistics move with each batch, not by the step
+            w = stepped if track is None else track(stepped, data.X[idx], previous=w)
     return w, float(np.sum(losses) / n)
 
 
@@ -276,14 +282,15 @@ def angle_periods(model: Any) -> np.ndarray:
 
 
 class InputNormalisation:
-    """A QNN behind a trainable classical input normalisation, ``x' = gain * x + shift``.
+    """A QNN behind a personalised input layer, ``x' = gain * x + shift`` (trainable, per feature).
 
-    The per-feature ``gain`` and ``shift`` play the part of a batch-norm layer's affine
-    parameters: they are what FedBN (ref. [24] of the DQFL paper) keeps on each vehicle, so that
-    every camera (night, rain, mud) gets its own normalisation while the quantum layers are
-    shared. Parameters are ``[model parameters | gain (d) | shift (d)]``, so the wrapped model's
-    layout, ``prefix_slice`` and :func:`base_mask` are unchanged; :meth:`local_mask` marks the
-    normalisation.
+    A personalised layer, not batch normalisation: there are no batch statistics, only a
+    per-feature affine map that each vehicle keeps to itself (``local_mask``), so that every
+    camera (night, rain, mud) gets its own input scaling while the quantum layers are shared.
+    FedBN as published (batch statistics and affine parameters kept local) is
+    :class:`qkit.fl.batchnorm.BatchNormQNN`. Parameters are ``[model parameters | gain (d) |
+    shift (d)]``, so the wrapped model's layout, ``prefix_slice`` and :func:`base_mask` are
+    unchanged; :meth:`local_mask` marks the personalised layer.
 
     Gradients: the quantum part's from ``model.loss_and_grad``; the normalisation's by the chain
     rule through ``dL/dx'``, which the parameter-shift rule gives exactly because each feature
@@ -315,7 +322,7 @@ class InputNormalisation:
         return self.model.prefix_slice(depth)
 
     def local_mask(self) -> np.ndarray:
-        """True for the normalisation's ``gain`` and ``shift``: FedBN's local parameters."""
+        """True for the layer's ``gain`` and ``shift``: the parameters each vehicle keeps."""
         mask = np.zeros(self.n_params, dtype=bool)
         mask[self.model.n_params:] = True
         return mask

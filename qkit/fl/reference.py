@@ -166,9 +166,12 @@ def centralised_reference(model: Any, clients: Sequence[ClientData], test_set, r
             pos += batch
             losses[s], grad = model.loss_and_grad(w, X[idx], y[idx], ew)
             try:
-                w = opt.step(w, grad)
+                stepped = opt.step(w, grad)
             except ValueError as exc:  # a non-finite gradient: say what to change
                 raise ValueError(f"centralised training diverged ({exc}); lower learning_rate") from None
+            # a batch-norm layer (qkit.fl.batchnorm): running statistics move with each batch, as in local_update
+            track = getattr(model, "update_statistics", None)
+            w = stepped if track is None else track(stepped, X[idx], previous=w)
         train_loss.append(float(losses.mean()))
         acc, loss = evaluate(model, w, test_set, exit_weights=ew)
         accuracy.append(acc)

@@ -107,7 +107,9 @@ class FederatedHistory:
     global_params : numpy.ndarray (R + 1, P)
         The global parameters after each round; row 0 is the initial model.
     client_local : numpy.ndarray (K, P) or None
-        Each vehicle's final vector under FedBN (its local parameters are its own).
+        With ``local_mask`` (FedBN, a personalised layer): row ``k`` holds vehicle ``k``'s own
+        local entries; its other entries are the initial values (the vehicle's model is
+        ``np.where(local_mask, client_local[k], params)``, :func:`qkit.fl.batchnorm.vehicle_params`).
     timings : dict
         Seconds spent in local training, uplink, aggregation and evaluation.
     scheduled : bool array (R, K)
@@ -336,7 +338,8 @@ def run_federated(
     period : float or array (P,), optional
         Periods (radians) of periodic parameters, averaged by circular mean.
     local_mask : bool array (P,), optional
-        FedBN: parameters each vehicle keeps to itself.
+        Parameters each vehicle keeps to itself: FedBN's batch-norm layer
+        (:meth:`qkit.fl.batchnorm.BatchNormQNN.local_mask`) or a personalised layer.
     bits_per_parameter : int
         Bits per transmitted value, in [2, 32]. 32: float32, sent as is. Fewer: the update
         ``w_k - w_global`` is quantised per block (:func:`qkit.fl.uplink.quantise_update`) and
@@ -496,7 +499,11 @@ class _Federation:
         self.drop_probability = require_real("drop_probability", drop_probability, 0.0, 1.0)
         self.dropped, self.sending = [], len(self.clients)
         self.n_bits = require_integer("bits_per_parameter", bits_per_parameter, 2, UNQUANTISED_BITS)
-        self.bits = upload_bits(self.block_of, self.n_bits)
+        # a vehicle sends only what is averaged: local entries (FedBN, a personalised layer) stay home
+        sent = self.block_of if self.local is None else self.block_of[~self.local]
+        self.bits = upload_bits(sent, self.n_bits)
+        if self.bits.size != self.block_of.max() + 1 or not np.all(self.bits > 0):
+            raise ValueError(f"local_mask leaves an uplink block with nothing to send (bits per block {self.bits})")
         if self.total_bandwidth is not None:
             _check_channel(channel, ("reception",))
             channel = shared_bandwidth_channel(channel, self.total_bandwidth, self.k)

@@ -41,6 +41,33 @@ def _base_mask():
     return base_mask(_model(), 1)
 
 
+def _exit_history():
+    from qkit.fl.rounds import run_federated
+
+    return run_federated(_model(), _clients(), (_X, _Y), Channel(), "dqfl", 2, initial_params=_params(),
+                         rng=_rng(), distances=np.array([100.0, 900.0]), base_mask=_base_mask())
+
+
+def _bn_model():
+    from qkit.fl.batchnorm import BatchNormQNN
+
+    return BatchNormQNN(_model())
+
+
+def _bn_params(var=1.0):
+    p = _bn_model().init_params(_rng())
+    p[-2:] = var  # the running variances
+    return p
+
+
+def _bn_history():
+    from qkit.fl.rounds import run_federated
+
+    model = _bn_model()
+    return run_federated(model, _clients(), [(_X[:2], _Y[:2]), (_X[2:], _Y[2:])], None, "qfl", 1,
+                         initial_params=_bn_params(), rng=_rng(), local_mask=model.local_mask())
+
+
 _CHANNEL_FIELDS = dict(transmit_power_dbm=23.0, noise_psd_dbm_per_hz=-174.0, noise_figure_db=5.0,
                        bandwidth_hz=1.0e6, carrier_frequency_hz=5.9e9, path_loss_exponent=3.0,
                        reference_distance_m=1.0, base_rate=1.0, enhancement_rate=1.0, slot_s=1.0e-3)
@@ -123,6 +150,19 @@ CASES = [
     Case("qkit.fl.clients.base_mask", make=lambda: ((_model(), 1), {}), bad={"boundary": [0, 2], "model": ["dqnn"]}),
     Case("qkit.fl.clients.angle_periods", make=lambda: ((_model(),), {}), bad={"model": ["dqnn", 3]}),
     Case("qkit.fl.clients.InputNormalisation", make=lambda: ((_model(),), {}), bad={"model": ["dqnn", 3]}),
+    # --- batchnorm (FedBN) --------------------------------------------------------------------
+    Case("qkit.fl.batchnorm.BatchNormQNN", make=lambda: ((_model(),), dict(momentum=0.1, eps=1e-5)),
+         bad={"model": ["dqnn", 3], "momentum": [0.0, 1.5, -0.1], "eps": [0.0, -1e-5]}),
+    Case("qkit.fl.batchnorm.BatchNormQNN.normalise", instance=lambda: _bn_model(),
+         make=lambda: ((_bn_params(), _X), dict(training=True)),
+         bad={"params": [np.ones(3), _bn_params(var=-1.0)], "X": [np.ones((2, 3)), np.ones(2)]}),
+    Case("qkit.fl.batchnorm.BatchNormQNN.update_statistics", instance=lambda: _bn_model(),
+         make=lambda: ((_bn_params(), _X), dict(previous=_bn_params())),
+         bad={"X": [np.ones((0, 2)), np.ones((2, 3))], "previous": [np.ones(3)]}),
+    Case("qkit.fl.batchnorm.BatchNormQNN.loss_and_grad", instance=lambda: _bn_model(),
+         make=lambda: ((_bn_params(), _X, _Y), {}), bad={"params": [np.ones(3)], "X": [np.ones((4, 3))]}),
+    Case("qkit.fl.batchnorm.vehicle_params", make=lambda: ((_bn_history(), _bn_model().local_mask()), {}),
+         bad={"local_mask": [np.ones(3, bool)]}),
     Case("qkit.fl.clients.disk_distances", args=(3, 100.0, _rng(), 2),
          bad={"cell_radius_m": [0.0], "n_vehicles": [0], "rounds": [10**12]}),
     Case("qkit.fl.clients.disk_reception_probability", args=(Channel(), 300.0, "dqfl", 0.8),
@@ -212,6 +252,21 @@ CASES = [
     Case("qkit.fl.verdicts.paired_difference", args=(np.array([0.5, 0.6, 0.7]), np.array([0.6, 0.6, 0.9])),
          kwargs=dict(confidence=0.95),
          bad={"a": [np.ones(2), np.ones(1)], "b": [np.ones(4)], "confidence": [0.0, 1.0, 1.5]}),
+    # --- choosing the exit (qkit.fl.exits) ------------------------------------------------------
+    Case("qkit.fl.exits.holdout_split", make=lambda: (((_X, _Y), 2, _rng()), {}),
+         bad={"n_validation": [0, 4], "test_set": [(_X, _Y[:3]), [_X, _Y]]}),
+    Case("qkit.fl.exits.exit_blocks", make=lambda: ((_model(), np.where(_base_mask(), 0, 1)), {}),
+         bad={"block_of": [np.zeros(3, dtype=int), -np.ones(_model().n_params)], "model": ["dqnn"]}),
+    Case("qkit.fl.exits.block_staleness", make=lambda: ((_exit_history(),), {}), bad={"history": [np.ones(3)]}),
+    Case("qkit.fl.exits.exit_scores", make=lambda: ((_model(), _exit_history(), (_X, _Y)), dict(rng=_rng())),
+         bad={"data": [[_X, _Y]], "model": ["dqnn"]}),
+    Case("qkit.fl.exits.choose_exits",
+         make=lambda: ((_exit_history(), np.array([[True, False], [True, True]])),
+                       dict(rule="validated", scores=np.full((3, 2), 0.5), criterion="loss", max_staleness=1)),
+         bad={"needs": [np.ones((2, 3), bool), np.array([[False, False], [True, True]])],
+              "scores": [np.ones((2, 2))], "max_staleness": [-1]}),
+    Case("qkit.fl.exits.accuracy_of_choice", args=(np.array([[0.5, 0.6], [0.7, 0.4]]), np.array([1, 0])),
+         bad={"choice": [np.array([0, 2]), np.array([0]), np.array([-1, 0])], "scores": [np.ones(3)]}),
     # --- scenario ----------------------------------------------------------------------------
     Case("qkit.fl.scenario.RoadMap", args=(5, 200.0, (2, 2), 10.0),
          bad={"n_streets": [1, 10**6], "block_m": [0.0], "server_node": [(9, 9), (1,), "a"]}),
