@@ -10,18 +10,22 @@ from qkit.qnn.models import QNN, DynamicQNN
 
 def test_executions_of_the_course_models_by_hand():
     # a DQNN layer on n qubits: n U3 (3 two-term angles: 6 runs) + n CU3 (theta four-term, phi and
-    # lam two-term: 8 runs); exit e shifts the angles of layers 0..e.
+    # lam two-term: 8 runs); exit e shifts the angles of layers 0..e; the n - 1 inert last-layer
+    # CU3 phases (two-term, only in the deepest exit's circuit) are not shifted.
     for n, layers, classes in ((4, 3, 4), (8, 4, 6)):
         per_layer = 6 * n + 8 * n
         count = circuit_executions(DynamicQNN(n, layers, classes))
         assert count.forward == layers
-        assert count.shifted == per_layer * sum(range(1, layers + 1))
-        assert count.total == layers + per_layer * layers * (layers + 1) // 2
-        assert count.angles == 6 * n * layers
-    assert circuit_executions(DynamicQNN(4, 3, 4)).total == 339
-    # the fixed-depth QNN with CNOTs: one exit, two runs per angle
+        assert count.inert == n - 1
+        assert count.shifted == per_layer * sum(range(1, layers + 1)) - 2 * (n - 1)
+        assert count.total == layers + per_layer * layers * (layers + 1) // 2 - 2 * (n - 1)
+        assert count.angles == 6 * n * layers - (n - 1)
+    assert circuit_executions(DynamicQNN(4, 3, 4)).total == 333
+    assert circuit_executions(DynamicQNN(8, 4, 6)).total == 1110
+    # the fixed-depth QNN with CNOTs: one exit, two runs per angle; the last layer's Rot omegas
+    # (RZ applied last, then only CNOTs, which keep a diagonal diagonal) are inert
     qnn = QNN(4, 3, 4, entangler="cnot")
-    assert circuit_executions(qnn) == (1, 2 * 12 * 3, 1 + 72, 36)
+    assert circuit_executions(qnn) == (1, 2 * (12 * 3 - 4), 1 + 64, 32, 4)
 
 
 def test_executions_match_the_parameter_shift_implementation():
@@ -48,20 +52,24 @@ def test_executions_match_the_parameter_shift_implementation():
     per_layer = [sum(len(gradients.SHIFT_RULES[r]) for op in layer for r in gradients.GATE_KINDS[op.kind].shift_rules)
                  for layer in model.circuit.layers]
     assert len(calls) == sum(per_layer)
-    assert circuit_executions(model).shifted == per_layer[0] + (per_layer[0] + per_layer[1])
+    # hardware skips the inert angles (two-term each): 2 of the 2-qubit DQNN's last layer
+    inert = model.inert_mask()
+    assert inert.sum() == 2
+    assert circuit_executions(model).shifted == per_layer[0] + (per_layer[0] + per_layer[1]) - 2 * 2
 
 
 def test_times_and_budget():
     hw = QuantumHardware(shots=1000, shot_rate_hz=4000.0, circuit_latency_s=0.01)
     model = DynamicQNN(4, 3, 4)
     assert hw.seconds_per_execution == pytest.approx(0.26)
-    assert seconds_per_sample(model, hw) == pytest.approx(339 * 0.26)
+    assert seconds_per_sample(model, hw) == pytest.approx(333 * 0.26)
     assert classical_seconds_per_sample(96, 1e9) == pytest.approx(576e-9)
     b = samples_in_round(model, 1000.0, hw, flop_rate=1e9, epochs=2)
-    assert b.quantum == int(1000.0 // (2 * 339 * 0.26)) == 5
-    assert b.classical == int(np.floor(1000.0 / (2 * 576e-9)))
-    assert samples_in_round(model, 10.0).quantum == 0  # 84.75 s per sample at the defaults
-    assert samples_in_round(model, 1e300) == (2**62, 2**62, 84.75, 576e-9)  # capped, not an overflow
+    assert b.quantum == int(1000.0 // (2 * 333 * 0.26)) == 5
+    # the classical network of equal size has the model's 93 trained parameters
+    assert b.classical == int(np.floor(1000.0 / (2 * 6 * 93e-9)))
+    assert samples_in_round(model, 10.0).quantum == 0  # 83.25 s per sample at the defaults
+    assert samples_in_round(model, 1e300) == (2**62, 2**62, 83.25, 558e-9)  # capped, not an overflow
 
 
 def test_bad_input():

@@ -15,10 +15,13 @@ encoded input, so nothing is shared between the samples of a batch. The dynamic 
 after every layer; measuring all qubits ends the circuit, so exit ``e`` is its own circuit of
 depth ``e + 1`` and its gradient shifts only the angles of its first ``e + 1`` layers. Per sample:
 
-    executions = sum over exits e of [ 1  +  sum over angles j in layers <= e of n_shift(j) ]
+    executions = sum over exits e of [ 1  +  sum over trainable angles j in layers <= e of n_shift(j) ]
 
 (the ``1`` is the forward pass of that exit; the classical readout scales and biases need no
-extra circuit). Each execution is repeated ``shots`` times.
+extra circuit). Each execution is repeated ``shots`` times. Angles the loss cannot depend on are
+not shifted: a phase applied last on basis states before a computational-basis measurement
+(the DQNN's last-layer CU3 phases, 3 of 96 parameters at 4 qubits, 7 of 240 at 8; found
+structurally by :meth:`qkit.qnn.models.DynamicQNN.inert_mask`) has an exactly zero derivative.
 
 What the adjoint method saves, and why hardware cannot use it
 -------------------------------------------------------------
@@ -51,7 +54,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from qkit._validate import require_integer, require_real
-from qkit.qnn.circuits import GATE_KINDS
+from qkit.qnn.circuits import GATE_KINDS, _inert_angles
 from qkit.qnn.gradients import SHIFT_RULES
 
 __all__ = ["QuantumHardware", "ExecutionCount", "SampleBudget", "circuit_executions",
@@ -94,12 +97,15 @@ class QuantumHardware:
 
 class ExecutionCount(NamedTuple):
     """Circuit executions per training sample: ``forward`` (one per exit), ``shifted`` (the
-    parameter-shift gradient) and ``total``; ``angles`` is the number of trainable gate angles."""
+    parameter-shift gradient) and ``total``; ``angles`` is the number of trainable gate angles
+    (the ones shifted) and ``inert`` the number of gate angles left out because the loss cannot
+    depend on them."""
 
     forward: int
     shifted: int
     total: int
     angles: int
+    inert: int = 0
 
 
 class SampleBudget(NamedTuple):
@@ -133,12 +139,16 @@ def circuit_executions(model: Any) -> ExecutionCount:
     """
     circuit = _circuit_of(model)
     exits = tuple(getattr(model, "exit_layers", (len(circuit.layers) - 1,)))
-    per_layer = [sum(len(SHIFT_RULES[rule]) for op in layer for rule in GATE_KINDS[op.kind].shift_rules)
-                 for layer in circuit.layers]
+    inert = _inert_angles(circuit, exits)
+    per_layer, angles = [], 0
+    for layer in circuit.layers:
+        rules = [rule for op in layer for j, rule in enumerate(GATE_KINDS[op.kind].shift_rules)
+                 if not inert[op.offset + j]]
+        per_layer.append(sum(len(SHIFT_RULES[rule]) for rule in rules))
+        angles += len(rules)
     cumulative = np.cumsum(per_layer)
     shifted = int(sum(cumulative[e] for e in exits))
-    angles = sum(len(GATE_KINDS[op.kind].shift_rules) for layer in circuit.layers for op in layer)
-    return ExecutionCount(len(exits), shifted, len(exits) + shifted, angles)
+    return ExecutionCount(len(exits), shifted, len(exits) + shifted, angles, int(inert.sum()))
 
 
 def seconds_per_sample(model: Any, hardware: QuantumHardware = QuantumHardware()) -> float:
@@ -163,7 +173,7 @@ def samples_in_round(model: Any, round_s: float, hardware: QuantumHardware = Qua
     """How many samples a vehicle can train on in a round of ``round_s`` seconds.
 
     For the quantum model on ``hardware`` and for a classical network with the same number of
-    parameters (``model.n_params``) at ``flop_rate``: ``floor(round_s / (epochs * seconds per
+    trained parameters (``model.n_trainable``, else ``model.n_params``) at ``flop_rate``: ``floor(round_s / (epochs * seconds per
     sample))`` each (distinct samples, each visited ``epochs`` times), capped at ``2**62``.
 
     Parameters
@@ -180,6 +190,6 @@ def samples_in_round(model: Any, round_s: float, hardware: QuantumHardware = Qua
     t = require_real("round_s", round_s, 0.0, None, low_inclusive=False, unit="s")
     e = require_integer("epochs", epochs, 1)
     q = seconds_per_sample(model, hardware)
-    c = classical_seconds_per_sample(int(model.n_params), flop_rate)
+    c = classical_seconds_per_sample(int(getattr(model, "n_trainable", model.n_params)), flop_rate)
     fit = [float(np.floor(t / (e * s))) for s in (q, c)]
     return SampleBudget(*(int(min(f, 2**62)) for f in fit), q, c)

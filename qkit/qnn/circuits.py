@@ -505,3 +505,48 @@ def layer_states(circuit: Circuit, params, features) -> list[np.ndarray]:
     states: list[np.ndarray] = []
     run(circuit, params, features, lambda k, psi: states.append(psi.copy()))
     return states
+
+
+
+# Angles whose part of their gate is diagonal and applied after the gate's non-diagonal part:
+# U3 = diag(1, e^{i phi}) RY(theta) diag(1, e^{i lam}); CU3 the same, controlled; Rot's omega; RZ, CRZ.
+_TRAILING_DIAGONAL = {"rz": (0,), "crz": (0,), "u3": (1,), "rot": (2,), "cu3": (1,)}
+_DIAGONAL_KINDS = ("rz", "cz", "crz")
+_PERMUTATION_KINDS = ("cnot",)
+
+
+def _diagonal_survives(op: Op, support: set[int]) -> set[int] | None:
+    """Pass a diagonal operator on ``support`` through a later ``op``: the new support if
+    ``op D op^dagger`` is again diagonal (``op`` diagonal, a permutation, or touching the support
+    only as its control), else ``None``."""
+    touched = set(op.wires) & support
+    if not touched or op.kind in _DIAGONAL_KINDS:
+        return support
+    if op.kind in _PERMUTATION_KINDS:
+        return support | set(op.wires)
+    if GATE_KINDS[op.kind].controlled and touched == {op.wires[0]}:
+        return support
+    return None
+
+
+def _inert_angles(circuit: Circuit, exit_layers: Sequence[int]) -> np.ndarray:
+    """Mask (``circuit.n_params``,) of the gate angles no measured exit can depend on.
+
+    An angle is inert when its factor of the gate is diagonal in the computational basis and
+    applied last within the gate (``_TRAILING_DIAGONAL``), and every later op up to the deepest
+    exit keeps that factor diagonal when moved past it (:func:`_diagonal_survives`): the angle
+    then only multiplies basis amplitudes by phases just before a computational-basis
+    measurement, so every exit's probabilities, hence the loss, are independent of it (zero
+    gradient). Structural: it holds for every input and every value of the other parameters.
+    """
+    mask = np.zeros(circuit.n_params, dtype=bool)
+    ops = [op for layer in circuit.layers[:max(exit_layers) + 1] for op in layer]
+    for i, op in enumerate(ops):
+        for j in _TRAILING_DIAGONAL.get(op.kind, ()):
+            support: set[int] | None = set(op.wires)
+            for other in ops[i + 1:]:
+                support = _diagonal_survives(other, support)
+                if support is None:
+                    break
+            mask[op.offset + j] = support is not None
+    return mask

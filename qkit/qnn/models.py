@@ -60,7 +60,7 @@ import numpy as np
 from qkit._validate import (require_array, require_choice, require_flag, require_generator,
                             require_instance, require_integer, require_real)
 from qkit.qnn import statevector as sv
-from qkit.qnn.circuits import Circuit, Op, run
+from qkit.qnn.circuits import Circuit, Op, _inert_angles, run
 from qkit.qnn.gradients import (adjoint_backward, parameter_shift_gradient,
                                  parameter_shift_input_gradient)
 from qkit.qnn.noise import NoiseModel
@@ -157,6 +157,23 @@ class _LayeredQNN:
     @property
     def n_params(self) -> int:
         return max(s.stop for s in self.layout.values())
+
+    def inert_mask(self) -> np.ndarray:
+        """Boolean mask (``n_params``,) of the angles the loss cannot depend on.
+
+        They stay in the parameter vector but are not trained in any meaningful sense: their
+        gradient is exactly zero for every input. For the DQNN these are the phase ``phi`` of
+        each last-layer CU3 that is followed only by gates using its wires as control (3 of 96
+        at 4 qubits and 3 layers, 7 of 240 at 8 qubits and 4 layers). ``CU3(theta, phi, lam)``
+        applies the controlled phase ``phi`` last, and a phase on a basis state does not change
+        a computational-basis measurement (:func:`qkit.qnn.circuits._inert_angles`).
+        """
+        return _inert_angles(self.circuit, self.exit_layers)
+
+    @property
+    def n_trainable(self) -> int:
+        """Parameters the loss can depend on: ``n_params - inert_mask().sum()``."""
+        return self.n_params - int(self.inert_mask().sum())
 
     def layer_slices(self, k: int) -> slice:
         """Contiguous slice of block ``k``: ``layer{k}`` and, if layer ``k`` has one, ``exit{k}``."""
