@@ -22,6 +22,9 @@ Run from the repository root::
     python benchmarks/bench_fl_realism.py cost
     python benchmarks/bench_fl_realism.py quantise schedule      # about two minutes
     python benchmarks/bench_fl_realism.py --quick all             # a smoke test
+
+``quantise`` and ``schedule`` are a quick look over a few seeds; the paired 10-seed verdicts that
+notebook 11 loads come from ``benchmarks/fl_uplink_realism.py``.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ import numpy as np
 from scipy import stats
 
 from qkit.fl.channel import Channel
-from qkit.fl.clients import LocalTraining, angle_periods, base_mask, disk_distances, disk_reception_probability
+from qkit.fl.clients import COURSE_TRAINING, angle_periods, base_mask, disk_distances, disk_reception_probability
 from qkit.fl.cost import QuantumHardware, circuit_executions, classical_seconds_per_sample, samples_in_round
 from qkit.fl.partition import plate_task
 from qkit.fl.rounds import run_federated
@@ -43,7 +46,7 @@ from qkit.qnn import DynamicQNN
 from qkit.qnn.classical import MLP, hidden_width_for
 from qkit.qnn.gradients import parameter_shift_gradient
 
-TRAINING = LocalTraining(epochs=1, batch_size=20, learning_rate=0.05)
+TRAINING = COURSE_TRAINING  # quantise, schedule: the course's local training (one epoch of SGD)
 DQNN4 = DynamicQNN(n_qubits=4, n_layers=3, n_classes=4)
 DQNN8 = DynamicQNN(n_qubits=8, n_layers=4, n_classes=6)
 DEVICES = {"assumed (1000 shots, 4 kHz, 0 latency)": QuantumHardware(),
@@ -103,7 +106,7 @@ def _run(task, clients, scheme, seed, rounds, radius, channel=Channel(), **kw):
     extra = dict(base_mask=base_mask(DQNN4, 1)) if scheme == "dqfl" else {}
     return run_federated(DQNN4, clients, task.test_set, channel, scheme, rounds,
                          initial_params=DQNN4.init_params(np.random.default_rng(1000 + seed)), rng=rng,
-                         training=TRAINING, distances=d, period=angle_periods(DQNN4), **extra, **kw)
+                         training=TRAINING, distances=d, period=angle_periods(DQNN4), engine="batched", **extra, **kw)
 
 
 def quantise(quick: bool) -> None:
