@@ -77,7 +77,7 @@ def _arrivals(scheme, seed):
     extra = {"base_mask": base_mask(model, 1)} if scheme == "dqfl" else {}
     h = run_federated(model, clients, (X, np.arange(2 * n) % 4), Channel(), scheme, rounds,
                       initial_params=model.init_params(s["init"]), rng=s["run"], training=LocalTraining(),
-                      distances=disk_distances(n, 1000.0, s["distances"], rounds), **extra)
+                      distances=disk_distances(n, 1000.0, s["distances"], rounds), engine="batched", **extra)
     return h.arrived[..., 0]
 
 
@@ -92,26 +92,55 @@ def test_same_seed_means_same_fades_for_qfl_and_dqfl():
     assert any(unpaired)                                       # the check can fail when fades differ
 
 
-@pytest.mark.parametrize("name", bench.COMPARISONS)
-def test_benchmark_results_file_is_reproduced_exactly(name, tmp_path):
-    first = bench.write_results(bench.run_comparison(name, small=True), tmp_path / "a.json").read_bytes()
-    second = bench.write_results(bench.run_comparison(name, small=True), tmp_path / "b.json").read_bytes()
-    assert first == second
-    results = json.loads(first)
-    assert results["config"]["small"] is True and results["config"]["seeds"] == 3
+_RESULTS = _BENCH.parent / "results" / "fl_verdicts"
+
+
+def _compared(results: dict) -> str:
+    """The part of a results file the tests compare: everything but the ``run`` block (date, load, time)."""
+    return json.dumps({k: v for k, v in results.items() if k != "run"}, indent=1, sort_keys=True)
+
+
+def _recomputes(results: dict) -> int:
+    """Assert every stored interval is the one its stored per-seed differences give; return how many."""
     found = list(bench._intervals(results["results"]))
-    assert found
-    for label, value in found:          # every stored interval is the one its per-seed values give
-        assert value["n"] == 3 and len(value["differences"]) == 3
-        again = paired_difference(np.zeros(3), np.array(value["differences"]))
-        assert np.isclose(again.low, value["low"], rtol=0, atol=1e-15) and again.verdict() == value["verdict"]
+    n = results["config"]["seeds"]
+    for label, value in found:
+        assert value["n"] == n and len(value["differences"]) == n, label
+        again = paired_difference(np.zeros(n), np.array(value["differences"])).as_dict()
+        assert again == value, label
+    return len(found)
 
 
-def test_benchmark_intervals_come_from_the_stored_per_seed_values(tmp_path):
-    results = bench.run_comparison("fedavg_vs_centralised", small=True)
-    for regime, block in results["results"].items():
-        a, b = np.array(block["fedavg_perfect_uplink"]), np.array(block["centralised"])
-        assert np.all((0 <= a) & (a <= 1)) and np.all((0 <= b) & (b <= 1))
-        assert block["centralised_minus_fedavg"] == paired_difference(a, b).as_dict()
+@pytest.mark.parametrize("name", bench.COMPARISONS)
+def test_small_setting_reproduces_the_committed_small_file_exactly(name):
+    committed = json.loads((_RESULTS / f"{name}_small.json").read_text())
+    assert _compared(bench.run_comparison(name, small=True)) == _compared(committed)
+    assert committed["config"] == bench.config_of(name, True) and _recomputes(committed) > 0
+
+
+@pytest.mark.parametrize("name", bench.COMPARISONS)
+def test_full_file_has_the_full_config_and_its_intervals_recompute(name):
+    full = json.loads((_RESULTS / f"{name}.json").read_text())
+    assert full["config"] == bench.config_of(name, False) and full["config"]["seeds"] >= 10
+    assert _recomputes(full) > 0
+
+
+def test_scheme_verdicts_are_differences_of_the_stored_accuracies():
+    full = json.loads((_RESULTS / "schemes.json").read_text())
+    for key, block in full["results"].items():
+        runs = block["runs"]
+        for label, exit in (("deepest_exit", -1), ("first_exit", 0)):
+            a, b = np.array(runs["qfl"]["accuracy"][exit]), np.array(runs["dqfl"]["accuracy"][exit])
+            assert np.all((0 <= a) & (a <= 1)) and np.all((0 <= b) & (b <= 1))
+            assert block["dqfl_minus_qfl"][label] == paired_difference(a, b).as_dict(), (key, label)
+        silent = [np.array(runs[s]["silent_rounds"]) for s in ("qfl", "dqfl")]
+        assert block["dqfl_minus_qfl"]["silent_rounds"] == paired_difference(*silent).as_dict()
+    conv = json.loads((_RESULTS / "convergence.json").read_text())
+    seeds = conv["results"]["per_seed"]
+    a, b = (np.array(seeds[arm]["round_final"][-1]) for arm in ("fedavg_perfect_uplink", "centralised"))
+    assert conv["results"]["verdicts"]["round_final"]["centralised_minus_fedavg"] == paired_difference(a, b).as_dict()
+
+
+def test_unknown_comparison_is_refused():
     with pytest.raises(ValueError, match="comparison"):
         bench.run_comparison("bogus", small=True)
