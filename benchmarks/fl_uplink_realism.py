@@ -1,7 +1,7 @@
 """Paired-seed verdicts of the uplink's realism (issue 12, item 5): quantised uploads, a shared band.
 
 Both comparisons use the course's local training (:data:`qkit.fl.clients.COURSE_TRAINING`), the
-batched engine, notebook 12's model (4-qubit 3-layer dynamic QNN, plate task ``"0123"``) and one
+batched engine, notebooks 12-13's model (4-qubit 3-layer dynamic QNN, plate task ``"0123"``) and one
 seed per world: :func:`qkit.fl.verdicts.seed_streams` fixes the partition, the initial model, the
 positions, the fades and the mini-batches, so the arms of one seed differ only in the thing compared
 (quantisation draws no random numbers; the scheduler has a stream of its own). Accuracy is the
@@ -38,6 +38,7 @@ import argparse
 import dataclasses
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -62,6 +63,15 @@ SMALL = dict(seeds=3, n_vehicles=3, rounds=3, last=2, radii=(1000.0,), bits=(32,
              task=dict(samples_per_vehicle=8, n_public=100, n_test=40), task_seed=9,
              schedule=dict(n_vehicles=4, clients_per_round=(2, 4), total_bandwidth_hz=20e6, radius=600.0,
                            bits=(32, 8)))
+_ONLY = {"quantise": ("n_vehicles", "radii", "bits"), "schedule": ("schedule",)}   # each comparison's own keys
+
+
+def config_for(name: str, small: bool = False) -> dict:
+    """The setting of one comparison: the shared keys and that comparison's own (not the other's)."""
+    if name not in COMPARISONS:
+        raise ValueError(f"comparison must be one of {COMPARISONS}, got {name!r}")
+    other = {k for n, keys in _ONLY.items() if n != name for k in keys}
+    return {k: v for k, v in (SMALL if small else FULL).items() if k not in other}
 
 
 class _World:
@@ -170,9 +180,7 @@ def _schedule(world: _World, cfg: dict, seeds: list[int]) -> dict:
 
 def run_comparison(name: str, *, small: bool = False, seeds: int | None = None) -> dict:
     """Run one named comparison; return the results (config, per-seed values, paired differences)."""
-    if name not in COMPARISONS:
-        raise ValueError(f"comparison must be one of {COMPARISONS}, got {name!r}")
-    cfg = dict(SMALL if small else FULL)
+    cfg = config_for(name, small)
     if seeds is not None:
         cfg["seeds"] = int(seeds)
     world = _World(cfg)
@@ -188,7 +196,7 @@ def run_comparison(name: str, *, small: bool = False, seeds: int | None = None) 
 
 
 def write_results(results: dict, path: str | Path, run: dict | None = None) -> Path:
-    """Write the results as JSON (sorted keys); ``run`` (date, load, wall time) goes under ``"run"``."""
+    """Write the results as JSON (sorted keys); ``run`` (command, date, load, wall time) goes under ``"run"``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     body = dict(results, **({"run": run} if run else {}))
@@ -211,10 +219,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("output", help="path of the JSON results file")
     parser.add_argument("--small", action="store_true", help="a tiny setting that runs in seconds")
     parser.add_argument("--seeds", type=int, default=None, help="number of seeds (default 10, small 3)")
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
     t0, load = time.perf_counter(), os.getloadavg()[0]
     results = run_comparison(args.comparison, small=args.small, seeds=args.seeds)
-    run = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "load_at_start": round(load, 2),
+    run = {"argv": argv, "command": " ".join(["python", "benchmarks/fl_uplink_realism.py", *argv]),
+           "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "load_at_start": round(load, 2),
            "load_at_end": round(os.getloadavg()[0], 2), "wall_s": round(time.perf_counter() - t0, 1)}
     print(f"wrote {write_results(results, args.output, run)} in {run['wall_s']} s (load {load:.2f})")
     for label, value in intervals(results["results"]):

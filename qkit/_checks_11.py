@@ -28,6 +28,8 @@ __all__ = [
     "monte_carlo_exact", "same_seed_same_fractions",
     "monte_carlo_layers", "monte_carlo_ignoring_base", "monte_carlo_db_as_linear", "monte_carlo_amplitude_gain",
     "exact_layers", "exact_layers_independent", "exact_layers_ignoring_base", "exact_layers_db_as_linear",
+    "shared_band", "shared_band_noise_fixed", "shared_band_rate_fixed", "shared_band_most_likely",
+    "shared_band_zero_based", "shared_band_rate_as_threshold",
     "MISTAKES", "demo_failed",
 ]
 
@@ -276,6 +278,53 @@ def exact_layers_db_as_linear(mean_snr_db, power_split, base_rate, enhancement_r
     return p.base, p.enhancement
 
 
+# -- Exercise 11.8 ------------------------------------------------------------------------------
+
+def _shared(mean_snr_full_band, message_bits, band_hz, slot_s, k_max, snr_scales=True, rate_scales=True,
+            threshold=lambda rate: 2.0 ** rate - 1.0):
+    k = np.arange(1, int(k_max) + 1, dtype=float)
+    rate = float(message_bits) * (k if rate_scales else 1.0) / (float(band_hz) * float(slot_s))
+    rho = float(mean_snr_full_band) * (k if snr_scales else 1.0)
+    return _quiet_exp(-threshold(rate) / rho), k
+
+
+def shared_band(mean_snr_full_band, message_bits, band_hz, slot_s, k_max):
+    """``(P, K*)``: P(arrive) for K = 1..k_max vehicles sharing ``band_hz`` (W = B/K, mean SNR K rho_B,
+    R = b K / (B T)) and the K that maximises the expected arrivals K P (the first, on a tie)."""
+    p, k = _shared(mean_snr_full_band, message_bits, band_hz, slot_s, k_max)
+    return p, int(k[np.argmax(k * p)])
+
+
+def shared_band_noise_fixed(mean_snr_full_band, message_bits, band_hz, slot_s, k_max):
+    """Wrong: the mean SNR kept at rho_B for every K, as if a narrower slice collected the same noise."""
+    p, k = _shared(mean_snr_full_band, message_bits, band_hz, slot_s, k_max, snr_scales=False)
+    return p, int(k[np.argmax(k * p)])
+
+
+def shared_band_rate_fixed(mean_snr_full_band, message_bits, band_hz, slot_s, k_max):
+    """Wrong: the rate kept at b / (B T), as if every vehicle still had the whole band for its message."""
+    p, k = _shared(mean_snr_full_band, message_bits, band_hz, slot_s, k_max, rate_scales=False)
+    return p, int(k[np.argmax(k * p)])
+
+
+def shared_band_most_likely(mean_snr_full_band, message_bits, band_hz, slot_s, k_max):
+    """Wrong: the K that maximises P(arrive) itself (K = 1, since P falls) instead of K P."""
+    p, k = _shared(mean_snr_full_band, message_bits, band_hz, slot_s, k_max)
+    return p, int(k[np.argmax(p)])
+
+
+def shared_band_zero_based(mean_snr_full_band, message_bits, band_hz, slot_s, k_max):
+    """Wrong: the array index of the best K (0-based) returned instead of K itself."""
+    p, k = _shared(mean_snr_full_band, message_bits, band_hz, slot_s, k_max)
+    return p, int(np.argmax(k * p))
+
+
+def shared_band_rate_as_threshold(mean_snr_full_band, message_bits, band_hz, slot_s, k_max):
+    """Wrong: the rate R used as the SNR threshold (no 2^R - 1)."""
+    p, k = _shared(mean_snr_full_band, message_bits, band_hz, slot_s, k_max, threshold=lambda rate: rate)
+    return p, int(k[np.argmax(k * p)])
+
+
 # -- the hints of the checks --------------------------------------------------------------------
 
 MISTAKES = {
@@ -324,6 +373,15 @@ MISTAKES = {
         Mistake("one fade g decides both layers, so they are not independent: which single condition on g "
                 "decodes both?", exact_layers_independent),
         Mistake("the mean SNR comes in dB: convert it, rho = 10^(dB/10)", exact_layers_db_as_linear)],
+    "11.8": [
+        Mistake("a slice of width B/K collects 1/K of the noise power N0 W F: the mean SNR is K rho_B",
+                shared_band_noise_fixed),
+        Mistake("the b bits must fit into a slice of width B/K in one slot: R = b K / (B T) grows with K",
+                shared_band_rate_fixed),
+        Mistake("asked for: the K with the most arrivals per round, K P(arrive), not the largest P(arrive)",
+                shared_band_most_likely),
+        Mistake("return K itself (K runs from 1), not the array index of the best K", shared_band_zero_based),
+        Mistake("R is a rate, not an SNR: log2(1 + SNR) >= R needs SNR >= 2^R - 1", shared_band_rate_as_threshold)],
 }
 """The typical mistakes of each check, by exercise label."""
 

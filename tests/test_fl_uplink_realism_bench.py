@@ -60,8 +60,13 @@ def test_files_have_the_scripts_config_and_their_intervals_recompute(name):
     for file, small in ((f"{name}.json", False), (f"{name}_small.json", True)):
         results = _stored(file)
         cfg = results["config"]
-        expected = json.loads(json.dumps(dict(bench.SMALL if small else bench.FULL)))
+        expected = json.loads(json.dumps(bench.config_for(name, small)))
         assert {k: cfg[k] for k in expected} == expected and cfg["small"] is small and cfg["comparison"] == name
+        other = "schedule" if name == "quantise" else "quantise"
+        assert not set(bench._ONLY[other]) & set(cfg)               # no key of the other comparison
+        run = json.loads((_RESULTS / file).read_text())["run"]
+        assert run["command"].startswith(f"python benchmarks/fl_uplink_realism.py {name} ")
+        assert run["command"].endswith(f"{file}" + (" --small" if small else ""))
         pairs = list(_recomputed(results))
         assert pairs and len(pairs) == len(list(bench.intervals(results["results"])))
         for stored, again in pairs:
