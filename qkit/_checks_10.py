@@ -27,7 +27,8 @@ __all__ = [
     "partial_nan_when_nobody", "partial_zero_when_nobody",
     "fedavg_round", "fedavg_round_plain_mean", "fedavg_round_missing_as_zeros",
     "fedavg_round_chained", "fedavg_round_full_batch", "fedavg_round_drop_last",
-    "client_drift", "client_drift_one_pooled_step", "client_drift_plain_mean", "stale_round",
+    "client_drift", "client_drift_one_pooled_step", "client_drift_plain_mean", "client_drift_equal_weight_central",
+    "stale_round",
     "MISTAKES", "demo_failed",
 ]
 
@@ -248,6 +249,15 @@ def client_drift_plain_mean(global_params, client_data, gradient, epochs, learni
     return float(np.linalg.norm(fed - central))
 
 
+def client_drift_equal_weight_central(global_params, client_data, gradient, epochs, learning_rate) -> float:
+    """Wrong: the centralised step uses the equal-weight mean of the vehicles' gradients, not the pooled one."""
+    fed = _full_round(global_params, client_data, gradient, epochs, learning_rate)
+    central = np.asarray(global_params, dtype=float).copy()
+    for _ in range(epochs):
+        central = central - learning_rate * np.mean([gradient(central, X, y) for X, y in client_data], axis=0)
+    return float(np.linalg.norm(fed - central))
+
+
 def stale_round(your_round) -> Mistake:
     """The 10.5 mistake of a learner whose own 10.4 round (``your_round``) is still wrong.
 
@@ -306,7 +316,10 @@ MISTAKES = {
         Mistake("E local epochs must be compared with E pooled steps, not with one step",
                 client_drift_one_pooled_step),
         Mistake("with one epoch the gap should vanish: the server must weight vehicles by n_k (sample-weighted FedAvg)",
-                client_drift_plain_mean)],
+                client_drift_plain_mean),
+        Mistake("the centralised step is one gradient of the loss on ALL plates pooled: concatenate the vehicles' "
+                "data (each sample counts once), do not average the vehicles' gradients equally",
+                client_drift_equal_weight_central)],
 }
 """The typical mistakes of each check, by exercise label (10.5 adds :func:`stale_round`)."""
 

@@ -43,8 +43,9 @@ def _check_intervals(results: dict, n: int) -> None:
         assert again.verdict() == value["verdict"], label
 
 
-def test_some_results_are_committed():
-    assert {"convergence", "fedprox"} <= set(_COMMITTED)
+def test_every_comparison_has_committed_results():
+    assert set(_COMMITTED) == set(bench.COMPARISONS)
+    assert all((_RESULTS / f"{name}.json").exists() for name in bench.COMPARISONS)
 
 
 @pytest.mark.parametrize("name", _COMMITTED)
