@@ -21,6 +21,10 @@ uplink minus each scheme at the deepest exit, centralised minus ideal uplink. Th
 is the course's (:data:`qkit.fl.clients.COURSE_TRAINING`); the sensitivity arms (fresh Adam,
 SGD with persistent momentum, 3 local epochs) repeat DQFL - QFL at the deepest exit.
 
+``city_curves``: per city, the accuracy after every round (round 0 = the initial model) at the first
+and the deepest exit of QFL and DQFL at each power, course regime (the paired per-round
+difference of notebook 13's figure).
+
 ``step_sizes``: how far the global model moves in a round, against how many QFL updates arrived
 (the wrapped Euclidean norm of the change of the global vector, pooled over cities and powers,
 the ideal uplink's rounds included), for the course regime: the check of the first edition's
@@ -188,6 +192,8 @@ def _regime(cap: _Capstone, cities: list[_City], training: LocalTraining, headli
             out["ideal_minus"][name] = _pair(finals[name][deep], finals["ideal"][deep])
     out["centralised_minus_ideal"] = _pair(finals["ideal"][deep], finals["centralised"][deep])
     out["mean_curve_deepest_exit"] = {name: [float(v) for v in c[:, :, -1].mean(axis=0)] for name, c in curves.items()}
+    out["city_curves"] = {name: {"exit_1": c[:, :, 0].tolist(), deep: c[:, :, -1].tolist()}
+                          for name, c in curves.items() if name.startswith(("qfl_", "dqfl_"))}
     out["arrived_share"] = {name: float(np.mean([np.mean(h["n_arrived"]) for h in hs])) for name, hs in runs.items()}
     out["step_sizes"] = _step_sizes([h for name, hs in runs.items() if not name.startswith("dqfl") for h in hs])
     return out

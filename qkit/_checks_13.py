@@ -13,7 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 from qkit.exercises import Mistake
+from qkit.fl.cost import circuit_executions
 from qkit.fl.rounds import draw_arrivals
+from qkit.qnn.models import DynamicQNN
 
 __all__ = [
     "distance_to_mast", "distance_on_the_street", "distance_plus_height", "distance_city_block_plus_height",
@@ -23,8 +25,11 @@ __all__ = [
     "round_ledger", "round_ledger_without_data", "round_ledger_in_parameters", "round_ledger_with_broadcast",
     "round_ledger_with_one_broadcast", "round_ledger_base_for_all", "round_ledger_boundary_inclusive",
     "round_ledger_arrivals_without_data", "round_ledger_updates_without_data", "round_ledger_bits_without_data",
+    "round_ledger_sent_is_delivered",
     "can_train", "can_train_this_round", "can_train_before_this_round", "can_train_across_vehicles",
-    "can_train_plate_counts", "can_train_running_max",
+    "can_train_plate_counts", "can_train_running_max", "returns_numbers",
+    "executions_per_plate", "executions_no_inert", "executions_inert_deepest_only", "executions_without_forward",
+    "executions_theta_two_term", "executions_one_circuit",
     "city_ledger", "city_ledger_everybody_sends", "city_ledger_forgets_data", "city_ledger_draws_for_senders_only",
     "MISTAKES",
 ]
@@ -99,7 +104,7 @@ def expected_arrivals_enhancement_twice(distances, channel, power_split):
 # -- Exercise 13.3 -----------------------------------------------------------------------------
 
 def _ledger(has_data, arrived, params_per_layer, boundary, bits_per_parameter, *, everybody=False,
-            base_for_all=False, broadcast=0, bits=True, shift=0, unmasked=()):
+            base_for_all=False, broadcast=0, bits=True, shift=0, unmasked=(), sent_is_delivered=False):
     sends = np.ones(len(has_data), dtype=bool) if everybody else np.asarray(has_data, dtype=bool)
     got = np.asarray(arrived, dtype=bool) & sends[:, None]
     drawn = np.asarray(arrived, dtype=bool)     # what the channel decodes, senders or not
@@ -112,7 +117,8 @@ def _ledger(has_data, arrived, params_per_layer, boundary, bits_per_parameter, *
     unit = bits_per_parameter if bits else 1
     block_size = np.bincount(block, weights=per_layer, minlength=got.shape[1]) * unit
     sent = sends.sum() * per_layer.sum() * unit + broadcast * per_layer.sum() * unit
-    return updates, float(sent), float((drawn if "bits" in unmasked else got).sum(axis=0) @ block_size)
+    delivered = float((drawn if "bits" in unmasked else got).sum(axis=0) @ block_size)
+    return updates, (delivered if sent_is_delivered else float(sent)), delivered
 
 
 def round_ledger(has_data, arrived, params_per_layer, boundary, bits_per_parameter=32):
@@ -170,6 +176,11 @@ def round_ledger_bits_without_data(has_data, arrived, params_per_layer, boundary
     return _ledger(has_data, arrived, params_per_layer, boundary, bits_per_parameter, unmasked=("bits",))
 
 
+def round_ledger_sent_is_delivered(has_data, arrived, params_per_layer, boundary, bits_per_parameter=32):
+    """Wrong: ``bits_sent`` counts only the messages that got through (it equals ``bits_delivered``)."""
+    return _ledger(has_data, arrived, params_per_layer, boundary, bits_per_parameter, sent_is_delivered=True)
+
+
 # -- Exercise 13.4 -----------------------------------------------------------------------------
 
 def can_train(captures) -> np.ndarray:
@@ -201,6 +212,11 @@ def can_train_plate_counts(captures) -> np.ndarray:
 def can_train_running_max(captures) -> np.ndarray:
     """Wrong: the largest number of plates captured in one round of 0..r, not whether there is one."""
     return np.maximum.accumulate(np.asarray(captures), axis=0)
+
+
+def returns_numbers(captures) -> bool:
+    """Wrong (for the True/False check of 13.4): the answer's array holds numbers, not booleans."""
+    return False
 
 
 # -- Exercise 13.5 -----------------------------------------------------------------------------
@@ -241,6 +257,53 @@ def city_ledger_draws_for_senders_only(trace, link, scheme, power_split, seed):
     return _city(trace, link, scheme, power_split, seed, can_train(trace.captures), senders_only=True)
 
 
+# -- Exercise 13.6 -----------------------------------------------------------------------------
+
+def _executions(n_qubits, n_layers, *, inert="per_exit", forward=True, theta_runs=4):
+    """Parameter-shift executions per plate of a DQNN (U3 on every qubit, a CU3 ring, an exit
+    after every layer); ``inert``: "per_exit" (right), "deepest" (skipped in the deepest exit
+    only) or "none"."""
+    n, L = int(n_qubits), int(n_layers)
+    per_layer = 6 * n + (theta_runs + 4) * n      # U3: 3 two-term angles; CU3: theta + 2 phases
+    total = 0
+    for e in range(L):
+        skipped = 2 * (n - 1) if inert == "per_exit" or (inert == "deepest" and e == L - 1) else 0
+        total += int(forward) + per_layer * (e + 1) - skipped
+    return total
+
+
+def executions_per_plate(n_qubits, n_layers) -> int:
+    """Circuit executions per training plate of ``DynamicQNN(n_qubits, n_layers)``
+    (:func:`qkit.fl.cost.circuit_executions`)."""
+    return circuit_executions(DynamicQNN(int(n_qubits), int(n_layers), 2)).total
+
+
+def executions_no_inert(n_qubits, n_layers) -> int:
+    """Wrong: every angle shifted in every exit, the inert phases included."""
+    return _executions(n_qubits, n_layers, inert="none")
+
+
+def executions_inert_deepest_only(n_qubits, n_layers) -> int:
+    """Wrong: the inert phases skipped in the deepest exit's circuit only."""
+    return _executions(n_qubits, n_layers, inert="deepest")
+
+
+def executions_without_forward(n_qubits, n_layers) -> int:
+    """Wrong: the forward run of each exit left out."""
+    return _executions(n_qubits, n_layers, forward=False)
+
+
+def executions_theta_two_term(n_qubits, n_layers) -> int:
+    """Wrong: CU3's theta shifted with two runs, like a one-frequency angle."""
+    return _executions(n_qubits, n_layers, theta_runs=2)
+
+
+def executions_one_circuit(n_qubits, n_layers) -> int:
+    """Wrong: the deepest exit's shifts only, as if one circuit gave every exit (the simulator's view)."""
+    n, L = int(n_qubits), int(n_layers)
+    return L + 14 * n * L - 2 * (n - 1)
+
+
 # -- The hints, by exercise -----------------------------------------------------------------------
 
 _BROADCAST = "the global model's broadcast (stage 5) goes down the downlink: it is not uplink traffic"
@@ -278,6 +341,8 @@ MISTAKES: dict[str, list[Mistake]] = {
                 round_ledger_base_for_all),
         Mistake("a base of `boundary` layers holds layers 0..boundary-1, not 0..boundary",
                 round_ledger_boundary_inclusive),
+        Mistake("sent is not delivered: every vehicle with a plate transmits its whole model, whether or not the "
+                "channel decodes it; bits_sent counts all of it", round_ledger_sent_is_delivered),
     ],
     "13.4": [
         Mistake("captured plates stay in the vehicle's memory: a vehicle that captured once can train in every later "
@@ -289,12 +354,27 @@ MISTAKES: dict[str, list[Mistake]] = {
         Mistake("return True/False (can vehicle k train in round r?), not a number of plates: compare with 0",
                 can_train_running_max),
     ],
+    "13.4 True/False": [
+        Mistake("the values are right but they are numbers: return a boolean array (e.g. compare the running total "
+                "with 0, `> 0`), so it can index the fleet (`vehicles[can_train(c)[r]]`)", returns_numbers),
+    ],
     "13.5": [
         Mistake("only vehicles holding a plate train and send: use 13.4 for each round", city_ledger_everybody_sends),
         Mistake("captured plates stay: a vehicle keeps sending after the round in which it captured",
                 city_ledger_forgets_data),
         Mistake("draw each round's arrivals for the whole fleet, draw_arrivals(link, trace.distances[r], ...), so the "
                 "random numbers match; senders are picked by 13.3", city_ledger_draws_for_senders_only),
+    ],
+    "13.6": [
+        Mistake("an angle the exit's readout cannot depend on needs no shift: skip the n - 1 last-layer CU3 phases "
+                "in every exit's circuit", executions_no_inert),
+        Mistake("the inert phases are those of each exit circuit's last layer: exit e skips layer e's phases, not only "
+                "the deepest exit", executions_inert_deepest_only),
+        Mistake("each exit is also run once unshifted (its forward pass)", executions_without_forward),
+        Mistake("CU3's theta is a controlled rotation angle: its shift rule takes four runs, not two",
+                executions_theta_two_term),
+        Mistake("measuring ends a circuit on hardware: exit e is its own circuit and needs the shifts of layers 0..e",
+                executions_one_circuit),
     ],
 }
 """The typical mistakes of each exercise of chapter 13 (``mistakes=`` of its check), by label."""

@@ -62,6 +62,11 @@ def test_pairs_are_paired_and_differences_are_b_minus_a(small):
     # the ideal uplink delivers every active vehicle's update; QFL at 13 dBm fewer
     assert course["arrived_share"]["ideal"] > course["arrived_share"]["qfl_13dBm"]
     assert _intervals_recompute(small["results"]) == 7
+    # the per-city curves behind notebook 13's paired band: their last rounds average to the finals
+    last = small["config"]["last"]
+    for arm, curves in course["city_curves"].items():
+        for exit_, per_city in curves.items():
+            assert np.mean(np.array(per_city)[:, -last:], axis=1) == pytest.approx(finals[arm][exit_], abs=1e-12)
 
 
 def test_full_file_has_the_scripts_full_config_and_its_intervals_recompute():
@@ -74,3 +79,10 @@ def test_full_file_has_the_scripts_full_config_and_its_intervals_recompute():
     assert all(len(v["differences"]) == bench.FULL["cities"]
                for v in full["results"]["course"]["dqfl_minus_qfl"]["13dBm"].values())
     assert _intervals_recompute(full["results"]) == 9 + 4 * (len(bench.FULL["trainings"]) - 1)
+    course, last = full["results"]["course"], cfg["last"]
+    assert set(course["city_curves"]) == {f"{s}_{p:.0f}dBm" for p in cfg["powers"] for s in ("qfl", "dqfl")}
+    for arm, curves in course["city_curves"].items():
+        for exit_, per_city in curves.items():
+            per_city = np.array(per_city)
+            assert per_city.shape == (cfg["cities"], cfg["rounds"] + 1)
+            assert per_city[:, -last:].mean(axis=1) == pytest.approx(course["final"][arm][exit_], abs=1e-12)

@@ -134,3 +134,11 @@ def test_without_a_kernel_the_question_shows_as_text_with_the_explanation_folded
     assert "<details>" in page and page.index("<details>") < page.index(THINNING["explanation"])
     numeric = PredictThenCheck(**PEAKS)._repr_mimebundle_()["text/plain"]
     assert "(a number in electrons)" in numeric
+
+
+def test_plain_text_keeps_a_comparison_and_drops_only_tags():
+    from qkit.widgets.predict import _plain
+
+    assert _plain("DQFL < QFL: the interval lies below zero") == "DQFL < QFL: the interval lies below zero"
+    assert _plain("<b>a</b> &lt; b, 2<3 and 4 > 1<br/>") == "a < b, 2<3 and 4 > 1"
+    assert _plain("<i>x</i><!-- note -->y") == "xy"

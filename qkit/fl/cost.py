@@ -15,13 +15,18 @@ encoded input, so nothing is shared between the samples of a batch. The dynamic 
 after every layer; measuring all qubits ends the circuit, so exit ``e`` is its own circuit of
 depth ``e + 1`` and its gradient shifts only the angles of its first ``e + 1`` layers. Per sample:
 
-    executions = sum over exits e of [ 1  +  sum over trainable angles j in layers <= e of n_shift(j) ]
+    executions = sum over exits e of [ 1  +  sum over angles j in layers <= e, not inert in exit e's
+                                            circuit, of n_shift(j) ]
 
 (the ``1`` is the forward pass of that exit; the classical readout scales and biases need no
-extra circuit). Each execution is repeated ``shots`` times. Angles the loss cannot depend on are
-not shifted: a phase applied last on basis states before a computational-basis measurement
-(the DQNN's last-layer CU3 phases, 3 of 96 parameters at 4 qubits, 7 of 240 at 8; found
-structurally by :meth:`qkit.qnn.models.DynamicQNN.inert_mask`) has an exactly zero derivative.
+extra circuit). Each execution is repeated ``shots`` times. Angles an exit's readout cannot
+depend on are not shifted for that exit: a phase applied last on basis states before a
+computational-basis measurement has an exactly zero derivative (found structurally by
+``qkit.qnn.circuits._inert_angles(circuit, [e])``). The rule is applied per exit circuit: the
+CU3 phases of layer ``e`` are inert in exit ``e``'s circuit (its last layer) though exit
+``e + 1``'s circuit depends on them (the DQNN at 4 qubits and 3 exits: 3 phases per exit, 6
+two-term executions each, so 321 executions per sample rather than 339; 3 of its 96
+parameters, the deepest layer's phases, are never shifted).
 
 What the adjoint method saves, and why hardware cannot use it
 -------------------------------------------------------------
@@ -97,9 +102,9 @@ class QuantumHardware:
 
 class ExecutionCount(NamedTuple):
     """Circuit executions per training sample: ``forward`` (one per exit), ``shifted`` (the
-    parameter-shift gradient) and ``total``; ``angles`` is the number of trainable gate angles
-    (the ones shifted) and ``inert`` the number of gate angles left out because the loss cannot
-    depend on them."""
+    parameter-shift gradient, each exit's circuit shifting only the angles its readout depends on)
+    and ``total``; ``angles`` is the number of gate angles shifted for at least one exit and
+    ``inert`` the number of gate angles never shifted because no exit's readout depends on them."""
 
     forward: int
     shifted: int
@@ -139,16 +144,18 @@ def circuit_executions(model: Any) -> ExecutionCount:
     """
     circuit = _circuit_of(model)
     exits = tuple(getattr(model, "exit_layers", (len(circuit.layers) - 1,)))
-    inert = _inert_angles(circuit, exits)
-    per_layer, angles = [], 0
-    for layer in circuit.layers:
-        rules = [rule for op in layer for j, rule in enumerate(GATE_KINDS[op.kind].shift_rules)
-                 if not inert[op.offset + j]]
-        per_layer.append(sum(len(SHIFT_RULES[rule]) for rule in rules))
-        angles += len(rules)
-    cumulative = np.cumsum(per_layer)
-    shifted = int(sum(cumulative[e] for e in exits))
-    return ExecutionCount(len(exits), shifted, len(exits) + shifted, angles, int(inert.sum()))
+    shifted, used = 0, np.zeros(circuit.n_params, dtype=bool)
+    for e in exits:  # exit e is its own circuit (layers 0..e): its own inert angles
+        inert = _inert_angles(circuit, [e])
+        for layer in circuit.layers[:e + 1]:
+            for op in layer:
+                for j, rule in enumerate(GATE_KINDS[op.kind].shift_rules):
+                    if not inert[op.offset + j]:
+                        shifted += len(SHIFT_RULES[rule])
+                        used[op.offset + j] = True
+    angles = int(used.sum())
+    never = sum(len(GATE_KINDS[op.kind].shift_rules) for layer in circuit.layers for op in layer) - angles
+    return ExecutionCount(len(exits), int(shifted), len(exits) + int(shifted), angles, int(never))
 
 
 def seconds_per_sample(model: Any, hardware: QuantumHardware = QuantumHardware()) -> float:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import html
 import math
 import numbers
+import re
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -274,14 +275,13 @@ def _parse_number(guess: Any) -> float:
     return value
 
 
+_TAG = re.compile(r"</?[A-Za-z!][^<>]*>")
+
+
 def _plain(text: str) -> str:
-    """Text without HTML tags (for the plain-text fallback)."""
-    out, inside = [], False
-    for ch in text:
-        if ch == "<":
-            inside = True
-        elif ch == ">" and inside:
-            inside = False
-        elif not inside:
-            out.append(ch)
-    return html.unescape("".join(out))
+    """Text without HTML tags (for the plain-text fallback).
+
+    Only real tags go: ``<`` followed by a letter, ``/`` or ``!`` up to the next ``>``. A ``<``
+    used as a comparison ("DQFL < QFL") stays, with the rest of the text.
+    """
+    return html.unescape(_TAG.sub("", text))
