@@ -23,7 +23,8 @@ Score of an arm on one seed: test accuracy of the chosen exit, averaged over the
 rounds. Verdicts: mean paired differences with 95 % Student-t intervals
 (:func:`qkit.fl.verdicts.paired_difference`), per cell radius and noise level: ideal
 statevectors, and per-layer global depolarising noise ``p`` with ``shots`` measurements per
-prediction (trained on the exact noisy loss; validation and test accuracies estimated from shots).
+prediction (trained on the exact noisy loss; validation and test accuracies estimated from shots);
+and ``strong_noise`` (p = 0.3) at its own radii, where chapter 12's section 7 finds a shallow exit ahead.
 Sensitivity: the same at ``sensitivity_radius`` for the three other local-training regimes.
 
 Run from the repository root (``--small``: a tiny setting that runs in seconds, used by the tests)::
@@ -65,11 +66,12 @@ PAIRS = (("deepest", "validated"), ("first", "validated"), ("validated", "oracle
 FULL = dict(seeds=10, n_vehicles=10, rounds=20, last=5, radii=(250.0, 600.0, 1000.0), power_split=0.8,
             boundary=1, task=dict(), task_seed=9, split_seed=12, n_validation=200, max_staleness=3,
             noise=dict(depolarizing=0.1, shots=1000), sensitivity_radius=1000.0,
-            sensitivity=("fresh_adam", "momentum", "3_epochs"))
+            sensitivity=("fresh_adam", "momentum", "3_epochs"),
+            strong_noise=dict(depolarizing=0.3, shots=1000, radii=(1000.0,)))
 SMALL = dict(seeds=3, n_vehicles=3, rounds=4, last=2, radii=(1000.0,), power_split=0.8, boundary=1,
              task=dict(samples_per_vehicle=8, n_public=100, n_test=40), task_seed=9, split_seed=12, n_validation=20,
              max_staleness=1, noise=dict(depolarizing=0.1, shots=100), sensitivity_radius=1000.0,
-             sensitivity=("3_epochs",))
+             sensitivity=("3_epochs",), strong_noise=dict(depolarizing=0.3, shots=100, radii=(1000.0,)))
 
 
 class _World:
@@ -85,27 +87,28 @@ class _World:
         self.needs = exit_blocks(self.model, np.where(self.mask, 0, 1))
         self.period = angle_periods(self.model)
 
-    def models(self, noisy: bool) -> tuple:
-        """(trained model, evaluated model): ideal, or noisy (exact loss in training, shots in scoring)."""
-        if not noisy:
+    def models(self, noise: dict | None) -> tuple:
+        """(trained model, evaluated model): ideal (``noise=None``), or noisy (exact loss in training,
+        ``noise["shots"]`` shots in scoring)."""
+        if noise is None:
             return self.model, self.model
-        n = self.cfg["noise"]
+        n = noise
         return (self.model.with_noise(NoiseModel(depolarizing=n["depolarizing"])),
                 self.model.with_noise(NoiseModel(depolarizing=n["depolarizing"], shots=n["shots"])))
 
-    def run(self, seed: int, radius: float, training: LocalTraining, noisy: bool) -> dict:
+    def run(self, seed: int, radius: float, training: LocalTraining, noise: dict | None) -> dict:
         """One DQFL run and each arm's test accuracy per round, shape (R + 1,)."""
         cfg, s = self.cfg, seed_streams(seed)
         n, rounds = cfg["n_vehicles"], cfg["rounds"]
-        trained, scored = self.models(noisy)
+        trained, scored = self.models(noise)
         h = run_federated(trained, self.task.clients(n, s["partition"]), self.test, Channel(), "dqfl", rounds,
                           initial_params=self.model.init_params(s["init"]), rng=s["run"], training=training,
                           distances=disk_distances(n, radius, s["distances"], rounds),
                           power_split=cfg["power_split"], base_mask=self.mask, period=self.period,
                           engine="batched")
         shots_val, shots_test = np.random.default_rng([seed, 12, 4]).spawn(2)  # the shots' own streams
-        val_acc, val_loss = exit_scores(scored, h, self.validation, shots_val if noisy else None)
-        test_acc, _ = exit_scores(scored, h, self.test, shots_test if noisy else None)
+        val_acc, val_loss = exit_scores(scored, h, self.validation, shots_val if noise else None)
+        test_acc, _ = exit_scores(scored, h, self.test, shots_test if noise else None)
         k = cfg["max_staleness"]
         picks = {"validated": choose_exits(h, self.needs, scores=val_acc, max_staleness=k),
                  "validated_loss": choose_exits(h, self.needs, scores=val_loss, criterion="loss", max_staleness=k),
@@ -115,10 +118,10 @@ class _World:
         return dict(curves=curves, picks=picks, enhancement_arrived=float(h.arrival_rate()[1]))
 
 
-def _cell(world: _World, cfg: dict, radius: float, training: LocalTraining, noisy: bool) -> dict:
+def _cell(world: _World, cfg: dict, radius: float, training: LocalTraining, noise: dict | None) -> dict:
     """Every arm's per-seed score, the paired differences and how often each exit was chosen."""
     last, n_exits = cfg["last"], world.model.n_exits
-    runs = [world.run(seed, radius, training, noisy) for seed in range(cfg["seeds"])]
+    runs = [world.run(seed, radius, training, noise) for seed in range(cfg["seeds"])]
     scores = {arm: [float(r["curves"][arm][-last:].mean()) for r in runs] for arm in ARMS}
     pairs = {f"{b}_minus_{a}": paired_difference(np.asarray(scores[a]), np.asarray(scores[b])).as_dict()
              for a, b in PAIRS}
@@ -147,12 +150,16 @@ def run_policy_comparison(*, small: bool = False) -> dict:
     cfg = dict(SMALL if small else FULL)
     world = _World(cfg)
     body = {}
-    for noisy, label in ((False, "ideal"), (True, "noisy")):
+    for noise, label in ((None, "ideal"), (cfg["noise"], "noisy")):
         for radius in cfg["radii"]:
-            body[f"course/{label}/R={radius:.0f}m"] = _cell(world, cfg, radius, TRAININGS["course"], noisy)
+            body[f"course/{label}/R={radius:.0f}m"] = _cell(world, cfg, radius, TRAININGS["course"], noise)
         for name in cfg["sensitivity"]:
             r = cfg["sensitivity_radius"]
-            body[f"{name}/{label}/R={r:.0f}m"] = _cell(world, cfg, r, TRAININGS[name], noisy)
+            body[f"{name}/{label}/R={r:.0f}m"] = _cell(world, cfg, r, TRAININGS[name], noise)
+    strong = cfg["strong_noise"]
+    for radius in strong["radii"]:
+        body[f"course/noisy_p{strong['depolarizing']}/R={radius:.0f}m"] = _cell(
+            world, cfg, radius, TRAININGS["course"], dict(depolarizing=strong["depolarizing"], shots=strong["shots"]))
     return {"config": config_for(small), "results": body}
 
 

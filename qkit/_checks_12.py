@@ -152,7 +152,7 @@ def _z_scores(probs: np.ndarray, n_classes: int, *, reverse: bool = False, flip:
 
 
 def _logits(model, params, X, *, final_state=False, first_exit=False, bias_first=False, amplitudes=False,
-            reverse=False, flip=False) -> np.ndarray:
+            reverse=False, flip=False, no_bias=False) -> np.ndarray:
     p = np.asarray(params, dtype=float)
     probs = _layer_probabilities(model, p, X, amplitudes=amplitudes)
     out = []
@@ -162,6 +162,8 @@ def _logits(model, params, X, *, final_state=False, first_exit=False, bias_first
         scale, bias = block[:model.n_classes], block[model.n_classes:]
         if bias_first:
             scale, bias = bias, scale
+        if no_bias:
+            bias = 0.0
         out.append(scale * r + bias)
     return np.stack(out)
 
@@ -184,6 +186,11 @@ def exit_scores_first_exit_only(model, params, X) -> np.ndarray:
 def exit_scores_bias_first(model, params, X) -> np.ndarray:
     """Wrong: an exit block read as biases first, then scales."""
     return _logits(model, params, X, bias_first=True)
+
+
+def exit_scores_no_bias(model, params, X) -> np.ndarray:
+    """Wrong: the logit is ``a_c r_c`` (the exit's biases left out)."""
+    return _logits(model, params, X, no_bias=True)
 
 
 def exit_scores_amplitudes(model, params, X) -> np.ndarray:
@@ -246,6 +253,21 @@ def train_on_arrivals_zeroed_each_step(model, params, X, y, trainable, steps, le
     """Wrong: ``p = (p - learning_rate * grad) * trainable``, which sets the frozen blocks to zero
     after the first step (the first gradient still sees their values)."""
     return _descend(model, params, X, y, trainable, steps, learning_rate, zero_each_step=True)
+
+
+def train_on_arrivals_inverted_mask(model, params, X, y, trainable, steps, learning_rate) -> np.ndarray:
+    """Wrong: the mask read the other way round: the blocks that arrive stay frozen, the others move."""
+    return _descend(model, params, X, y, ~np.asarray(trainable, dtype=bool), steps, learning_rate)
+
+
+def train_on_arrivals_gradient_once(model, params, X, y, trainable, steps, learning_rate) -> np.ndarray:
+    """Wrong: the gradient computed once, at the starting point, and reused for every step."""
+    p = np.array(params, dtype=float)
+    mask = np.asarray(trainable, dtype=bool)
+    _, grad = model.loss_and_grad(p, X, y)
+    for _ in range(int(steps)):
+        p[mask] -= learning_rate * grad[mask]
+    return p
 
 
 def train_on_arrivals_own_exit(model, params, X, y, trainable, steps, learning_rate) -> np.ndarray:
@@ -400,6 +422,8 @@ MISTAKES: dict[str, list[Mistake]] = {
         Mistake("each exit has its own scales and biases: params[model.layout[f'exit{k}']]",
                 exit_scores_first_exit_only),
         Mistake("an exit block holds the n_classes scales first, then the biases", exit_scores_bias_first),
+        Mistake("the logit is scale * <Z> + bias: each exit also adds its n_classes biases, the second half of "
+                "its block", exit_scores_no_bias),
         Mistake("Born rule: a probability is |amplitude|**2, not |amplitude|", exit_scores_amplitudes),
         Mistake("qubit c is axis c of the state (qubit 0 is the most significant bit of j)",
                 exit_scores_qubits_reversed),
@@ -415,6 +439,10 @@ MISTAKES: dict[str, list[Mistake]] = {
                 "(update only p[trainable])", train_on_arrivals_zeroed_each_step),
         Mistake("a vehicle trains all exits together: the first layer's gradient includes the deeper exits' losses",
                 train_on_arrivals_own_exit),
+        Mistake("the parameters that moved are the ones that should stay frozen: update where `trainable` is True, "
+                "not where it is False", train_on_arrivals_inverted_mask),
+        Mistake("gradient descent recomputes the gradient at every step, at the current parameters, not once at "
+                "the start", train_on_arrivals_gradient_once),
     ],
 }
 """The typical mistakes of each exercise of chapter 12 (``mistakes=`` of its check), by label.

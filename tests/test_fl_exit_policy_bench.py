@@ -42,6 +42,8 @@ def test_results_file_is_the_scripts_setting_and_its_intervals_recompute(name, s
     expected_cells = {f"course/{noise}/R={r:.0f}m" for noise in ("ideal", "noisy") for r in cfg["radii"]}
     expected_cells |= {f"{t}/{noise}/R={cfg['sensitivity_radius']:.0f}m" for t in cfg["sensitivity"]
                        for noise in ("ideal", "noisy")}
+    strong = cfg["strong_noise"]
+    expected_cells |= {f"course/noisy_p{strong['depolarizing']}/R={r:.0f}m" for r in strong["radii"]}
     assert set(data["results"]) == expected_cells
     for cell in data["results"].values():
         per_seed = cell["per_seed"]
