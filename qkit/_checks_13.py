@@ -304,6 +304,11 @@ def executions_one_circuit(n_qubits, n_layers) -> int:
     return L + 14 * n * L - 2 * (n - 1)
 
 
+def executions_one_circuit_one_forward(n_qubits, n_layers) -> int:
+    """Wrong: one circuit for every exit, with a single forward run (the same misconception)."""
+    return executions_one_circuit(n_qubits, n_layers) - int(n_layers) + 1
+
+
 # -- The hints, by exercise -----------------------------------------------------------------------
 
 _BROADCAST = "the global model's broadcast (stage 5) goes down the downlink: it is not uplink traffic"
@@ -375,6 +380,8 @@ MISTAKES: dict[str, list[Mistake]] = {
                 executions_theta_two_term),
         Mistake("measuring ends a circuit on hardware: exit e is its own circuit and needs the shifts of layers 0..e",
                 executions_one_circuit),
+        Mistake("measuring ends a circuit on hardware: exit e is its own circuit, run once as it is and once per "
+                "shifted angle of layers 0..e", executions_one_circuit_one_forward),
     ],
 }
 """The typical mistakes of each exercise of chapter 13 (``mistakes=`` of its check), by label."""

@@ -141,7 +141,7 @@ def stamp_nbgrader_metadata(solution: nbformat.NotebookNode, *, name: str = "not
             meta = _cell_metadata("solution", _grade_id("ex", label))
         elif checks:
             points = old.get("points", 1) if old.get("grade") else 1
-            meta = _cell_metadata("test", _grade_id("check", "+".join(checks)), points)
+            meta = _cell_metadata("test", _grade_id("check", "+".join(dict.fromkeys(checks))), points)  # each label once
         elif not setup_done:
             meta = _cell_metadata("readonly", "setup")
         else:
