@@ -40,33 +40,25 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import os
 import time
 from datetime import datetime, timezone
-from pathlib import Path
 
 import numpy as np
 
 from qkit.data.plates import make_plates
 from qkit.fl.aggregate import _wrap, aggregate
 from qkit.fl.channel import Channel
-from qkit.fl.clients import COURSE_TRAINING, ClientData, LocalTraining, angle_periods, base_mask
+from qkit.fl.clients import ClientData, LocalTraining, angle_periods, base_mask
 from qkit.fl.fleet_update import FleetOptimizerState, fleet_local_update
 from qkit.fl.partition import dirichlet_class_probabilities, plate_task
 from qkit.fl.reference import centralised_reference
 from qkit.fl.rounds import draw_arrivals, evaluate, message_bits
 from qkit.fl.scenario import Scenario, simulate
-from qkit.fl.verdicts import paired_difference
+from qkit.fl.verdicts import SENSITIVITY_TRAININGS, iter_intervals, paired_difference, write_results
 from qkit.qnn import DynamicQNN
 
-TRAININGS = {
-    "course": COURSE_TRAINING,
-    "adam_fresh": LocalTraining(epochs=1, batch_size=20, learning_rate=0.05),
-    "momentum": LocalTraining(epochs=1, batch_size=10, learning_rate=0.05, optimizer="sgd", momentum=0.9,
-                              persistent_state=True),
-    "3_epochs": dataclasses.replace(COURSE_TRAINING, epochs=3),
-}
+TRAININGS = SENSITIVITY_TRAININGS
 
 FULL = dict(cities=16, n_vehicles=20, rounds=25, last=5, powers=(23.0, 13.0), power_split=0.8, memory=100,
             budget=20, task=dict(), task_seed=0, trainings=tuple(TRAININGS))
@@ -236,14 +228,6 @@ def run_capstone(*, small: bool = False, cities: int | None = None) -> dict:
     return {"config": config, "results": body}
 
 
-def write_results(results: dict, path: str | Path) -> Path:
-    """Write the results as JSON (sorted keys: the same results give the same bytes)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
-    return path
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("output", help="path of the JSON results file")
@@ -262,13 +246,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{regime:10s} {label:40s} {v['mean']:+.3f} [{v['low']:+.3f}, {v['high']:+.3f}]  ({v['verdict']})")
 
 
-def _intervals(block: dict, prefix: str = ""):
-    """Every paired difference in a results block, with its dotted name."""
-    for k, v in block.items():
-        if isinstance(v, dict) and "half_width" in v:
-            yield prefix + k, v
-        elif isinstance(v, dict):
-            yield from _intervals(v, f"{prefix}{k}.")
+_intervals = iter_intervals
 
 
 if __name__ == "__main__":

@@ -40,25 +40,19 @@ import dataclasses
 import json
 import os
 import time
-from pathlib import Path
 
 import numpy as np
 
 from qkit.fl.channel import Channel
-from qkit.fl.clients import COURSE_TRAINING, LocalTraining, angle_periods, base_mask, disk_distances
+from qkit.fl.clients import LocalTraining, angle_periods, base_mask, disk_distances
 from qkit.fl.exits import accuracy_of_choice, choose_exits, exit_blocks, exit_scores, holdout_split
 from qkit.fl.partition import plate_task
 from qkit.fl.rounds import run_federated
-from qkit.fl.verdicts import paired_difference, seed_streams
+from qkit.fl.verdicts import SENSITIVITY_TRAININGS, paired_difference, seed_streams, write_results
 from qkit.qnn import DynamicQNN, NoiseModel
 
-TRAININGS = {
-    "course": COURSE_TRAINING,
-    "fresh_adam": LocalTraining(epochs=1, batch_size=20, learning_rate=0.05),
-    "momentum": LocalTraining(epochs=1, batch_size=10, learning_rate=0.05, optimizer="sgd", momentum=0.9,
-                              persistent_state=True),
-    "3_epochs": dataclasses.replace(COURSE_TRAINING, epochs=3),
-}
+# the sensitivity arms, with this file's name for Adam restarted every round
+TRAININGS = {("fresh_adam" if k == "adam_fresh" else k): t for k, t in SENSITIVITY_TRAININGS.items()}
 ARMS = ("deepest", "first", "validated", "validated_loss", "channel", "oracle")
 PAIRS = (("deepest", "validated"), ("first", "validated"), ("validated", "oracle"), ("deepest", "channel"),
          ("deepest", "validated_loss"))
@@ -166,14 +160,6 @@ def run_policy_comparison(*, small: bool = False) -> dict:
 def _plain(value):
     """Tuples to lists, so a config read back from JSON compares equal."""
     return json.loads(json.dumps(value))
-
-
-def write_results(results: dict, path: str | Path) -> Path:
-    """Write the results as JSON (sorted keys: the same results give the same bytes)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
-    return path
 
 
 def main(argv: list[str] | None = None) -> None:

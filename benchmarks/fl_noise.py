@@ -43,7 +43,6 @@ import json
 import os
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -52,7 +51,7 @@ from qkit.fl.clients import COURSE_TRAINING, angle_periods, base_mask, disk_dist
 from qkit.fl.partition import plate_task
 from qkit.fl.reference import centralised_reference
 from qkit.fl.rounds import run_federated
-from qkit.fl.verdicts import paired_difference, seed_streams
+from qkit.fl.verdicts import iter_intervals, paired_difference, seed_streams, write_results
 from qkit.qnn import DynamicQNN, NoiseModel
 
 EVAL_SALT = 20_12_3
@@ -186,21 +185,7 @@ def run_noise(*, small: bool = False, seeds: int | None = None, progress: bool =
     return json.loads(json.dumps({"config": config, "runs": runs, "verdicts": verdicts}))
 
 
-def write_results(results: dict, path: str | Path) -> Path:
-    """Write the results as JSON (sorted keys: the same results give the same bytes)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
-    return path
-
-
-def intervals(block: dict, prefix: str = ""):
-    """Every paired difference in a results block, with its dotted name."""
-    for k, v in block.items():
-        if isinstance(v, dict) and "half_width" in v:
-            yield prefix + k, v
-        elif isinstance(v, dict):
-            yield from intervals(v, f"{prefix}{k}.")
+intervals = iter_intervals
 
 
 def main(argv: list[str] | None = None) -> None:

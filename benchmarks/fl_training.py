@@ -52,7 +52,6 @@ import dataclasses
 import json
 import os
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -60,19 +59,13 @@ from qkit.fl.clients import COURSE_TRAINING, InputNormalisation, LocalTraining, 
 from qkit.fl.partition import plate_task
 from qkit.fl.reference import centralised_reference
 from qkit.fl.rounds import run_federated
-from qkit.fl.verdicts import paired_difference, seed_streams
+from qkit.fl.verdicts import SENSITIVITY_TRAININGS, iter_intervals, paired_difference, seed_streams, write_results
 from qkit.qnn import DynamicQNN
 
 COMPARISONS = ("convergence", "regime", "fedprox", "personalised", "fedbn", "fedbn_adam_fresh", "fedbn_momentum",
                "fedbn_3_epochs")
 
-SENSITIVITY = {
-    "course": COURSE_TRAINING,
-    "adam_fresh": LocalTraining(epochs=1, batch_size=20, learning_rate=0.05),
-    "momentum": LocalTraining(epochs=1, batch_size=10, learning_rate=0.05, optimizer="sgd", momentum=0.9,
-                              persistent_state=True),
-    "3_epochs": dataclasses.replace(COURSE_TRAINING, epochs=3),
-}
+SENSITIVITY = SENSITIVITY_TRAININGS
 """The headline regime and the sensitivity arms of common.md (same names in every results file)."""
 
 SWEEP = {
@@ -239,21 +232,7 @@ def run_comparison(name: str, *, small: bool = False) -> dict:
     return json.loads(json.dumps({"config": config, "results": body}))
 
 
-def write_results(results: dict, path: str | Path) -> Path:
-    """Write the results as JSON (sorted keys, so the same results give the same bytes)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
-    return path
-
-
-def intervals(block: dict, prefix: str = ""):
-    """Every paired difference in a results block, with its dotted name."""
-    for k, v in block.items():
-        if isinstance(v, dict) and "half_width" in v:
-            yield prefix + k, v
-        elif isinstance(v, dict):
-            yield from intervals(v, f"{prefix}{k}.")
+intervals = iter_intervals
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -50,7 +50,7 @@ from qkit.fl.partition import plate_task
 from qkit.fl.reference import centralised_reference
 from qkit.fl.rounds import run_federated
 from qkit.fl.uplink import shared_bandwidth_channel, upload_bits
-from qkit.fl.verdicts import paired_difference, seed_streams
+from qkit.fl.verdicts import iter_intervals, paired_difference, seed_streams
 from qkit.qnn import DynamicQNN
 
 COMPARISONS = ("quantise", "schedule")
@@ -204,13 +204,7 @@ def write_results(results: dict, path: str | Path, run: dict | None = None) -> P
     return path
 
 
-def intervals(block: dict, prefix: str = ""):
-    """Every paired difference in a results block, with its dotted name."""
-    for k, v in block.items():
-        if isinstance(v, dict) and "half_width" in v:
-            yield prefix + k, v
-        elif isinstance(v, dict):
-            yield from intervals(v, f"{prefix}{k}.")
+intervals = iter_intervals
 
 
 def main(argv: list[str] | None = None) -> None:

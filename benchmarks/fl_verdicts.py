@@ -42,7 +42,6 @@ import datetime
 import json
 import os
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -51,19 +50,13 @@ from qkit.fl.clients import COURSE_TRAINING, LocalTraining, angle_periods, base_
 from qkit.fl.partition import plate_task
 from qkit.fl.reference import centralised_reference
 from qkit.fl.rounds import run_federated
-from qkit.fl.verdicts import paired_difference, seed_streams
+from qkit.fl.verdicts import SENSITIVITY_TRAININGS, iter_intervals, paired_difference, seed_streams, write_results
 from qkit.qnn import QNN, DynamicQNN
 from qkit.qnn.classical import MLP
 
 COMPARISONS = ("schemes", "lambda_boundary", "convergence")
 
-TRAININGS = {
-    "course": COURSE_TRAINING,
-    "adam_fresh": LocalTraining(epochs=1, batch_size=20, learning_rate=0.05),
-    "momentum": LocalTraining(epochs=1, batch_size=10, learning_rate=0.05, optimizer="sgd", momentum=0.9,
-                              persistent_state=True),
-    "3_epochs": dataclasses.replace(COURSE_TRAINING, epochs=3),
-}
+TRAININGS = SENSITIVITY_TRAININGS
 
 FULL = dict(seeds=10, n_vehicles=10, rounds=20, last=5, radii=(250.0, 600.0, 1000.0), power_split=0.8,
             sensitivity_radii=(250.0, 1000.0), sweep_radius=1000.0, lambdas=(0.6, 0.75, 0.9), boundaries=(1, 2),
@@ -308,21 +301,7 @@ def config_of(name: str, small: bool, cfg: dict | None = None) -> dict:
     return json.loads(json.dumps(config))
 
 
-def write_results(results: dict, path: str | Path) -> Path:
-    """Write the results as JSON (sorted keys, so the same results give the same bytes)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
-    return path
-
-
-def _intervals(block: dict, prefix: str = ""):
-    """Every paired difference in a results block, with its dotted name."""
-    for k, v in block.items():
-        if isinstance(v, dict) and "half_width" in v:
-            yield prefix + k, v
-        elif isinstance(v, dict):
-            yield from _intervals(v, f"{prefix}{k}.")
+_intervals = iter_intervals
 
 
 def main(argv: list[str] | None = None) -> None:

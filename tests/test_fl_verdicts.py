@@ -144,3 +144,19 @@ def test_scheme_verdicts_are_differences_of_the_stored_accuracies():
 def test_unknown_comparison_is_refused():
     with pytest.raises(ValueError, match="comparison"):
         bench.run_comparison("bogus", small=True)
+
+
+def test_results_files_are_deterministic_and_their_intervals_can_be_walked(tmp_path):
+    from qkit.fl.verdicts import iter_intervals, write_results
+
+    body = {"b": {"x": paired_difference([0.1, 0.2, 0.3], [0.2, 0.2, 0.5]).as_dict()}, "a": [1, 2]}
+    one = write_results(body, tmp_path / "deep" / "one.json").read_bytes()
+    two = write_results(dict(reversed(list(body.items()))), str(tmp_path / "two.json")).read_bytes()
+    assert one == two and json.loads(one) == body                     # sorted keys: same results, same bytes
+    assert [name for name, _ in iter_intervals(json.loads(one))] == ["b.x"]
+    with pytest.raises(TypeError, match="results"):
+        write_results([1, 2], tmp_path / "bad.json")
+    with pytest.raises(TypeError, match="path"):
+        write_results(body, None)
+    with pytest.raises(TypeError, match="block"):
+        iter_intervals([1.0])

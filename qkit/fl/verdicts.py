@@ -19,17 +19,39 @@ it other streams, and the fades would no longer be shared.
 
 Then the per-seed difference ``d_s = b_s - a_s`` removes everything the seed decides, and the
 verdict is the mean paired difference with a Student-t interval (:func:`paired_difference`).
+
+The long runs behind chapters 10-13 (``benchmarks/fl_*.py``) share three more pieces from here:
+the sensitivity arms every headline verdict is re-measured with (:data:`SENSITIVITY_TRAININGS`),
+the results file's format (:func:`write_results`) and the walk over the intervals stored in it
+(:func:`iter_intervals`), which their tests use to recompute every interval from its per-seed values.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from qkit._validate import require_array, require_integer, require_real
+from qkit._validate import require_array, require_instance, require_integer, require_real
+from qkit.fl.clients import COURSE_TRAINING, LocalTraining
 
-__all__ = ["SEED_PURPOSES", "seed_streams", "PairedDifference", "paired_difference"]
+__all__ = ["SEED_PURPOSES", "seed_streams", "PairedDifference", "paired_difference", "SENSITIVITY_TRAININGS",
+           "write_results", "iter_intervals"]
+
+SENSITIVITY_TRAININGS = {
+    "course": COURSE_TRAINING,
+    "adam_fresh": LocalTraining(epochs=1, batch_size=20, learning_rate=0.05),
+    "momentum": LocalTraining(epochs=1, batch_size=10, learning_rate=0.05, optimizer="sgd", momentum=0.9,
+                              persistent_state=True),
+    "3_epochs": dataclasses.replace(COURSE_TRAINING, epochs=3),
+}
+"""The course's local training and the three arms a headline verdict is re-measured with: Adam
+restarted every round (the first edition's), SGD with momentum 0.9 kept per vehicle, and the
+course's SGD with 3 local epochs (the optimiser, its state, and the number of local epochs)."""
 
 SEED_PURPOSES = ("partition", "init", "distances", "run")
 """The purposes one seed's streams serve, in the order they are spawned (:func:`seed_streams`)."""
@@ -139,3 +161,51 @@ def paired_difference(a, b, confidence: float = 0.95) -> PairedDifference:
     half = float(stats.t.ppf(0.5 + c / 2, d.size - 1) * sd / np.sqrt(d.size))
     return PairedDifference(mean=mean, low=mean - half, high=mean + half, half_width=half, sd=sd,
                             n=int(d.size), confidence=c, differences=tuple(float(v) for v in d))
+
+
+def write_results(results: dict, path: str | Path) -> Path:
+    """Write a results dictionary as JSON with sorted keys (the same results give the same bytes).
+
+    Parameters
+    ----------
+    results : dict
+        JSON-serialisable (numbers, strings, lists, dicts).
+    path : str or pathlib.Path
+        The file; its folder is created.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    require_instance("results", results, dict, "a dict")
+    path = Path(require_instance("path", path, (str, Path), "a str or pathlib.Path"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+    return path
+
+
+def iter_intervals(block: dict) -> list[tuple[str, dict]]:
+    """Every stored paired difference in a nested results block, with its dotted name.
+
+    A paired difference is a dict with a ``"half_width"`` key (:meth:`PairedDifference.as_dict`);
+    the walk descends into every other dict value, in the block's order.
+
+    Parameters
+    ----------
+    block : dict
+
+    Returns
+    -------
+    list of (str, dict)
+        ``("outer.inner.name", {"mean": ..., "low": ..., ...})`` for each one found.
+    """
+    require_instance("block", block, dict, "a dict")
+    return list(_walk(block, ""))
+
+
+def _walk(block: dict, prefix: str) -> Iterator[tuple[str, dict]]:
+    for key, value in block.items():
+        if isinstance(value, dict) and "half_width" in value:
+            yield prefix + str(key), value
+        elif isinstance(value, dict):
+            yield from _walk(value, f"{prefix}{key}.")

@@ -252,6 +252,8 @@ CASES = [
     Case("qkit.fl.verdicts.paired_difference", args=(np.array([0.5, 0.6, 0.7]), np.array([0.6, 0.6, 0.9])),
          kwargs=dict(confidence=0.95),
          bad={"a": [np.ones(2), np.ones(1)], "b": [np.ones(4)], "confidence": [0.0, 1.0, 1.5]}),
+    Case("qkit.fl.verdicts.iter_intervals", args=({"x": {"y": {"half_width": 0.1, "mean": 0.0}}},),
+         bad={"block": [[1.0], "block"]}),
     # --- choosing the exit (qkit.fl.exits) ------------------------------------------------------
     Case("qkit.fl.exits.holdout_split", make=lambda: (((_X, _Y), 2, _rng()), {}),
          bad={"n_validation": [0, 4], "test_set": [(_X, _Y[:3]), [_X, _Y]]}),
@@ -305,5 +307,8 @@ EXEMPT = {
     "qkit.fl.cost.SampleBudget": "a result record (named tuple) that only qkit.fl.cost.samples_in_round builds",
     "qkit.fl.reference.CentralisedHistory": "a result record that only qkit.fl.reference.centralised_reference builds",
     "qkit.fl.verdicts.PairedDifference": "a result record that only qkit.fl.verdicts.paired_difference builds",
+    "qkit.fl.verdicts.write_results": ("writes a file where the caller says: a str and a pathlib.Path are both valid "
+                                       "paths, so the registry's str-for-Path bad value does not apply; its bad "
+                                       "inputs are tested in tests/test_fl_verdicts.py"),
     "qkit.fl.scenario.ScenarioTrace": "a result record that only qkit.fl.scenario.simulate builds",
 }
