@@ -51,6 +51,7 @@ from qkit.fl.reference import centralised_reference
 from qkit.fl.rounds import run_federated
 from qkit.fl.uplink import shared_bandwidth_channel, upload_bits
 from qkit.fl.verdicts import iter_intervals, paired_difference, seed_streams
+from qkit.fl.verdicts import write_results as write_shared
 from qkit.qnn import DynamicQNN
 
 COMPARISONS = ("quantise", "schedule")
@@ -197,11 +198,7 @@ def run_comparison(name: str, *, small: bool = False, seeds: int | None = None) 
 
 def write_results(results: dict, path: str | Path, run: dict | None = None) -> Path:
     """Write the results as JSON (sorted keys); ``run`` (command, date, load, wall time) goes under ``"run"``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    body = dict(results, **({"run": run} if run else {}))
-    path.write_text(json.dumps(body, indent=1, sort_keys=True) + "\n")
-    return path
+    return write_shared(dict(results, **({"run": run} if run else {})), path)
 
 
 intervals = iter_intervals
