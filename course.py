@@ -16,7 +16,8 @@ Only the standard library is used here, so it runs on a fresh machine with Pytho
 first run creates a virtual environment in ``.venv`` next to this file and installs the kit into
 it (editable, with the extra the command needs; pip's output goes to ``.venv/qkit-install.log``
 and to the terminal only if the installation fails); later runs reuse it and reinstall only when
-``pyproject.toml`` changed. Extra arguments go to the tool underneath (JupyterLab or pytest).
+``pyproject.toml``, ``setup.py`` or a C kernel's source changed (the installation compiles the
+estimators' optional C kernels when a C compiler is there). Extra arguments go to the tool underneath (JupyterLab or pytest).
 
 Environment variables: ``QKIT_VENV`` (another place for the environment),
 ``QKIT_PYTHON`` (use this interpreter as it is, installing nothing: for maintainers' own envs).
@@ -46,6 +47,17 @@ def venv_python(env_dir: Path) -> Path:
     return env_dir / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
+def install_digest() -> str:
+    """Hash of what the installation builds from: pyproject.toml, setup.py and the C kernels'
+    sources (a changed kernel is rebuilt on the next run)."""
+    sha = hashlib.sha256()
+    for path in [ROOT / "pyproject.toml", ROOT / "setup.py",
+                 *sorted((ROOT / "qkit" / "qrng" / "estimators" / "_c").glob("*.c"))]:
+        if path.exists():
+            sha.update(path.name.encode() + b"\0" + path.read_bytes())
+    return sha.hexdigest()[:16]
+
+
 def ensure_environment(extras: list[str]) -> Path:
     """Return a Python with the kit and ``extras`` installed, creating ``.venv`` if needed."""
     if os.environ.get("QKIT_PYTHON"):
@@ -57,7 +69,7 @@ def ensure_environment(extras: list[str]) -> Path:
     if not python.exists():
         say(f"creating the virtual environment {env_dir} (once)")
         venv.EnvBuilder(with_pip=True, clear=False).create(env_dir)
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
+    digest = install_digest()
     stamp = env_dir / ".qkit-installed.json"
     installed: set[str] | None = None  # the extras installed for this pyproject.toml, if any
     try:

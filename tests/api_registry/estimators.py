@@ -112,6 +112,10 @@ CASES = [
     Case(f"{E}.reference.lag", args=(_SYM4[:1000], 4), bad={"s": [_WIDE], "k": [0, 1], "lags": [0]}),
     Case(f"{E}.reference.multi_mmc", args=(_SYM4[:1000], 4), bad={"s": [_WIDE], "k": [1], "orders": [0]}),
     Case(f"{E}.reference.lz78y", args=(_SYM4[:1000], 4), bad={"s": [_WIDE, _SYM4[:5]], "k": [1]}),
+    # --- the compiled kernels' switch ----------------------------------------------------------
+    Case(f"{E}.compiled_kernels"),
+    Case(f"{E}.numpy_only"),
+    Case(f"{E}._compiled.kernel", args=("lag",), bad={"name": ["Lag", "", 3]}),
 ]
 
 _RECORD = "a frozen result record that only qkit builds; its fields are checked by the estimator tests"

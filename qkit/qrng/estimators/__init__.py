@@ -18,6 +18,7 @@ import importlib
 
 _SOURCES = {
     "_common": ("ZALPHA", "EstimateResult", "prediction_estimate"),
+    "_compiled": ("compiled_kernels", "numpy_only"),
     "_symbols": ("MINIMUM_SAMPLES", "RECOMMENDED_SAMPLES", "Samples", "SmallSampleWarning",
                  "load_samples"),
     "assess": ("ESTIMATORS", "Assessment", "IIDResult", "NonIIDResult", "assess_entropy",
@@ -36,7 +37,7 @@ _SOURCES = {
 _MODULE_OF = {name: module for module, names in _SOURCES.items() for name in names}
 
 __all__ = [
-    "ZALPHA", "EstimateResult", "prediction_estimate",
+    "ZALPHA", "EstimateResult", "prediction_estimate", "compiled_kernels", "numpy_only",
     "MINIMUM_SAMPLES", "RECOMMENDED_SAMPLES", "Samples", "SmallSampleWarning", "load_samples",
     "ESTIMATORS", "Assessment", "IIDResult", "NonIIDResult", "assess_entropy", "iid_track",
     "non_iid_track",
