@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._common import EstimateResult, longest_run, prediction_estimate
+from ._compiled import kernel
 from ._binary import context_codes, first_seen, prior_counts, prior_counts_small, symbol_codes
 from ._grouping import TupleCodes, group_prefix_max, sort_groups
 from ._scoreboard import follow_scoreboard
@@ -58,6 +59,9 @@ def multi_mcw_estimate(symbols: np.ndarray, k: int) -> EstimateResult:
     """MultiMCW prediction estimate: the most common symbol in the last 63, 255, 1023 or
     4095 samples, whichever window has guessed best so far (Sec. 6.3.7).
 
+    When the C kernel ``_cpredict`` is built, it runs the standard's loop with window counts
+    kept incrementally (``_c/predict.c``; the same numbers as this numpy path).
+
     Returns
     -------
     EstimateResult
@@ -65,11 +69,15 @@ def multi_mcw_estimate(symbols: np.ndarray, k: int) -> EstimateResult:
     """
     k = check_alphabet_size("k", k)
     symbols = check_symbols("symbols", symbols, k, minimum=2)
-    s = symbols.astype(np.int64)
-    n = s.size
+    n = symbols.size
     first = WINDOWS[0]
     if n <= WINDOWS[-1]:
         raise ValueError(f"symbols must hold more than {WINDOWS[-1]} samples for MultiMCW, got {n}")
+    fast = kernel("multi_mcw")
+    if fast is not None:                                     # the C loop: same numbers
+        c, longest = fast(symbols, k)
+        return _result("MultiMCW", c, n - first, longest, k)
+    s = symbols.astype(np.int64)
 
     def correct(a: int, b: int) -> np.ndarray:
         out = np.zeros((b - a, len(WINDOWS)), dtype=bool)
@@ -100,7 +108,9 @@ def lag_estimate(symbols: np.ndarray, k: int) -> EstimateResult:
     4096 rounds are one comparison of the sequence with 128 shifted copies of itself, and the
     scoreboard is followed with cumulative sums (:func:`follow_scoreboard`). The loop exactly
     as the standard writes it is :func:`qkit.qrng.estimators.reference.lag`; the tests check
-    both give the same number (``tests/test_estimators_reference.py``).
+    both give the same number (``tests/test_estimators_reference.py``). When the C kernel
+    ``_cpredict`` is built, it runs that loop round by round instead, in a few KiB
+    (``_c/predict.c``; same numbers, ``tests/test_kernel_predict.py``).
 
     Parameters
     ----------
@@ -117,6 +127,10 @@ def lag_estimate(symbols: np.ndarray, k: int) -> EstimateResult:
     """
     k = check_alphabet_size("k", k)
     symbols = check_symbols("symbols", symbols, k, minimum=2)
+    fast = kernel("lag")
+    if fast is not None:                                     # the C loop: same numbers
+        c, longest = fast(symbols, k)
+        return _result("Lag", c, symbols.size - 1, longest, k)
     s = symbols.astype(np.int16)
     n = s.size
     padded = np.concatenate((np.full(LAGS, -1, dtype=np.int16), s))
@@ -157,6 +171,9 @@ def multi_mmc_estimate(symbols: np.ndarray, k: int) -> EstimateResult:
     """MultiMMC prediction estimate: Markov models of order 1-16, whichever has guessed best
     so far (Sec. 6.3.9).
 
+    When the C kernel ``_cmmc`` is built, it runs the same loop sample by sample (same tie
+    rules, same 100,000-entry cap, same numbers) in 1 MiB of tables on binary data.
+
     Returns
     -------
     EstimateResult
@@ -164,6 +181,10 @@ def multi_mmc_estimate(symbols: np.ndarray, k: int) -> EstimateResult:
     k = check_alphabet_size("k", k)
     symbols = check_symbols("symbols", symbols, k, minimum=2)
     n = symbols.size
+    fast = kernel("multi_mmc")
+    if fast is not None:                                     # the C loop: same numbers
+        c, longest = fast(symbols, k, MMC_MAX_ENTRIES)
+        return _result("MultiMMC", c, n - 2, longest, k)
     if k == 2:
         right = _mmc_binary_right(symbols)
     elif k <= 4:
@@ -238,16 +259,23 @@ def _lz_admission(codes: TupleCodes, n: int) -> int | None:
 def lz78y_estimate(symbols: np.ndarray, k: int) -> EstimateResult:
     """LZ78Y prediction estimate: the longest-context dictionary guess (Sec. 6.3.10).
 
+    When the C kernel ``_clz78y`` is built, it runs the same loop sample by sample (same
+    dictionary cap and tie rules, same numbers) in a few MiB (1 MiB on binary data).
+
     Returns
     -------
     EstimateResult
     """
     k = check_alphabet_size("k", k)
     symbols = check_symbols("symbols", symbols, k, minimum=2)
-    s = symbols.astype(np.int64)
-    n = s.size
+    n = symbols.size
     if n < LZ78Y_LENGTH + 3:
         raise ValueError(f"symbols must hold at least {LZ78Y_LENGTH + 3} samples for LZ78Y, got {n}")
+    fast = kernel("lz78y")
+    if fast is not None:                                     # the C loop: same numbers
+        c, longest = fast(symbols, k, LZ78Y_MAX_PREFIXES)
+        return _result("LZ78Y", c, n - LZ78Y_LENGTH - 1, longest, k)
+    s = symbols.astype(np.int64)
     if k == 2:
         hits = _lz78y_binary_hits(symbols)
         longest, _ = longest_run(hits)
