@@ -17,6 +17,8 @@ __all__ = ["t_tuple_estimate", "lrs_estimate", "tuple_estimates", "TUPLE_THRESHO
 #: A tuple length counts for the t-Tuple estimate while some tuple occurs this often.
 TUPLE_THRESHOLD = 35
 
+_CHUNK = 1 << 16                       # lengths per block: constant-like data has ~n lengths
+
 
 def _bound(p: float, n: int) -> float:
     return min(1.0, p + ZALPHA * math.sqrt(p * (1.0 - p) / (n - 1.0)))
@@ -41,6 +43,8 @@ def t_tuple_estimate(counts: SubstringCounts, n: int) -> EstimateResult:
 
     ``t`` is the largest length whose most common tuple occurs at least 35 times;
     ``p_hat = max_i (Q_i / (L - i + 1))^(1/i)`` and the estimate is ``-log2 p_u``.
+    The counts come from :func:`substring_counts`, where a C kernel runs the same counting
+    (suffix array, LCP array, one pass) when it is built.
 
     Parameters
     ----------
@@ -62,8 +66,10 @@ def t_tuple_estimate(counts: SubstringCounts, n: int) -> EstimateResult:
     if t < 1:
         raise ValueError("the t-Tuple estimate needs a symbol that occurs at least "
                          f"{TUPLE_THRESHOLD} times; the sequence is too short")
-    i = np.arange(1, t + 1)
-    p_hat = float(np.max((q[1: t + 1] / (n - i + 1.0)) ** (1.0 / i)))
+    p_hat = 0.0
+    for start in range(1, t + 1, _CHUNK):                # blocks keep temporaries small
+        i = np.arange(start, min(start + _CHUNK, t + 1))
+        p_hat = max(p_hat, float(np.max((q[i[0]: i[-1] + 1] / (n - i + 1.0)) ** (1.0 / i))))
     p_u = _bound(p_hat, n)
     return EstimateResult("t-Tuple", -math.log2(p_u), {"t": t, "p_hat_max": p_hat, "p_u": p_u})
 
@@ -73,7 +79,8 @@ def lrs_estimate(counts: SubstringCounts, n: int) -> EstimateResult | None:
 
     ``u`` is the smallest length whose most common tuple occurs fewer than 35 times and
     ``v`` the longest repeated substring; ``P_W = sum C(count, 2) / C(L - W + 1, 2)`` and
-    ``p_hat = max_W P_W^(1/W)``.
+    ``p_hat = max_W P_W^(1/W)``. The counts come from :func:`substring_counts`, where a C
+    kernel runs the same counting when it is built.
 
     Returns
     -------
@@ -87,9 +94,12 @@ def lrs_estimate(counts: SubstringCounts, n: int) -> EstimateResult | None:
     v = counts.longest
     if v < u:
         return None
-    w = np.arange(u, v + 1)
-    pairs_total = (n - w) * (n - w + 1.0) / 2.0
-    p_hat = float(np.max((counts.pairs[u: v + 1] / pairs_total) ** (1.0 / w)))
+    p_hat = 0.0
+    for start in range(u, v + 1, _CHUNK):                # blocks keep temporaries small
+        w = np.arange(start, min(start + _CHUNK, v + 1))
+        pairs_total = (n - w) * (n - w + 1.0) / 2.0
+        p_w = counts.pairs[w[0]: w[-1] + 1] / pairs_total
+        p_hat = max(p_hat, float(np.max(p_w ** (1.0 / w))))
     p_u = _bound(p_hat, n)
     return EstimateResult("LRS", -math.log2(p_u), {"u": int(u), "v": int(v), "p_hat": p_hat, "p_u": p_u})
 
