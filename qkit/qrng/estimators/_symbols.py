@@ -170,9 +170,15 @@ def load_samples(source, bits_per_symbol: int, *, minimum: int = MINIMUM_SAMPLES
         warnings.warn(
             f"data contains {data.size} samples, fewer than the {RECOMMENDED_SAMPLES} that "
             "SP 800-90B requires", SmallSampleWarning, stacklevel=2)
-    lookup = np.zeros(256, dtype=np.uint8)
-    lookup[present] = np.arange(present.size, dtype=np.uint8)
-    return Samples(raw=data, symbols=lookup[data], bits_per_symbol=width, alphabet=present)
+    if np.array_equal(present, np.arange(present.size)):  # already 0..k-1 (binary data, say):
+        symbols = data                                       # share the array, read-only
+    else:
+        lookup = np.zeros(256, dtype=np.uint8)
+        lookup[present] = np.arange(present.size, dtype=np.uint8)
+        symbols = lookup[data]
+        symbols.flags.writeable = False
+    data.flags.writeable = False
+    return Samples(raw=data, symbols=symbols, bits_per_symbol=width, alphabet=present)
 
 
 # ---------------------------------------------------------------- argument checks
@@ -276,10 +282,15 @@ def symbol_counts(symbols: np.ndarray, k: int, chunk: int = 1 << 16) -> np.ndarr
 
 
 def check_seed(name: str, seed):
-    """None, a non-negative int, a numpy ``Generator`` or ``SeedSequence``."""
-    if seed is None or isinstance(seed, (np.random.Generator, np.random.SeedSequence)):
+    """None, a non-negative int, a numpy ``Generator`` or ``SeedSequence``.
+
+    An int is checked without touching ``numpy.random``: numpy imports that module on first
+    use (about 5 MiB), which a run of the non-IID track alone never needs."""
+    if seed is None:
         return seed
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"{name} must be None, a non-negative int or a numpy Generator, "
-                        f"got {_describe(seed)}")
-    return require_integer(name, seed, 0)
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, (bool, np.bool_)):
+        return require_integer(name, seed, 0)
+    if isinstance(seed, (np.random.Generator, np.random.SeedSequence)):
+        return seed
+    raise TypeError(f"{name} must be None, a non-negative int or a numpy Generator, "
+                    f"got {_describe(seed)}")

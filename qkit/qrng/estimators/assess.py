@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._common import EstimateResult
-from ._symbols import Samples, check_flag, check_samples, check_seed, load_samples
+from ._symbols import Samples, check_flag, check_samples, check_seed, load_samples, symbol_counts
 from .iid import ChiSquareResult, LRSTestResult, chi_square_goodness_of_fit, chi_square_independence, lrs_test
 from .mcv import most_common_value
 from .permutation import MAX_PERMUTATIONS, PermutationResult, permutation_tests
@@ -139,7 +139,7 @@ class IIDResult:
 def _check_tuple_threshold(samples: Samples, name: str = "samples") -> None:
     """The t-Tuple estimate needs a symbol seen at least 35 times: refuse before running."""
     from .tuples import TUPLE_THRESHOLD
-    top = int(np.bincount(samples.symbols).max())
+    top = int(symbol_counts(samples.symbols, samples.alphabet_size).max())   # chunked: no 8-byte copy
     if top < TUPLE_THRESHOLD:
         raise ValueError(
             f"{name} is too short for the non-IID track: its most common symbol occurs {top} "

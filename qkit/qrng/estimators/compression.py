@@ -24,26 +24,40 @@ DICTIONARY_BLOCKS = 1000
 
 
 def _blocks(bits: np.ndarray) -> np.ndarray:
+    """The 6-bit block values (most significant bit first), one uint8 per block."""
     nb = bits.size // BLOCK_BITS
-    weights = 1 << np.arange(BLOCK_BITS - 1, -1, -1)
-    return bits[: nb * BLOCK_BITS].reshape(nb, BLOCK_BITS).astype(np.int64) @ weights
+    blocks = np.zeros(nb, dtype=np.uint8)
+    for b in range(BLOCK_BITS):                          # a strided view per bit: no wide copy
+        blocks <<= np.uint8(1)
+        blocks |= bits[b: nb * BLOCK_BITS: BLOCK_BITS]
+    return blocks
 
 
-def _distances(blocks: np.ndarray) -> np.ndarray:
-    """For blocks ``d..nb-1`` (0-based), ``i + 1 - (1-based index of the previous
-    occurrence)``, or ``i + 1`` if the value has not occurred before."""
+def _log_distances(blocks: np.ndarray, chunk: int = 16384) -> np.ndarray:
+    """For blocks ``d..nb-1`` (0-based), ``log2`` of ``i + 1 - (1-based index of the previous
+    occurrence)``, or of ``i + 1`` if the value has not occurred before.
+
+    Blocks are taken ``chunk`` at a time (a stable sort by value inside the chunk finds each
+    block's predecessor; ``last`` carries every value's latest index across chunks), so the
+    working memory is the float64 result plus ``~ 40 * chunk`` bytes."""
     nb = blocks.size
-    key = np.sort(blocks * (1 << 40) + np.arange(nb))
-    pos = key & ((1 << 40) - 1)
-    val = key >> 40
-    prev = np.empty(nb, dtype=np.int64)
-    same = np.empty(nb, dtype=bool)
-    same[0] = False
-    same[1:] = val[1:] == val[:-1]
-    prev_sorted = np.where(same, np.concatenate(([0], pos[:-1])) + 1, 0)
-    prev[pos] = prev_sorted
-    i = np.arange(DICTIONARY_BLOCKS, nb)
-    return i + 1 - prev[DICTIONARY_BLOCKS:]
+    out = np.zeros(nb - DICTIONARY_BLOCKS, dtype=float)
+    last = np.zeros(1 << BLOCK_BITS, dtype=np.int64)     # 1-based latest index, 0: none yet
+    for a in range(0, nb, chunk):
+        part = blocks[a:a + chunk]
+        order = np.argsort(part, kind="stable")
+        value = part[order]
+        index = order + (a + 1)                          # 1-based, grouped by value
+        first = np.ones(part.size, dtype=bool)
+        first[1:] = value[1:] != value[:-1]
+        prev = np.empty_like(index)
+        prev[1:] = index[:-1]
+        prev[first] = last[value[first]]
+        ends = np.append(np.flatnonzero(first[1:]), part.size - 1)
+        last[value[ends]] = index[ends]
+        keep = index > DICTIONARY_BLOCKS
+        out[index[keep] - 1 - DICTIONARY_BLOCKS] = index[keep] - prev[keep]
+    return np.log2(out, out=out)
 
 
 def compression_expectation(p: float, num_blocks: int, k: int = 1 << BLOCK_BITS,
@@ -138,7 +152,7 @@ def compression_estimate(bits: np.ndarray) -> EstimateResult:
     if nb <= DICTIONARY_BLOCKS:
         raise ValueError(f"bits must hold more than {DICTIONARY_BLOCKS * BLOCK_BITS} bits "
                          f"for the Compression estimate, got {bits.size}")
-    scores = np.log2(_distances(blocks).astype(float))
+    scores = _log_distances(blocks)
     v = scores.size
     x_bar = float(scores.sum()) / v
     sigma = 0.5907 * math.sqrt(float(np.dot(scores, scores)) / (v - 1.0) - x_bar * x_bar)

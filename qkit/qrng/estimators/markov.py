@@ -29,11 +29,14 @@ def markov_estimate(bits: np.ndarray) -> EstimateResult:
     """
     bits = check_bits("bits", bits, minimum=2)
     n = bits.size
-    head, tail = bits[:-1], bits[1:]
-    c0 = int(np.count_nonzero(head == 0))
-    c00 = int(np.count_nonzero((head == 0) & (tail == 0)))
-    c10 = int(np.count_nonzero((head == 1) & (tail == 0)))
-    c1 = n - 1 - c0
+    c1 = int(np.count_nonzero(bits[:-1]))                 # pairs starting with 1 (no copy)
+    c0 = n - 1 - c1
+    c00 = c10 = 0
+    for a in range(0, n - 1, 1 << 16):                     # chunks: temporaries stay small
+        head, tail = bits[a:a + (1 << 16)], bits[a + 1:a + 1 + (1 << 16)]
+        head = head[:tail.size]
+        c00 += head.size - int(np.count_nonzero(head | tail))
+        c10 += int(np.count_nonzero(head > tail))
     p00, p01 = (c00 / c0, 1.0 - c00 / c0) if c0 else (0.0, 0.0)
     p10, p11 = (c10 / c1, 1.0 - c10 / c1) if c1 else (0.0, 0.0)
     p0 = (c0 + int(bits[-1] == 0)) / n

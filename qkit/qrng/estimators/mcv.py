@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from ._common import EstimateResult, upper_bound
-from ._symbols import check_alphabet_size, check_symbols
+from ._symbols import check_alphabet_size, check_symbols, symbol_counts
 
 __all__ = ["most_common_value"]
 
@@ -33,7 +33,7 @@ def most_common_value(symbols: np.ndarray, k: int) -> EstimateResult:
     k = check_alphabet_size("k", k)
     symbols = check_symbols("symbols", symbols, k, minimum=2)
     n = symbols.size
-    mode = int(np.bincount(symbols, minlength=k).max())
+    mode = int(symbol_counts(symbols, k).max())          # chunked: no 8-byte copy of the input
     p_hat = mode / n
     p_u = upper_bound(p_hat, n)
     return EstimateResult("Most Common Value", -math.log2(p_u),
