@@ -14,6 +14,7 @@ KERNELS = {
     "_cmmc": "mmc.c",           # MultiMMC
     "_clz78y": "lz78y.c",       # LZ78Y
     "_csuffix": "suffix.c",     # t-Tuple and LRS counts from a suffix array
+    "_cperm": "perm.c",         # the IID track's permutation-test statistics
 }
 
 setup(ext_modules=[

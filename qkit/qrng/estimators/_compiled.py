@@ -1,14 +1,16 @@
 """The optional C kernels of the sequential estimators, and the switch that turns them off.
 
 The predictors (Sec. 6.3.7-6.3.10) and the collision scan are loops over the samples, each
-round depending on the last: numpy can only vectorise them with large temporary arrays. Their
+round depending on the last: numpy can only vectorise them with large temporary arrays. The
+substring counts (t-Tuple, LRS) and the permutation tests' statistics have kernels too. Their
 C kernels (``_c/*.c``, built by ``pip install`` when a C compiler is there) run the loop as
 the standard writes it, in a few MiB. Every estimator keeps its numpy path, which the tests
 check gives the same numbers as the kernel and as the plain reference in :mod:`.reference`.
 
 >>> from qkit.qrng.estimators import compiled_kernels
 >>> compiled_kernels()                                     # doctest: +SKIP
-{'lag': True, 'multi_mcw': True, 'collision': True, 'multi_mmc': True, 'lz78y': True, 'substrings': True}
+{'lag': True, 'multi_mcw': True, 'collision': True, 'multi_mmc': True, 'lz78y': True, 'substrings': True,
+ 'perm_statistics': True, 'perm_draw': True, 'perm_text': True}
 
 ``QKIT_NUMPY_ONLY=1`` in the environment, or ``with numpy_only():``, makes every estimator
 take its numpy path.
@@ -31,6 +33,9 @@ KERNELS = {
     "multi_mmc": ("_cmmc", "multi_mmc"),
     "lz78y": ("_clz78y", "lz78y"),
     "substrings": ("_csuffix", "substring_counts"),
+    "perm_statistics": ("_cperm", "statistics"),
+    "perm_draw": ("_cperm", "draw"),
+    "perm_text": ("_cperm", "decimal_text"),
 }
 
 _enabled = os.environ.get("QKIT_NUMPY_ONLY", "") not in ("1", "true", "yes")

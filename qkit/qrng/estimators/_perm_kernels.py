@@ -11,6 +11,11 @@ here compute the same numbers (tests check them equal) with less memory traffic:
 * the bzip2 statistic writes the decimal text with array operations and leaves the
   compression to Python's :mod:`bz2` (the libbz2 NIST's tool uses), which releases the GIL,
   so two permutations can compress at the same time on two threads.
+
+When the C kernel ``_cperm`` is built (``_c/perm.c``, see :mod:`._compiled`), it computes the
+first 18 statistics in one call with no temporaries but the binary conversions, draws the
+shuffler's first step in one pass, and writes the bzip2 text piece by piece
+(:func:`streamed_compressed_length`); the numpy functions here stay as the fallback.
 """
 
 from __future__ import annotations
@@ -19,13 +24,16 @@ import bz2
 
 import numpy as np
 
+from ._compiled import kernel
 from ._symbols import symbol_counts
 
-__all__ = ["CHUNK", "PermutationPlan", "MultisetShuffler", "make_shuffler"]
+__all__ = ["CHUNK", "PermutationPlan", "MultisetShuffler", "make_shuffler", "compressed_length",
+           "streamed_compressed_length"]
 
 #: Samples per chunk in the chunked statistics.
 CHUNK = 1 << 16
 _LAGS = (1, 2, 8, 16, 32)
+_DRAW_CHUNK = 1 << 16       # random words per call in the shuffler's kernel path (even)
 _JUMP_LEVELS = 4            # collision walk: 2**4 windows per step of the jump table
 
 
@@ -191,6 +199,21 @@ def compressed_length(raw: np.ndarray) -> int:
     return len(bz2.compress(text, 5))
 
 
+def streamed_compressed_length(symbols: np.ndarray, alphabet: np.ndarray, text) -> int:
+    """:func:`compressed_length` of ``alphabet[symbols]`` with the text written and compressed
+    :data:`CHUNK` samples at a time (``text(chunk, alphabet, last)`` writes one piece).
+
+    bzip2 cuts its blocks by how much text it has taken in, not by how the text arrives, so
+    the compressed stream is the same as from one call; the whole text is never held.
+    """
+    packer = bz2.BZ2Compressor(5)
+    size, n = 0, symbols.size
+    for a in range(0, n, CHUNK):
+        b = min(n, a + CHUNK)
+        size += len(packer.compress(text(symbols[a:b], alphabet, b == n)))
+    return size + len(packer.flush())
+
+
 def _char_tables() -> tuple[np.ndarray, np.ndarray]:
     chars = np.zeros((256, 4), dtype=np.uint8)
     keep = np.zeros((256, 4), dtype=bool)
@@ -238,15 +261,28 @@ class MultisetShuffler:
         self.table = np.repeat(np.arange(k, dtype=np.uint8),
                                np.diff(np.concatenate(([0], edges))))
 
-    def _draw(self, rng: np.random.Generator) -> np.ndarray:
+    def _draw(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Step 1 and the count of each symbol drawn."""
+        fast = kernel("perm_draw")
+        if fast is not None:
+            # Table lookup and counts in one pass, _DRAW_CHUNK words at a time: numpy makes two
+            # uint16 of each 32-bit draw, so even-sized chunks give the words of one call.
+            y = np.empty(self.n, dtype=np.uint8)
+            counts = np.zeros(self.k, dtype=np.int64)
+            for a in range(0, self.n, _DRAW_CHUNK):
+                u = rng.integers(0, 65536, min(_DRAW_CHUNK, self.n - a), dtype=np.uint16)
+                drawn = fast(u, self.table, y[a:a + u.size])
+                counts[:len(drawn)] += drawn
+            return y, counts
         u = rng.integers(0, 65536, self.n, dtype=np.uint16)
         if self.k <= 4:
             y = np.zeros(self.n, dtype=np.uint8)
             for t in self.thresholds.tolist():
                 if t < 65536:
                     y += u >= t
-            return y
-        return self.table.take(u)
+        else:
+            y = self.table.take(u)
+        return y, symbol_counts(y, self.k)
 
     def _free(self, y: np.ndarray, s: int, m: int, drawn: int, rng) -> np.ndarray:
         """A uniformly random set of ``m`` of the ``drawn`` positions where ``y == s``."""
@@ -263,8 +299,8 @@ class MultisetShuffler:
 
     def __call__(self, rng: np.random.Generator) -> np.ndarray:
         """One arrangement (uint8 array), drawn with ``rng``."""
-        y = self._draw(rng)
-        excess = symbol_counts(y, self.k) - self.counts
+        y, drawn = self._draw(rng)
+        excess = drawn - self.counts
         over = np.flatnonzero(excess > 0).tolist()
         if over:
             freed = np.concatenate([self._free(y, s, int(excess[s]), int(excess[s] + self.counts[s]), rng)
@@ -309,8 +345,22 @@ class PermutationPlan:
     def statistics(self, symbols: np.ndarray, active: np.ndarray) -> np.ndarray:
         """The 19 statistics of ``symbols`` (renumbered, uint8) where ``active``; NaN elsewhere."""
         on = np.asarray(active, dtype=bool)
-        out = np.full(19, np.nan)
         s = np.ascontiguousarray(symbols, dtype=np.uint8)
+        fast = kernel("perm_statistics")
+        if fast is not None and s.size:
+            out = np.full(19, np.nan)
+            if on[:18].any():
+                mask = sum(1 << int(j) for j in np.flatnonzero(on[:18]))
+                out[:18] = fast(s, self.alphabet, self.raw_mean, self.median, mask)
+            if on[18]:
+                text = kernel("perm_text")
+                out[18] = (compressed_length(self.alphabet[s]) if text is None else
+                           streamed_compressed_length(s, self.alphabet, text))
+            return out
+        return self._numpy_statistics(s, on)
+
+    def _numpy_statistics(self, s: np.ndarray, on: np.ndarray) -> np.ndarray:
+        out = np.full(19, np.nan)
         raw = self.alphabet[s] if on[0] or on[18] or (on[13:18].any() and not self.binary) else None
         packed = np.packbits(s) if self.binary and (on[1:4].any() or on[6:18].any()) else None
         seq = np.bitwise_count(packed) if packed is not None else s       # conversion I or symbols
