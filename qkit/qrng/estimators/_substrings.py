@@ -170,6 +170,8 @@ def _suffix_lcp(s: np.ndarray) -> np.ndarray:
     except ImportError:                                   # pragma: no cover - optional speed-up
         return _suffix_array_lcp(s)
     text = np.ascontiguousarray(s, dtype=np.uint8)
+    if not text.flags.writeable:                          # pydivsufsort refuses read-only arrays
+        text = text.copy()
     return kasai(text, divsufsort(text))[:-1].astype(np.int64)
 
 

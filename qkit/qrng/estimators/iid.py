@@ -7,11 +7,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._compiled import kernel
 from ._substrings import _suffix_lcp, substring_counts
 from ._symbols import check_all_symbols_occur, check_alphabet_size, check_symbols, symbol_counts
 
 __all__ = ["ChiSquareResult", "chi_square_independence", "chi_square_goodness_of_fit",
            "LRSTestResult", "lrs_test", "tool_proportions"]
+
+#: Samples per chunk where a test would otherwise widen the whole input to 8-byte integers.
+_CHUNK = 1 << 16
 
 #: A chi-square statistic fails when its p-value is below this.
 CHI_SQUARE_ALPHA = 0.001
@@ -143,8 +147,12 @@ def chi_square_independence(symbols: np.ndarray, k: int) -> ChiSquareResult:
         if m < 2:
             return ChiSquareResult(0.0, 0, 1.0)
         blocks = n // m
-        words = symbols[: blocks * m].reshape(blocks, m).astype(np.int64) @ (1 << np.arange(m - 1, -1, -1))
-        occ = np.bincount(words, minlength=1 << m)
+        weights = (1 << np.arange(m - 1, -1, -1)).astype(np.uint16)
+        occ = np.zeros(1 << m, dtype=np.int64)
+        for a in range(0, blocks, _CHUNK):                 # chunks: no 8-byte copy of the input
+            b = min(blocks, a + _CHUNK)
+            words = symbols[a * m: b * m].reshape(b - a, m).astype(np.uint16) @ weights
+            occ += np.bincount(words, minlength=1 << m)
         w = np.bitwise_count(np.arange(1 << m, dtype=np.uint32)).astype(float)
         e = p1 ** w * p0 ** (m - w) * blocks
         t = 0.0
@@ -154,8 +162,10 @@ def chi_square_independence(symbols: np.ndarray, k: int) -> ChiSquareResult:
     p = tool_proportions(symbols, k)
     expected = (p[:, None] * p[None, :] * math.floor(n * 0.5)).reshape(-1)
     bins = _bins(expected)
-    pairs = symbols[: (n // 2) * 2].reshape(-1, 2).astype(np.int64)
-    observed = np.bincount(pairs[:, 0] * k + pairs[:, 1], minlength=k * k)
+    observed = np.zeros(k * k, dtype=np.int64)
+    for a in range(0, (n // 2) * 2, 2 * _CHUNK):           # chunks: no 8-byte copy of the input
+        pairs = symbols[a: min(a + 2 * _CHUNK, (n // 2) * 2)].reshape(-1, 2).astype(np.int32)
+        observed += np.bincount(pairs[:, 0] * k + pairs[:, 1], minlength=k * k)
     e = _binned_expectations(expected, bins)
     o = np.bincount(bins, weights=observed, minlength=e.size)
     _require_df(e.size - k, n, "independence")
@@ -242,11 +252,13 @@ def longest_repeat(symbols: np.ndarray, k: int) -> int:
     sorted: the longest common prefix of any two windows is that of some sorted neighbours.
     The last ``c - 1`` start positions (shorter suffixes) are placed by binary search. If a
     repeat reaches ``c`` symbols, the exact suffix-array count of ``_substrings`` decides.
+    When the substring kernel is built, its count decides directly (8 bytes per sample
+    instead of three 8-byte arrays here).
     """
     n = symbols.size
     b = max(1, int(k - 1).bit_length())
     c = 63 // b
-    if n <= 2 * c:
+    if n <= 2 * c or kernel("substrings") is not None:   # the C kernel: 8 bytes per sample, exact
         return substring_counts(symbols, k).longest
     codes = _packed_windows(symbols, b, c)
     codes.sort()
