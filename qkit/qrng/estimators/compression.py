@@ -114,7 +114,15 @@ def _g(z: float, nb: int, d: int) -> float:
 
 
 def _solve(target: float, nb: int) -> float | None:
-    """``p`` in ``[1/64, 1]`` with expectation ``target`` (decreasing in ``p``), or None."""
+    """``p`` in ``[1/64, 1]`` with expectation ``target`` (decreasing in ``p``), or None.
+
+    The bracket ``[lo, hi]`` (expectation above the target at ``lo``, at or below it at ``hi``)
+    shrinks until its ends are neighbouring doubles, as plain bisection would leave it, and
+    ``lo`` is returned. The steps are false-position steps with the Illinois rule (the end
+    that stays put twice has its value halved), with a bisection step whenever the bracket
+    did not halve over two steps: about 10 evaluations instead of bisection's 55. It matters
+    on low-entropy data, where each evaluation sums up to ``nb`` terms (:func:`_g`).
+    """
     lo, hi = 1.0 / (1 << BLOCK_BITS), 1.0
     f_lo = compression_expectation(lo, nb) - target
     if not f_lo > 0:
@@ -122,14 +130,25 @@ def _solve(target: float, nb: int) -> float | None:
     f_hi = compression_expectation(hi, nb) - target
     if f_hi >= 0:
         return hi
-    while True:                                          # bisection down to one ulp
-        mid = 0.5 * (lo + hi)
-        if mid <= lo or mid >= hi:
-            return lo
-        if compression_expectation(mid, nb) > target:
-            lo = mid
+    kept, width, step = 0, hi - lo, 0
+    while True:
+        step += 1
+        mid = lo + f_lo * (hi - lo) / (f_lo - f_hi)      # false position (f_lo > 0 > f_hi)
+        if step % 2 == 0 and hi - lo > 0.5 * width:      # too slow: bisect instead
+            mid = 0.5 * (lo + hi)
+        if step % 2 == 0:
+            width = hi - lo
+        if not lo < mid < hi:
+            mid = 0.5 * (lo + hi)
+            if not lo < mid < hi:                        # neighbouring doubles: done
+                return lo
+        f = compression_expectation(mid, nb) - target
+        if f > 0:
+            lo, f_lo = mid, f
+            f_hi, kept = (0.5 * f_hi, kept) if kept == 1 else (f_hi, 1)
         else:
-            hi = mid
+            hi, f_hi = mid, min(f, -0.0)
+            f_lo, kept = (0.5 * f_lo, kept) if kept == -1 else (f_lo, -1)
 
 
 def compression_estimate(bits: np.ndarray) -> EstimateResult:
