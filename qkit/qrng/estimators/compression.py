@@ -97,20 +97,48 @@ def compression_expectation(p: float, num_blocks: int, k: int = 1 << BLOCK_BITS,
     return _g(p, num_blocks, d) + (k - 1.0) * _g(q, num_blocks, d)
 
 
-def _g(z: float, nb: int, d: int) -> float:
+class _Terms:
+    """Arrays over ``i = 2..stop`` that do not depend on ``z``: ``i - 1``, ``log2(i)`` and the
+    weights ``nb - i``, kept between the evaluations of one solve (grown to the largest
+    ``stop`` asked so far; low-entropy data asks for up to ``nb`` terms), and a work buffer."""
+
+    def __init__(self, nb: int) -> None:
+        self.nb = nb
+        self.size = 0
+
+    def upto(self, stop: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        if self.size < stop - 1:
+            i = np.arange(2, stop + 1, dtype=float)
+            self.log2_i, self.weights = np.log2(i), self.nb - i
+            self.i_minus_1 = np.subtract(i, 1.0, out=i)
+            self.work = np.empty_like(i)
+            self.size = stop - 1
+        n = stop - 1
+        return self.i_minus_1[:n], self.log2_i[:n], self.weights[:n], self.work[:n]
+
+
+def _g(z: float, nb: int, d: int, terms: _Terms | None = None) -> float:
     """``G(z)`` in closed form; terms with ``(1-z)^(i-1) < e^-60`` are dropped (they change
     nothing at double precision), so the cost is ``~ d + 60 / z`` terms rather than ``nb``."""
     if z <= 0.0 or z >= 1.0:
         return 0.0
     stop = min(nb, d + 2 + int(60.0 / -math.log1p(-z)))
-    i = np.arange(2, stop + 1, dtype=float)
+    i_minus_1, log2_i, weights, a = (terms or _Terms(nb)).upto(stop)
+    np.multiply(i_minus_1, math.log1p(-z), out=a)
     with np.errstate(under="ignore"):
-        a = np.log2(i) * np.exp((i - 1.0) * math.log1p(-z))
+        np.exp(a, out=a)
+    a *= log2_i                                          # a_i = log2(i) (1-z)^(i-1)
     head = float(a[: d - 1].sum())                       # i = 2..d
     tail = a[d - 1:]                                     # i = d+1..stop
-    weights = nb - i[d - 1:]                             # (nb - i), zero for i = nb
-    first = (nb - d) * head + float(np.dot(weights, tail))
+    first = (nb - d) * head + float(np.dot(weights[d - 1:], tail))   # (nb - i), zero at i = nb
     return z / (nb - d) * (z * first + float(tail.sum()))
+
+
+def _expectation(p: float, nb: int, terms: _Terms) -> float:
+    """:func:`compression_expectation` for 6-bit blocks, reusing ``terms``."""
+    k = 1 << BLOCK_BITS
+    q = (1.0 - p) / (k - 1.0)
+    return _g(p, nb, DICTIONARY_BLOCKS, terms) + (k - 1.0) * _g(q, nb, DICTIONARY_BLOCKS, terms)
 
 
 def _solve(target: float, nb: int) -> float | None:
@@ -123,11 +151,12 @@ def _solve(target: float, nb: int) -> float | None:
     did not halve over two steps: about 10 evaluations instead of bisection's 55. It matters
     on low-entropy data, where each evaluation sums up to ``nb`` terms (:func:`_g`).
     """
+    terms = _Terms(nb)
     lo, hi = 1.0 / (1 << BLOCK_BITS), 1.0
-    f_lo = compression_expectation(lo, nb) - target
+    f_lo = _expectation(lo, nb, terms) - target
     if not f_lo > 0:
         return None
-    f_hi = compression_expectation(hi, nb) - target
+    f_hi = _expectation(hi, nb, terms) - target
     if f_hi >= 0:
         return hi
     kept, width, step = 0, hi - lo, 0
@@ -142,7 +171,7 @@ def _solve(target: float, nb: int) -> float | None:
             mid = 0.5 * (lo + hi)
             if not lo < mid < hi:                        # neighbouring doubles: done
                 return lo
-        f = compression_expectation(mid, nb) - target
+        f = _expectation(mid, nb, terms) - target
         if f > 0:
             lo, f_lo = mid, f
             f_hi, kept = (0.5 * f_hi, kept) if kept == 1 else (f_hi, 1)
