@@ -24,6 +24,15 @@ once and computes ``refine`` in one background thread; the refined figure replac
 one unless the controls changed meanwhile (a newer change supersedes an older refinement, whose
 result is dropped). :meth:`Explorer.wait` blocks until no refinement is pending.
 
+In place, and cached text
+-------------------------
+Clearing the figure and drawing it anew costs more than most computations behind a slider:
+every axes, tick and legend is built again. An explorer may pass ``redraw(figure, result)``,
+which moves the new numbers onto the artists ``draw`` made (``set_data``, ``set_height``,
+``set_text``) and returns True, or returns False when it cannot (e.g. a legend entry appears),
+and ``draw`` then runs on the cleared figure. The figure is rendered by
+:class:`qkit.widgets._render.CachedTextCanvas`, which rasterises each text glyph once.
+
 The figure is shown as PNG bytes in an :class:`ipywidgets.Image`: setting a widget's value is
 safe from a background thread (it is one comm message), whereas the ``with output:`` capture of
 an ``Output`` widget follows the thread that runs it and loses what a thread draws.
@@ -38,8 +47,9 @@ from collections.abc import Mapping
 from typing import Any, Callable
 
 import ipywidgets as widgets
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from qkit.widgets._render import CachedTextCanvas
 
 __all__ = ["Explorer"]
 
@@ -61,7 +71,7 @@ def _tick_widths(ax: Any) -> tuple[int, int]:
                      default=0) for axis in (ax.xaxis, ax.yaxis))
 
 
-def _check_arguments(controls, compute, draw, refine, fixed, describe) -> None:
+def _check_arguments(controls, compute, draw, refine, fixed, describe, redraw=None) -> None:
     """Refuse the Explorer's bad arguments with a message naming them."""
     if not isinstance(controls, Mapping):
         raise TypeError(f"controls must be a dict of name -> ipywidgets control, got {type(controls).__name__}")
@@ -78,8 +88,9 @@ def _check_arguments(controls, compute, draw, refine, fixed, describe) -> None:
     for name, value in (("compute", compute), ("draw", draw)):
         if not callable(value):
             raise TypeError(f"{name} must be callable, got {value!r}")
-    if refine is not None and not callable(refine):
-        raise TypeError(f"refine must be callable or None, got {refine!r}")
+    for name, value in (("refine", refine), ("redraw", redraw)):
+        if value is not None and not callable(value):
+            raise TypeError(f"{name} must be callable or None, got {value!r}")
 
 
 class Explorer(widgets.VBox):
@@ -95,6 +106,12 @@ class Explorer(widgets.VBox):
         ``refine``, this is the quick coarse result shown at once.
     draw : callable
         ``draw(figure, result)``: draws the result on the (cleared) figure.
+    redraw : callable, optional
+        ``redraw(figure, result) -> bool``: updates, in place, a figure that ``draw`` drew
+        (new data on the same artists: ``set_data``, ``set_text``, ...), and returns True; or
+        returns False when it cannot (e.g. the result needs other artists), and the figure is
+        then cleared and drawn by ``draw``. It must leave the figure as ``draw`` would have
+        drawn it: the numbers shown are the same either way.
     refine : callable, optional
         ``refine(**fixed, **values) -> result`` of the same kind as ``compute``'s, slower and
         exact (or finer). Run in a background thread after every change; its figure replaces
@@ -137,12 +154,14 @@ class Explorer(widgets.VBox):
         figsize: tuple[float, float] | None = None,
         describe: Callable[[Any], str] | None = None,
         continuous_update: bool = False,
+        redraw: Callable[[Figure, Any], bool] | None = None,
     ) -> None:
-        _check_arguments(controls, compute, draw, refine, fixed, describe)
+        _check_arguments(controls, compute, draw, refine, fixed, describe, redraw)
         self.controls = dict(controls)
         self.compute = compute
         self.refine = refine
         self.draw = draw
+        self.redraw = redraw
         self.fixed = dict(fixed or {})
         self.describe = describe
         self.result: Any = None
@@ -169,7 +188,8 @@ class Explorer(widgets.VBox):
         # A bare Figure, outside pyplot's registry: the inline backend would otherwise show it
         # again at the end of every later cell that uses pyplot. It is shown only as PNG bytes.
         self.figure = Figure(figsize=figsize)
-        self._canvas = FigureCanvasAgg(self.figure)
+        self._canvas = CachedTextCanvas(self.figure)  # Agg, reusing text glyphs between draws
+        self._drawn = False  # True once ``draw`` has drawn the figure ``redraw`` may update
         self._engine = self.figure.get_layout_engine()
         self._layout_shape: tuple = ()
         self._positions: list = []
@@ -239,8 +259,14 @@ class Explorer(widgets.VBox):
 
     def _show(self, result: Any, *, refined: bool) -> None:
         """Draw ``result``, render it to PNG and show it (the caller holds ``_lock``)."""
-        self.figure.clear()
-        self.draw(self.figure, result)
+        updated = False
+        if self._drawn and self.redraw is not None:
+            self._drawn = False  # stays False if redraw fails half-way: the next change draws anew
+            updated = self._drawn = bool(self.redraw(self.figure, result))
+        if not updated:
+            self.figure.clear()
+            self.draw(self.figure, result)
+            self._drawn = True
         self._png_bytes_now()
         self.result, self.refined, self.error = result, refined, ""
         self.text = self.describe(result) if self.describe else ""
