@@ -168,3 +168,51 @@ def test_the_plain_sentence_rule_rejects_raw_exception_text(message):
     else:
         check_plain_sentence(message)
     check_plain_sentence("mean_photoelectrons must satisfy 0 <= mean_photoelectrons <= 5000 (electrons), got -1.0")
+
+
+def _pixels(figure) -> np.ndarray:
+    """The figure rendered by the stock Agg canvas, as an RGBA array."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba()).copy()
+
+
+def check_redraw_matches_a_fresh_draw(explorer, where: str) -> None:
+    """The figure updated in place shows, pixel for pixel, what ``draw`` gives on a new figure."""
+    from matplotlib.figure import Figure
+
+    fresh = Figure(figsize=explorer.figure.get_size_inches())
+    explorer.draw(fresh, explorer.result)
+    shown, expected = _pixels(explorer.figure), _pixels(fresh)
+    assert shown.shape == expected.shape, f"{where}: figure size changed"
+    differing = int(np.any(shown != expected, axis=-1).sum())
+    assert differing == 0, f"{where}: the in-place figure differs from a fresh draw in {differing} pixels"
+
+
+@pytest.mark.parametrize("name", [entry.name for entry in bench.EXPLORERS])
+def test_an_in_place_redraw_shows_what_a_fresh_draw_shows(name):
+    """Explorers that update their figure in place (``redraw``) must not drift from ``draw``."""
+    entry = next(e for e in bench.EXPLORERS if e.name == name)
+    explorer = entry.build()
+    if explorer.refine is not None:
+        explorer.wait(120)
+    if explorer.redraw is None:
+        pytest.skip(f"{name} draws its figure anew on every change (no redraw)")
+    redraws = []
+    counted = explorer.redraw
+
+    def redraw(fig, result):
+        done = counted(fig, result)
+        redraws.append(done)
+        return done
+
+    explorer.redraw = redraw
+
+    def visit(control, label, ex):
+        with ex._lock:
+            check_redraw_matches_a_fresh_draw(ex, f"{control} = {label}")
+
+    bench.sweep(explorer, interior=1, visit=visit, visit_coarse=visit)
+    assert any(redraws), f"{name}: redraw never updated the figure in place"

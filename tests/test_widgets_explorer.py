@@ -210,3 +210,69 @@ def test_the_layout_is_reused_while_the_axes_stay_the_same():
     ex.update()  # the same two axes: their positions are reused, the engine does not run
     assert runs == [2] and ex.figure.axes[0].get_position().bounds == pytest.approx(left.bounds)
     assert ex.figure.get_layout_engine() is engine  # and it is back for the next new arrangement
+
+
+def _rgba(canvas):
+    import numpy as np
+
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba()).copy()
+
+
+def test_the_cached_text_canvas_draws_the_pixels_of_the_stock_canvas():
+    """Glyphs reused between draws land exactly where the stock Agg renderer puts them."""
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from qkit.widgets._render import TEXT_CACHE_AVAILABLE, CachedTextCanvas
+
+    def draw(fig, shift):
+        fig.clear()
+        ax = fig.add_subplot()
+        ax.plot([0, 1 + shift], [0, 3.7])
+        ax.set_title(f"shift {shift:.3f}: ÅÆ naïve")
+        ax.set_xlabel(r"mean $\mu_e$ (e$^-$)")
+        ax.set_ylabel(r"$\frac{1}{2}\sqrt{x}$ and $H_{\min}(Z_{23}|E)$")  # mathtext with rules
+        ax.text(0.2 + shift, 0.5, "rotated text", rotation=33, transform=ax.transAxes, fontsize=9)
+        ax.text(0.7, 0.3 + shift, "vertical", rotation=90, transform=ax.transAxes, antialiased=False)
+        ax.legend(["a line"], loc="upper left")
+
+    stock, cached = Figure(figsize=(4, 3), dpi=90), Figure(figsize=(4, 3), dpi=90)
+    stock_canvas, cached_canvas = FigureCanvasAgg(stock), CachedTextCanvas(cached)
+    for shift in (0.0, 0.013, 0.0, 0.31, 0.013):  # repeats hit the cache, new offsets miss it
+        draw(stock, shift)
+        draw(cached, shift)
+        np.testing.assert_array_equal(_rgba(cached_canvas), _rgba(stock_canvas))
+    if TEXT_CACHE_AVAILABLE:
+        assert cached_canvas._text_glyphs, "the glyph cache was not used"
+
+
+def test_redraw_updates_in_place_and_falls_back_to_draw():
+    calls = []
+
+    def draw(fig, result):
+        calls.append(("draw", result))
+        fig.add_subplot().set_title(f"{result}")
+
+    def redraw(fig, result):
+        calls.append(("redraw", result))
+        if result == 3.0:
+            return False  # cannot: draw anew
+        if result == 4.0:
+            raise RuntimeError("broken half-way")
+        fig.axes[0].set_title(f"{result}")
+        return True
+
+    ex = Explorer({"x": _slider()}, lambda x: x, draw, redraw=redraw)
+    assert calls == [("draw", 1.0)]
+    ex.controls["x"].value = 2.0
+    assert calls[-1] == ("redraw", 2.0) and ex.figure.axes[0].get_title() == "2.0"
+    ex.controls["x"].value = 3.0
+    assert calls[-2:] == [("redraw", 3.0), ("draw", 3.0)] and len(ex.figure.axes) == 1
+    with pytest.raises(RuntimeError, match="half-way"):
+        ex.controls["x"].value = 4.0
+    ex.controls["x"].value = 0.5  # after a failed redraw the figure is drawn anew
+    assert calls[-1] == ("draw", 0.5) and ex.figure.axes[0].get_title() == "0.5"
+    with pytest.raises(TypeError, match="redraw must be callable"):
+        Explorer({"x": _slider()}, lambda x: x, draw, redraw="yes")

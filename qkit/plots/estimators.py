@@ -6,8 +6,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from qkit.plots import _require_figure, _require_view, mark_paper_value
+from qkit.plots._layout import find_artist, relabel_legend
 
-__all__ = ["draw_estimator_bars", "draw_sample_size_trend", "draw_perfect_source", "draw_drift"]
+__all__ = ["draw_estimator_bars", "redraw_estimator_bars", "draw_sample_size_trend", "draw_perfect_source", "draw_drift"]
 
 #: The paper's non-IID result on 10 MB of chip output (Sec. V, Fig. 9), per bit.
 PAPER_NON_IID = 0.94
@@ -18,9 +19,26 @@ _SHORT = {"Most Common Value": "MCV", "Collision": "Collision", "Markov": "Marko
 
 
 def _model_lines(ax, given_noise: float, no_eve: float) -> None:
-    ax.axhline(given_noise, color="k", lw=1.5, label=f"model $H_{{min}}(Z_{{23}}|E)$ = {given_noise:.3f}")
-    ax.axhline(no_eve, color="0.4", ls=":", label=f"model $H_{{min}}(Z_{{23}})$, noise not Eve's = {no_eve:.4f}")
+    ax.axhline(given_noise, color="k", lw=1.5, label=_given_noise_label(given_noise), gid="model.given_noise")
+    ax.axhline(no_eve, color="0.4", ls=":", label=_no_eve_label(no_eve), gid="model.no_eve")
     mark_paper_value(ax, PAPER_NON_IID, f"paper: non-IID on 10 MB, {PAPER_NON_IID}")
+
+
+def _given_noise_label(value: float) -> str:
+    return f"model $H_{{min}}(Z_{{23}}|E)$ = {value:.3f}"
+
+
+def _no_eve_label(value: float) -> str:
+    return f"model $H_{{min}}(Z_{{23}})$, noise not Eve's = {value:.4f}"
+
+
+def _value_text(text, x: int, v: float) -> None:
+    """Write a bar's height in figures: inside a tall bar (white), above a short one (black)."""
+    inside = v > 0.3
+    text.set_position((x, v - 0.02 if inside else v + 0.02))
+    text.set_text(f"{v:.3f}")
+    text.set_verticalalignment("top" if inside else "bottom")
+    text.set_color("white" if inside else "black")
 
 
 def draw_estimator_bars(fig: plt.Figure, view) -> None:
@@ -43,10 +61,8 @@ def draw_estimator_bars(fig: plt.Figure, view) -> None:
     values = np.array([view.per_bit[n] for n in names])
     low = values == values.min()
     ax.bar(range(len(names)), values, color=np.where(low, "C1", "C0"))
-    for x, v in enumerate(values):                          # every height in figures: inside a tall
-        inside = v > 0.3                                    # bar, above a short one
-        ax.text(x, v - 0.02 if inside else v + 0.02, f"{v:.3f}", rotation=90, ha="center",
-                va="top" if inside else "bottom", fontsize="x-small", color="white" if inside else "black")
+    for x, v in enumerate(values):  # every height in figures: inside a tall bar, above a short one
+        _value_text(ax.text(0.0, 0.0, "", rotation=90, ha="center", fontsize="x-small"), x, v)
     _model_lines(ax, view.model_given_noise, view.model_no_eve)
     ax.set_xticks(range(len(names)), [_SHORT.get(n, n) for n in names], rotation=40, ha="right")
     # One fixed scale from 0 for every view: bar heights compare across views, the tick labels
@@ -54,9 +70,45 @@ def draw_estimator_bars(fig: plt.Figure, view) -> None:
     ax.set_ylim(0.0, 1.4)
     ax.set_yticks(np.linspace(0.0, 1.0, 6))
     ax.set_ylabel("min-entropy (bits per bit)")
+    _estimator_title(ax, view, values)
+    ax.legend(loc="upper center", fontsize="small", ncol=2)
+
+
+def _estimator_title(ax, view, values) -> None:
     ax.set_title(f"$\\mu_e$ = {view.mean_photoelectrons:g}: the assessment is the lowest bar, "
                  f"{values.min():.3f} per bit")
-    ax.legend(loc="upper center", fontsize="small", ncol=2)
+
+
+def redraw_estimator_bars(fig: plt.Figure, view) -> bool:
+    """Update, in place, a figure drawn by :func:`draw_estimator_bars`; False if it cannot.
+
+    It cannot when the estimators differ from those drawn (other bars, other tick labels).
+    """
+    _require_figure("fig", fig)
+    _require_view("view", view, ("per_bit", "assessed_per_bit", "model_given_noise"))
+    given_noise = None if len(fig.axes) != 1 else find_artist(fig, "model.given_noise")
+    if given_noise is None:
+        return False
+    ax = fig.axes[0]
+    names = list(view.per_bit)
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    if (len(ax.containers) != 1 or len(ax.containers[0].patches) != len(names) or len(ax.texts) != len(names)
+            or labels != [_SHORT.get(n, n) for n in names]):
+        return False
+    values = np.array([view.per_bit[n] for n in names])
+    low = values == values.min()
+    for x, (bar, text, v, lowest) in enumerate(zip(ax.containers[0].patches, ax.texts, values, low)):
+        bar.set_height(float(v))
+        bar.set_facecolor("C1" if lowest else "C0")
+        _value_text(text, x, float(v))
+    given_noise.set_ydata([view.model_given_noise] * 2)
+    given_noise.set_label(_given_noise_label(view.model_given_noise))
+    no_eve = find_artist(fig, "model.no_eve")
+    no_eve.set_ydata([view.model_no_eve] * 2)
+    no_eve.set_label(_no_eve_label(view.model_no_eve))
+    relabel_legend(ax)
+    _estimator_title(ax, view, values)
+    return True
 
 
 def draw_sample_size_trend(fig: plt.Figure, trend) -> None:

@@ -10,10 +10,12 @@ import numpy as np
 
 from qkit._validate import require_array, require_integer, require_real
 from qkit.plots import _require_axes, _require_figure, _require_series, _require_view
+from qkit.plots._layout import find_artist, relabel_legend
 
 __all__ = [
     "MESSAGE_STYLES",
     "draw_uplink",
+    "redraw_uplink",
     "plot_mean_snr",
     "plot_fading",
     "plot_decoding",
@@ -127,13 +129,13 @@ def plot_split_sweep(ax, splits: np.ndarray, base: np.ndarray, enhancement: np.n
     balanced = require_real("balanced", balanced, 0.0, 1.0)
     if chosen is not None:
         chosen = require_real("chosen", chosen, 0.0, 1.0)
-    ax.axvspan(0.0, min_feasible, color="0.85", label="base never decodable")
-    ax.plot(splits, base, **MESSAGE_STYLES["base"])
-    ax.plot(splits, enhancement, **MESSAGE_STYLES["enhancement"])
-    ax.axhline(qfl, **MESSAGE_STYLES["qfl"], linestyle="--")
-    ax.axvline(balanced, color="0.3", linestyle=":", label=f"balanced split λ* = {balanced:.2f}")
+    ax.axvspan(0.0, min_feasible, color="0.85", label="base never decodable", gid="split.infeasible")
+    ax.plot(splits, base, **MESSAGE_STYLES["base"], gid="split.base")
+    ax.plot(splits, enhancement, **MESSAGE_STYLES["enhancement"], gid="split.enhancement")
+    ax.axhline(qfl, **MESSAGE_STYLES["qfl"], linestyle="--", gid="split.qfl")
+    ax.axvline(balanced, color="0.3", linestyle=":", label=f"balanced split λ* = {balanced:.2f}", gid="split.balanced")
     if chosen is not None:
-        ax.axvline(chosen, color="k", linewidth=1.0)
+        ax.axvline(chosen, color="k", linewidth=1.0, gid="split.chosen")
     ax.set_xlim(0.0, 1.0)
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("power split λ (share of power on the base)")
@@ -146,18 +148,56 @@ def draw_uplink(fig, view) -> None:
     _require_view("view", view, ("distance_m", "transmit_power_dbm", "power_split", "distances", "splits",
                                  "qfl_vs_distance", "base_vs_split", "min_feasible_split", "balanced_split"))
     left, right = fig.subplots(1, 2)
-    left.plot(view.distances, view.qfl_vs_distance, **MESSAGE_STYLES["qfl"])
-    left.plot(view.distances, view.base_vs_distance, **MESSAGE_STYLES["base"])
-    left.plot(view.distances, view.enhancement_vs_distance, **MESSAGE_STYLES["enhancement"])
-    left.axvline(view.distance_m, color="k", linewidth=1.0)
+    for key in ("qfl", "base", "enhancement"):
+        left.plot(view.distances, getattr(view, f"{key}_vs_distance"), **MESSAGE_STYLES[key], gid=f"uplink.{key}")
+    left.axvline(view.distance_m, color="k", linewidth=1.0, gid="uplink.distance")
     left.set_xlabel("distance to the server, d (m)")
     left.set_ylabel("probability that it arrives")
     left.set_ylim(-0.02, 1.02)
-    left.set_title(f"{view.transmit_power_dbm:.0f} dBm, λ = {view.power_split:.2f}")
     left.legend(loc="upper right", fontsize="x-small")
     plot_split_sweep(right, view.splits, view.base_vs_split, view.enhancement_vs_split, view.qfl,
                      min_feasible=view.min_feasible_split, balanced=view.balanced_split,
                      chosen=view.power_split)
+    right.legend(loc="upper left", fontsize="x-small")
+    _uplink_titles(left, right, view)
+
+
+_UPLINK_FIELDS = ("distance_m", "transmit_power_dbm", "power_split", "distances", "splits", "qfl_vs_distance",
+                  "base_vs_split", "min_feasible_split", "balanced_split")
+
+
+def _uplink_titles(left, right, view) -> None:
+    """The two titles of :func:`draw_uplink`."""
+    left.set_title(f"{view.transmit_power_dbm:.0f} dBm, λ = {view.power_split:.2f}")
     right.set_title(f"at {view.distance_m:.0f} m: base {view.base:.2f}, "
                     f"enh. {view.enhancement:.2f}, QFL {view.qfl:.2f}")
-    right.legend(loc="upper left", fontsize="x-small")
+
+
+def redraw_uplink(fig, view) -> bool:
+    """Update, in place, a figure drawn by :func:`draw_uplink`; False if it cannot.
+
+    It cannot when the distances or the splits differ from those drawn (the x-axes would rescale).
+    """
+    _require_figure("fig", fig)
+    _require_view("view", view, _UPLINK_FIELDS)
+    qfl, base = find_artist(fig, "uplink.qfl"), find_artist(fig, "split.base")
+    if (qfl is None or base is None or not np.array_equal(qfl.get_xdata(), view.distances)
+            or not np.array_equal(base.get_xdata(), view.splits)):
+        return False
+    for key in ("qfl", "base", "enhancement"):
+        find_artist(fig, f"uplink.{key}").set_ydata(getattr(view, f"{key}_vs_distance"))
+    find_artist(fig, "uplink.distance").set_xdata([view.distance_m, view.distance_m])
+    base.set_ydata(view.base_vs_split)
+    find_artist(fig, "split.enhancement").set_ydata(view.enhancement_vs_split)
+    find_artist(fig, "split.qfl").set_ydata([view.qfl, view.qfl])
+    find_artist(fig, "split.infeasible").set_width(view.min_feasible_split)
+    balanced = find_artist(fig, "split.balanced")
+    balanced.set_xdata([view.balanced_split, view.balanced_split])
+    balanced.set_label(f"balanced split λ* = {view.balanced_split:.2f}")
+    find_artist(fig, "split.chosen").set_xdata([view.power_split, view.power_split])
+    left, right = qfl.axes, base.axes
+    relabel_legend(right)
+    left.relim()
+    left.autoscale_view()
+    _uplink_titles(left, right, view)
+    return True

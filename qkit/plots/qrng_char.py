@@ -13,14 +13,17 @@ import numpy as np
 from matplotlib import cm, colormaps, colors
 
 from qkit.plots import PAPER_COLOR, mark_paper_value
-from qkit.plots._layout import fixed_grid
+from qkit.plots._layout import autoscale_to, find_artist, fixed_grid, relabel_legend
 from qkit.qrng.pixel import FACTORY_GAIN
 
 __all__ = [
     "draw_multimode",
+    "redraw_multimode",
     "draw_thinning",
+    "redraw_thinning",
     "draw_dark_histograms",
     "draw_dark_fit",
+    "redraw_dark_fit",
     "fit_summary",
     "draw_pulls",
     "draw_transfer",
@@ -56,19 +59,42 @@ def draw_multimode(fig, view) -> None:
     _require_figure("fig", fig)
     _require_view("view", view, ("counts", "thermal", "poisson", "modes", "fano", "distance", "samples_to_tell"))
     ax = fig.add_subplot(fixed_grid(fig, left=0.1, bottom=0.13)[0, 0])
-    k = _shown(view.thermal, view.poisson, floor=1e-3)
-    modes = "1 thermal mode" if view.modes == 1 else f"{_power_text(view.modes)} thermal modes"
-    ax.stairs(view.thermal[k], np.append(view.counts[k], view.counts[k][-1] + 1) - 0.5, fill=True, color="C0",
-              alpha=0.6, label=f"M = {modes}")  # one artist, not one bar per count
-    ax.plot(view.counts[k], view.poisson[k], "o-", color="C1", markersize=3, label="Poisson, same mean")
+    ax.stairs([0.0], [0.0, 1.0], fill=True, color="C0", alpha=0.6, label="M",
+              gid="multimode.thermal")  # one artist, not one bar per count
+    ax.plot([0.0], [0.0], "o-", color="C1", markersize=3, label="Poisson, same mean", gid="multimode.poisson")
     ax.set_xlabel("photons in one integration time, n")
     ax.set_ylabel("probability")
+    ax.legend(loc="upper right")
+    _set_multimode(ax, view)
+
+
+def redraw_multimode(fig, view) -> bool:
+    """Update, in place, a figure drawn by :func:`draw_multimode` to show ``view``; False if it cannot."""
+    _require_figure("fig", fig)
+    _require_view("view", view, ("counts", "thermal", "poisson", "modes", "fano", "distance", "samples_to_tell"))
+    if find_artist(fig, "multimode.thermal") is None:
+        return False
+    _set_multimode(fig.axes[0], view)
+    return True
+
+
+def _set_multimode(ax, view) -> None:
+    """Put ``view``'s numbers on the artists of :func:`draw_multimode` and rescale."""
+    fig = ax.get_figure()
+    k = _shown(view.thermal, view.poisson, floor=1e-3)
+    modes = "1 thermal mode" if view.modes == 1 else f"{_power_text(view.modes)} thermal modes"
+    thermal = find_artist(fig, "multimode.thermal")
+    edges = np.append(view.counts[k], view.counts[k][-1] + 1) - 0.5
+    thermal.set_data(view.thermal[k], edges)
+    thermal.set_label(f"M = {modes}")
+    find_artist(fig, "multimode.poisson").set_data(view.counts[k], view.poisson[k])
+    relabel_legend(ax)
+    autoscale_to(ax, (edges, np.append(view.thermal[k], 0.0)), (view.counts[k], view.poisson[k]))
     needed = view.samples_to_tell
     verdict = ("clearly wider than Poisson" if needed < 10 else
                f"about {_power_text(needed)} samples needed to tell it from Poisson")
     fano = f"{view.fano:.4g}" if view.fano - 1 >= 1e-3 else f"1 + {view.fano - 1:.1e}"
     ax.set_title(f"Fano factor {fano}: {verdict}")
-    ax.legend(loc="upper right")
 
 
 def draw_thinning(fig, view) -> None:
@@ -78,24 +104,50 @@ def draw_thinning(fig, view) -> None:
     chi-square p-value, and says whether the test rejects the Poisson law at the 1 % level.
     """
     _require_figure("fig", fig)
-    _require_view("view", view, ("counts", "observed", "exact", "n_samples", "sample_mean", "sample_variance",
-                                 "fano", "fano_error", "test"))
+    _require_view("view", view, _THINNING_FIELDS)
     ax = fig.add_subplot(fixed_grid(fig, left=0.1, bottom=0.13)[0, 0])
-    k = _shown(view.exact, floor=1e-4)
-    ax.stairs(view.observed[k] / view.n_samples, np.append(view.counts[k], view.counts[k][-1] + 1) - 0.5,
-              fill=True, color="C0", alpha=0.6,
-              label=f"{view.n_samples:,} samples" + (" (preview; more coming)" if getattr(view, "preview", False) else ""))
-    ax.plot(view.counts[k], view.exact[k], "o-", color="C1", markersize=3,
-            label=f"exact Poisson(ημ = {view.mean_photons * view.efficiency:.3g})")
+    ax.stairs([0.0], [0.0, 1.0], fill=True, color="C0", alpha=0.6, label="samples", gid="thinning.observed")
+    ax.plot([0.0], [0.0], "o-", color="C1", markersize=3, label="exact", gid="thinning.exact")
     ax.set_xlabel("photoelectrons in one integration time, k")
     ax.set_ylabel("probability")
+    ax.legend(loc="upper right")
+    _set_thinning(ax, view)
+
+
+_THINNING_FIELDS = ("counts", "observed", "exact", "n_samples", "sample_mean", "sample_variance", "fano",
+                    "fano_error", "test")
+
+
+def redraw_thinning(fig, view) -> bool:
+    """Update, in place, a figure drawn by :func:`draw_thinning` to show ``view``; False if it cannot."""
+    _require_figure("fig", fig)
+    _require_view("view", view, _THINNING_FIELDS)
+    if find_artist(fig, "thinning.observed") is None:
+        return False
+    _set_thinning(fig.axes[0], view)
+    return True
+
+
+def _set_thinning(ax, view) -> None:
+    """Put ``view``'s numbers on the artists of :func:`draw_thinning` and rescale."""
+    fig = ax.get_figure()
+    k = _shown(view.exact, floor=1e-4)
+    observed = find_artist(fig, "thinning.observed")
+    edges, heights = np.append(view.counts[k], view.counts[k][-1] + 1) - 0.5, view.observed[k] / view.n_samples
+    observed.set_data(heights, edges)
+    observed.set_label(f"{view.n_samples:,} samples"
+                       + (" (preview; more coming)" if getattr(view, "preview", False) else ""))
+    exact = find_artist(fig, "thinning.exact")
+    exact.set_data(view.counts[k], view.exact[k])
+    exact.set_label(f"exact Poisson(ημ = {view.mean_photons * view.efficiency:.3g})")
+    relabel_legend(ax)
+    autoscale_to(ax, (edges, np.append(heights, 0.0)), (view.counts[k], view.exact[k]))
     if view.fano is None:  # every sample was 0: the ratio is undefined, say so rather than print nan
         ax.set_title(f"{view.n_samples:,} samples, no photoelectron: variance/mean undefined")
     else:
         verdict = "χ² rejects Poisson at 1 %" if view.test.p_value < 0.01 else "consistent with Poisson"
         ax.set_title(f"{view.n_samples:,} samples: variance/mean = {view.fano:.3f} ± {view.fano_error:.3f}, "
                      f"χ² p = {view.test.p_value:.2f}: {verdict}", fontsize="medium")
-    ax.legend(loc="upper right")
 
 
 def draw_dark_histograms(ax, pmf_default: np.ndarray, pmf_shifted: np.ndarray, offset_steps: float = 8.0) -> None:
@@ -138,19 +190,58 @@ def draw_dark_fit(fig, view) -> None:
     sentence is ``view.verdict``.
     """
     _require_figure("fig", fig)
-    _require_view("view", view, ("counts", "exact", "fit", "fitted", "pulls", "clipped", "verdict", "offset_steps"))
+    _require_view("view", view, _DARK_FIT_FIELDS)
     ax = fig.add_subplot(fixed_grid(fig, left=0.1, bottom=0.13)[0, 0])
+    ax.stairs([0.0], [0.0, 1.0], fill=True, color="C0", alpha=0.5, label="readings", gid="dark_fit.counts")
+    ax.plot([0.0], [0.0], "o", color="C1", markersize=4, label="exact pmf (Eq. 4, true parameters)",
+            gid="dark_fit.exact")
+    ax.step([0.0], [0.0], where="mid", color="C2", label="maximum-likelihood fit", gid="dark_fit.fitted")
+    ax.set_ylabel("probability")
+    _set_dark_fit(ax, view)
+
+
+_DARK_FIT_FIELDS = ("counts", "exact", "fit", "fitted", "pulls", "clipped", "verdict", "offset_steps")
+
+
+def redraw_dark_fit(fig, view) -> bool:
+    """Update, in place, a figure drawn by :func:`draw_dark_fit` to show ``view``; False if it cannot.
+
+    The fitted curve is hidden (and left out of the legend) while there is no fit.
+    """
+    _require_figure("fig", fig)
+    _require_view("view", view, _DARK_FIT_FIELDS)
+    if find_artist(fig, "dark_fit.counts") is None or find_artist(fig, "dark_fit.fitted") is None:
+        return False
+    _set_dark_fit(fig.axes[0], view)
+    return True
+
+
+def _set_dark_fit(ax, view) -> None:
+    """Put ``view``'s numbers on the artists of :func:`draw_dark_fit`, rescale and title it."""
+    fig = ax.get_figure()
     pmfs = (view.exact,) if view.fitted is None else (view.exact, view.fitted)
     k = _shown(*pmfs, floor=1e-5)
     z = np.arange(view.counts.size)[k]
     n = view.counts.sum()
-    ax.stairs(view.counts[k] / n, np.append(z, z[-1] + 1) - 0.5, fill=True, color="C0", alpha=0.5,
-              label=f"{n:,} dark readings")
-    ax.plot(z, view.exact[k], "o", color="C1", markersize=4, label="exact pmf (Eq. 4, true parameters)")
+    counts = find_artist(fig, "dark_fit.counts")
+    edges, heights = np.append(z, z[-1] + 1) - 0.5, view.counts[k] / n
+    counts.set_data(heights, edges)
+    counts.set_label(f"{n:,} dark readings")
+    find_artist(fig, "dark_fit.exact").set_data(z, view.exact[k])
+    drawn = [(edges, np.append(heights, 0.0)), (z, view.exact[k])]
+    fitted = find_artist(fig, "dark_fit.fitted")
+    fitted.set_visible(view.fitted is not None)
+    fitted.set_label("_no fit" if view.fitted is None else "maximum-likelihood fit")
     if view.fitted is not None:
-        ax.step(z, view.fitted[k], where="mid", color="C2", label="maximum-likelihood fit")
+        fitted.set_data(z, view.fitted[k])
+        drawn.append((z, view.fitted[k]))
+    legend = ax.get_legend()
+    if legend is None or len(legend.get_texts()) != len(ax.get_legend_handles_labels()[1]):
+        ax.legend(loc="upper right")  # the entries changed (the fit came or went): a new legend
+    else:
+        relabel_legend(ax)
+    autoscale_to(ax, *drawn)
     ax.set_xlabel(f"ADC output with the LED off, offset +{view.offset_steps:g} steps")
-    ax.set_ylabel("probability")
     if view.preview:
         title = "Dark histogram and exact pmf (fitting...)"
     elif view.fit is None:
@@ -162,7 +253,6 @@ def draw_dark_fit(fig, view) -> None:
     else:
         title = "Fit recovers the truth within 3 error bars"
     ax.set_title(title)
-    ax.legend(loc="upper right")
 
 
 def _no_fit_reason(view) -> str:
@@ -252,7 +342,7 @@ def draw_pair_histogram(ax, summary, *, paper_sigma: float | None = None) -> Non
             alpha=0.6, label=f"{summary.pairs.size:,} pairs, σ = {summary.pair_std * scale:.2f}e-3")
     grid = np.linspace(-width, width, 200)
     ax.plot(grid * scale, np.exp(-0.5 * (grid / spread) ** 2) / (spread * scale * np.sqrt(2 * np.pi)),
-            color="C1", label=f"normal, σ = 1/√N = {spread * scale:.2f}e-3")
+            color="C1", label=f"normal, σ = 1/√N = {spread * scale:.2f}e-3", gid="pairs.normal")
     if paper_sigma is not None:
         for sign in (-1, 1):
             mark_paper_value(ax, sign * paper_sigma * scale,
@@ -274,11 +364,11 @@ def draw_autocorrelation(ax, summary, *, pixels: int = 4) -> None:
     pixels = require_integer("pixels", pixels, 1, 64)
     lags = np.arange(1, summary.lags.shape[1] + 1)
     for i, row in enumerate(summary.lags[:pixels]):
-        ax.plot(lags, row, "o-", markersize=3, linewidth=1.0, label=f"pixel {i + 1}")
-    for mult, style in ((1.0, "-"), (summary.multiplier, "--")):
-        ax.axhline(mult * summary.spread, color="0.5", linestyle=style, linewidth=1.0)
+        ax.plot(lags, row, "o-", markersize=3, linewidth=1.0, label=f"pixel {i + 1}", gid=f"lags.pixel{i}")
+    for band, (mult, style) in enumerate(((1.0, "-"), (summary.multiplier, "--"))):
+        ax.axhline(mult * summary.spread, color="0.5", linestyle=style, linewidth=1.0, gid=f"lags.band{band}+")
         ax.axhline(-mult * summary.spread, color="0.5", linestyle=style, linewidth=1.0,
-                   label=f"±{mult:.3f}σ (99 %)" if mult != 1.0 else "±σ")
+                   label=f"±{mult:.3f}σ (99 %)" if mult != 1.0 else "±σ", gid=f"lags.band{band}-")
     top = max(4.2 * summary.spread, 1.1 * np.abs(summary.lags[:pixels]).max())
     ax.set_ylim(-top, top)
     ax.set_xlabel("lag l (frames)")

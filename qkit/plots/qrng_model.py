@@ -57,7 +57,7 @@ def plot_adc_pmf(ax, z_pmf: np.ndarray, *, window: tuple[int, int] | None = None
     lo, hi = window if window is not None else (0, z_pmf.size - 1)
     sel = (z >= lo) & (z <= hi)
     ax.stairs(z_pmf[sel], np.append(z[sel], z[sel][-1] + 1) - 0.5, fill=True, color=color, label=label,
-              linewidth=0)  # touching bars as one artist: much faster to draw than one bar per value
+              linewidth=0, gid="adc_pmf")  # touching bars as one artist: much faster to draw than one bar per value
     ax.set_xlim(lo - 0.5, hi + 0.5)
     ax.set_xlabel("ADC output Z (ADC steps)")
     ax.set_ylabel("P(Z = z)")
@@ -214,7 +214,8 @@ def plot_failure_and_entropy(ax, means: np.ndarray, failure: np.ndarray, entropy
         raise TypeError(f"window must be (low, high) electrons or None, got {window!r:.60}")
     if window is not None:
         window = tuple(require_real("window", v, 0.0, 1e6) for v in window)
-    ax.semilogy(means, np.where(failure >= floor, failure, np.nan), color="C0", label="P(frame fails)")
+    ax.semilogy(means, np.where(failure >= floor, failure, np.nan), color="C0", label="P(frame fails)",
+                gid="frames.failure")
     ax.set_ylim(floor, 2.0)
     ax.yaxis.set_major_locator(LogLocator(base=10, numticks=9))  # plain "1e-12" labels: no mathtext to
     ax.yaxis.set_major_formatter(FuncFormatter(_power_label))      # typeset, a faster redraw
@@ -233,7 +234,7 @@ def plot_failure_and_entropy(ax, means: np.ndarray, failure: np.ndarray, entropy
         ax.text(0.5, level, f"dotted: P(frame fails) = {shown} (left axis)", transform=ax.get_yaxis_transform(),
                 ha="center", va="bottom", fontsize="small", color="0.35")  # labelled on the left scale
     twin = ax.twinx()
-    twin.plot(means, entropy, color="C1", label="H_min(Z23|E) per bit")
+    twin.plot(means, entropy, color="C1", label="H_min(Z23|E) per bit", gid="frames.entropy")
     twin.set_ylim(0, 1.02)
     twin.set_ylabel("min-entropy per bit", color="C1")
     twin.grid(False)
@@ -304,27 +305,34 @@ def draw_adc(fig, view) -> None:
         What to draw.
     """
     _require_figure("fig", fig)
-    _require_view("view", view, ("z_pmf", "kept_pmf", "pixel", "mean", "min_entropy_per_bit", "bit_min_entropy",
-                                 "largest_deviation"))
+    _require_view("view", view, _ADC_FIELDS)
     grid = fixed_grid(fig, 1, 3, left=0.08, right=0.99, bottom=0.15, top=0.86, wspace=0.4,
                       width_ratios=[2.2, 1, 1.3])
     axes = [fig.add_subplot(grid[0, i]) for i in range(3)]
     centre = int(np.argmax(view.z_pmf))
     plot_adc_pmf(axes[0], view.z_pmf, window=(max(centre - 48, 0), min(centre + 48, view.z_pmf.size - 1)))
-    axes[0].set_title(f"K = {view.pixel.gain:.4f}, $\\mu_e$ = {view.mean:g}")
     plot_kept_bits(axes[1], view.kept_pmf)  # its min-entropy goes in the title
+    axes[1].legend(loc="upper center", fontsize="x-small")
+    plot_bit_min_entropy(axes[2], view.bit_min_entropy, kept=view.pixel.kept_bits)
+    axes[2].set_ylim(0.0, 1.35)
+    axes[2].legend(loc="upper center", ncol=2, fontsize="x-small")
+    axes[2].set_title("each bit alone")
+    _adc_titles(axes, view)
+
+
+_ADC_FIELDS = ("z_pmf", "kept_pmf", "pixel", "mean", "min_entropy_per_bit", "bit_min_entropy", "largest_deviation")
+
+
+def _adc_titles(axes, view) -> None:
+    """The titles and the middle panel's y-range of :func:`draw_adc`, which follow the view."""
+    axes[0].set_title(f"K = {view.pixel.gain:.4f}, $\\mu_e$ = {view.mean:g}")
     uniform = 1.0 / view.kept_pmf.size
     if view.largest_deviation <= 0.2 * uniform:  # the same scale for every nearly fair case
         axes[1].set_ylim(0.8 * uniform, 1.4 * uniform)
     else:
         axes[1].set_ylim(0.0, 1.4)
-    axes[1].legend(loc="upper center", fontsize="x-small")
     axes[1].set_title(f"$Z_{{23}}$: {view.min_entropy_per_bit:.3f} per bit\nlargest |P − 1/4|: "
                       f"{view.largest_deviation:.1e}", fontsize="medium")
-    plot_bit_min_entropy(axes[2], view.bit_min_entropy, kept=view.pixel.kept_bits)
-    axes[2].set_ylim(0.0, 1.35)
-    axes[2].legend(loc="upper center", ncol=2, fontsize="x-small")
-    axes[2].set_title("each bit alone")
 
 
 def draw_entropy(fig, view) -> None:
@@ -359,11 +367,20 @@ def draw_entropy(fig, view) -> None:
     style = dict(linestyle="none", marker="x", markersize=5) if view.preview else dict(linestyle="--", linewidth=1)
     if view.compared_with:
         ax.plot(view.means, view.reference_conditional, color="C0", alpha=0.7,
-                label=f"{'crosses' if view.preview else 'dashed'}: {view.compared_with}", **style)
-        ax.plot(view.means, view.reference_unconditional, color="C1", alpha=0.7, **style)
+                label=f"{'crosses' if view.preview else 'dashed'}: {view.compared_with}", gid="entropy.ref0", **style)
+        ax.plot(view.means, view.reference_unconditional, color="C1", alpha=0.7, gid="entropy.ref1", **style)
     ax.plot([view.mean, view.mean], [view.conditional_at_mean, view.unconditional_at_mean], "o", markersize=7,
-            color="k")
+            color="k", gid="entropy.marker")
     ax.legend(loc="lower center", bbox_to_anchor=(_plateau_middle(ax, view), 0.02), fontsize="small")
+    _entropy_title(ax, view)
+
+
+_ENTROPY_FIELDS = ("means", "conditional", "unconditional", "mean", "conditional_at_mean", "unconditional_at_mean",
+                   "pixel", "reference_conditional", "compared_with")
+
+
+def _entropy_title(ax, view) -> None:
+    """The title of :func:`draw_entropy`: the pixel, the entropy at the mean and the largest change."""
     px = view.pixel
     change = (f"largest difference on [500, 750] from {view.compared_with}: {view.conditional_change:.2g} "
               f"(Eve knows E), {view.unconditional_change:.2g} (she does not)" if view.compared_with else
@@ -406,6 +423,11 @@ def draw_frames(fig, view) -> None:
     _require_view("view", view, ("means", "failure", "entropy", "rule", "n_pixels", "window"))
     ax = fig.add_subplot(fixed_grid(fig, left=0.12, right=0.92, bottom=0.13)[0, 0])
     plot_failure_and_entropy(ax, view.means, view.failure, view.entropy, window=(150.0, 1000.0))
+    _frames_title(ax, view)
+
+
+def _frames_title(ax, view) -> None:
+    """The title of :func:`draw_frames`: the rule, the pixels and the window of negligible failure."""
     r = view.rule
     rule = f"T- = {r.low_threshold}, T+ = {r.high_threshold}, N- = {r.max_low}, N+ = {r.max_high}"
     pixels = f"{view.n_pixels} pixel" + ("" if view.n_pixels == 1 else "s")

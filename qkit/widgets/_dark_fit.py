@@ -303,6 +303,6 @@ def dark_fit_explorer() -> Explorer:
         controls,
         compute=lambda **values: view(**values, fit=False),
         refine=view,
-        draw=plots.draw_dark_fit, figsize=(8, 4),
+        draw=plots.draw_dark_fit, redraw=plots.redraw_dark_fit, figsize=(8, 4),
         describe=_describe_dark_fit,
     )

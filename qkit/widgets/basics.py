@@ -9,7 +9,7 @@ import numpy as np
 from scipy import stats
 
 from qkit._validate import require_real
-from qkit.plots.basics import draw_poisson
+from qkit.plots.basics import draw_poisson, redraw_poisson
 from qkit.qrng.photons import poisson_pmf
 from qkit.widgets._explorer import Explorer
 
@@ -65,6 +65,7 @@ def poisson_explorer(mean: float = 4.0) -> Explorer:
         {"mean": slider},
         compute=poisson_view,
         draw=draw_poisson,
+        redraw=redraw_poisson,
         figsize=(7, 3.6),
         describe=lambda v: (
             f"exact sums: mean = {v.exact_mean:.4f}, variance = {v.exact_variance:.4f}"

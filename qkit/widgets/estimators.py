@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 import ipywidgets as widgets
 import numpy as np
 
-from qkit._validate import require_choice, require_in_range, require_instance, require_integer, require_real
-from qkit.plots.estimators import draw_estimator_bars
+from qkit._validate import require_choice, require_instance, require_integer, require_real
+from qkit.plots.estimators import draw_estimator_bars, redraw_estimator_bars
 from qkit.qrng.entropy import conditional_min_entropy, conditional_min_entropy_curve, min_entropy_curve
 from qkit.qrng.estimators import (SmallSampleWarning, collision_estimate, compression_estimate, iid_track,
                                   load_samples, markov_estimate, most_common_value, non_iid_track,
@@ -388,7 +388,7 @@ def estimator_explorer(n_samples: int = 100_000, mean_photoelectrons: float = 62
                                   description="run (seed)"),
     }
     return Explorer(controls, coarse_estimator_view, draw_estimator_bars, refine=estimator_view,
-                    figsize=(8, 4.5), describe=_describe_view)
+                    redraw=redraw_estimator_bars, figsize=(8, 4.5), describe=_describe_view)
 
 
 def _describe_view(v: EstimatorView) -> str:

@@ -21,7 +21,7 @@ import numpy as np
 from scipy.stats import poisson
 
 from qkit._validate import require_choice, require_integer, require_real
-from qkit.plots.extraction import draw_extractor, draw_noise_guessing
+from qkit.plots.extraction import draw_extractor, draw_noise_guessing, redraw_extractor, redraw_noise_guessing
 from qkit.qrng.extraction import (
     extractor_distance, guessing_probability_by_noise, leftover_hash_bound, leftover_hash_length,
 )
@@ -195,7 +195,8 @@ def extractor_explorer(block_bits: int = 4096, min_entropy_rate: float = 0.98,
         "log2_inverse_epsilon": widgets.IntSlider(value=int(round(log_eps)), min=1, max=128, step=1,
                                                   description="log2(1/ε)", style=_STYLE, layout=_LAYOUT),
     }
-    return Explorer(controls, compute=extractor_view, draw=draw_extractor, figsize=(11, 4.0),
+    return Explorer(controls, compute=extractor_view, draw=draw_extractor, redraw=redraw_extractor,
+                    figsize=(11, 4.0),
                     describe=_describe_extractor)
 
 
@@ -277,6 +278,6 @@ def noise_guessing_explorer(mean: float = 50.0, pixel_name: str = "pixel 1") -> 
                                     description="mean photoelectrons μ_e", style=_STYLE, layout=_LAYOUT),
         "pixel_name": widgets.Dropdown(options=list(PIXELS), value=pixel_name, description="pixel", style=_STYLE),
     }
-    return Explorer(controls, compute=noise_guessing_view, draw=draw_noise_guessing, figsize=(10, 3.8),
+    return Explorer(controls, compute=noise_guessing_view, draw=draw_noise_guessing, redraw=redraw_noise_guessing, figsize=(10, 3.8),
                     describe=lambda v: (f"H_min(Z23|E) per bit: average case {v.average_per_bit:.5f}, "
                                         f"worst case {v.worst_per_bit:.5f}"))

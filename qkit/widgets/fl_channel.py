@@ -10,7 +10,7 @@ import numpy as np
 
 from qkit._validate import require_instance, require_real
 from qkit.fl.channel import Channel, reception_probability_from_snr
-from qkit.plots.fl_channel import draw_uplink
+from qkit.plots.fl_channel import draw_uplink, redraw_uplink
 from qkit.widgets._explorer import Explorer
 
 __all__ = ["UplinkView", "uplink_view", "uplink_explorer"]
@@ -128,6 +128,6 @@ def uplink_explorer(distance_m: float = 400.0, transmit_power_dbm: float = 23.0,
         "power_split": widgets.FloatSlider(value=power_split, min=0.02, max=0.98, step=0.01,
                                            description="power split λ", style=style),
     }
-    return Explorer(controls, compute=uplink_view, draw=draw_uplink,
+    return Explorer(controls, compute=uplink_view, draw=draw_uplink, redraw=redraw_uplink,
                     fixed={"channel": channel or Channel()}, figsize=(10, 3.8),
                     describe=_describe)

@@ -18,6 +18,7 @@ from scipy import signal, stats
 
 from qkit._validate import require_integer, require_real
 from qkit.plots import qrng_char as plots
+from qkit.plots.qrng_char_redraw import redraw_correlations
 from qkit.qrng.correlations import CorrelationSummary, correlation_summary
 from qkit.qrng.fitting import PhotonTransferCurve, photon_transfer_curve
 from qkit.qrng.photons import photoelectron_pmf, poisson_pmf, sample_photoelectrons
@@ -111,7 +112,7 @@ def multimode_explorer(mean: float = 20.0, log10_modes: float = 0.0) -> Explorer
     return Explorer(
         controls,
         compute=lambda mean, log10_modes: multimode_view(mean, 10.0**log10_modes),
-        draw=plots.draw_multimode, figsize=(7.5, 3.8),
+        draw=plots.draw_multimode, redraw=plots.redraw_multimode, figsize=(7.5, 3.8),
         describe=lambda v: (f"Fano factor 1 + μ/M = {v.fano:.6g}; distance to Poisson {v.distance:.2e}; "
                             f"about {v.samples_to_tell:.2g} samples tell the two apart (3 standard errors)"),
     )
@@ -197,7 +198,7 @@ def thinning_explorer(mean_photons: float = 40.0, efficiency: float = 0.5) -> Ex
         return view if n_samples <= _PREVIEW_SAMPLES else dataclasses.replace(view, preview=True)
 
     return Explorer(
-        controls, compute=quick, refine=full, draw=plots.draw_thinning, figsize=(7.5, 3.8),
+        controls, compute=quick, refine=full, draw=plots.draw_thinning, redraw=plots.redraw_thinning, figsize=(7.5, 3.8),
         describe=lambda v: (("preview of 10,000 samples: " if v.preview else "")
                             + f"sample mean {v.sample_mean:.3f}, sample variance {v.sample_variance:.3f}, "
                             f"exact both {v.mean_photons * v.efficiency:.3f}; chi-square p = {v.test.p_value:.3f}"),
@@ -393,7 +394,7 @@ def correlation_explorer() -> Explorer:
 
     return Explorer(
         controls, compute=quick, refine=full,
-        draw=plots.draw_correlations, figsize=(9, 3.8),
+        draw=plots.draw_correlations, redraw=redraw_correlations, figsize=(9, 3.8),
         describe=lambda v: ("preview with 3,000 frames: " if v.preview else "") + (f"pair σ = {v.summary.pair_std:.2e} vs 1/√N = {v.summary.spread:.2e}; "
                             f"predicted ρ_ij = {v.expected_pair:.1e}; "
                             f"outside the 2.57σ band: {100 * v.summary.pairs_outside:.1f} % of pairs, "

@@ -16,6 +16,7 @@ import numpy as np
 
 from qkit._validate import require_choice, require_integer, require_real
 from qkit.plots.qrng_model import draw_adc, draw_entropy, draw_frames
+from qkit.plots.qrng_model_redraw import redraw_adc, redraw_entropy, redraw_frames
 from qkit.qrng.entropy import conditional_min_entropy, conditional_min_entropy_curve, min_entropy, min_entropy_curve
 from qkit.qrng._tails import log_out_of_range, log_uniform_fail_pass
 from qkit.qrng.frames import FrameRule
@@ -103,7 +104,7 @@ def adc_explorer(mean: float = 625.0, gain: float = FACTORY_GAIN, pixel_name: st
                                     description="gain K (ADC steps per electron)", style=_STYLE, layout=_LAYOUT),
         "pixel_name": widgets.Dropdown(options=list(PIXELS), value=pixel_name, description="noise", style=_STYLE),
     }
-    return Explorer(controls, compute=adc_view, draw=draw_adc, figsize=(11, 3.6),
+    return Explorer(controls, compute=adc_view, draw=draw_adc, redraw=redraw_adc, figsize=(11, 3.6),
                     describe=lambda v: f"H_min(Z23) = {v.min_entropy_per_bit:.4f} per bit")
 
 
@@ -296,7 +297,7 @@ def entropy_explorer(mean: float = 625.0, readout_sigma: float = 0.21, dark_mean
                                          description="dark electrons μ_dark", **slider),
     }
     return Explorer(controls, compute=_entropy_preview, refine=_refine_entropy, draw=draw_entropy,
-                    figsize=(9, 4.4), describe=_describe_entropy)
+                    redraw=redraw_entropy, figsize=(9, 4.4), describe=_describe_entropy)
 
 
 @dataclass(frozen=True)
@@ -399,7 +400,7 @@ def frame_explorer(low_threshold: int = 64, high_threshold: int = 940, max_out: 
         "max_out": widgets.IntSlider(value=max_out, min=0, max=8, description="N- = N+", style=_STYLE),
         "n_pixels": widgets.IntSlider(value=n_pixels, min=1, max=1024, description="pixels per frame", style=_STYLE),
     }
-    return Explorer(controls, compute=frame_view, draw=draw_frames, figsize=(9, 4.2), describe=_describe_frames)
+    return Explorer(controls, compute=frame_view, draw=draw_frames, redraw=redraw_frames, figsize=(9, 4.2), describe=_describe_frames)
 
 
 def _describe_frames(v: FrameView) -> str:

@@ -202,6 +202,8 @@ CASES = [
     Case("qkit.widgets.estimators.perfect_source_estimates", kwargs=dict(sizes=(7000, 8000), seeds=(1,)),
          bad={"sizes": [(6000,), ()], "seeds": [(-1,)]}, timeout=30.0),
     Case("qkit.plots.estimators.draw_estimator_bars", make=lambda: ((_fig(), _estimator("view")), {}), timeout=30.0),
+    Case("qkit.plots.estimators.redraw_estimator_bars", make=lambda: ((_fig(), _estimator("view")), {}),
+         timeout=30.0),  # False: a figure draw_estimator_bars did not draw
     Case("qkit.plots.estimators.draw_sample_size_trend", make=lambda: ((_fig(), _estimator("trend")), {}),
          timeout=60.0),
     Case("qkit.plots.estimators.draw_drift", make=lambda: ((_fig(), _estimator("drift")), {}), timeout=60.0),
@@ -242,6 +244,7 @@ CASES = [
     Case("qkit.plots.fl.plot_vehicle_plates", make=lambda: ((_fig(), _fleet()), dict(vehicles=(0, 1), per_vehicle=2)),
          bad={"vehicles": [(0, 5), ()], "per_vehicle": [0]}),
     _draw_case("qkit.plots.fl_channel.draw_uplink", "uplink"),
+    _draw_case("qkit.plots.fl_channel.redraw_uplink", "uplink"),  # False: a figure draw_uplink did not draw
     Case("qkit.plots.fl_channel.plot_mean_snr", make=lambda: ((_ax(), np.array([10.0, 100.0]),
                                                                {"23 dBm": np.array([30.0, 10.0])}), {}),
          bad={"distances_m": [np.array([0.0, 10.0])], "mean_snr_db": [{"a": np.array([1.0])}, {}]}),

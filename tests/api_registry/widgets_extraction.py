@@ -38,6 +38,8 @@ CASES = [
     # ---- figure builders
     _draw("qkit.plots.extraction.draw_extractor", _EXTRACTOR),
     _draw("qkit.plots.extraction.draw_noise_guessing", _GUESSING),
+    _draw("qkit.plots.extraction.redraw_extractor", _EXTRACTOR),  # False: a figure draw_extractor did not draw
+    _draw("qkit.plots.extraction.redraw_noise_guessing", _GUESSING),
     Case("qkit.plots.extraction.plot_stage_scores",
          make=lambda: ((Figure().add_subplot(), {"raw": 0.83, "toeplitz": 0.8, "drbg": 0.79}, 0.98), {}),
          bad={"scores": [{"raw": 1.5}, {"raw": -0.1}], "model": [1.5, -0.2]}),

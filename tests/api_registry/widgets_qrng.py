@@ -90,6 +90,7 @@ CASES = [
          bad={"low_threshold": [-1, 600], "high_threshold": [100, 1024], "max_out": [9], "n_pixels": [0, 2000]}),
     # ---- figure builders
     _draw("qkit.plots.basics.draw_poisson", _POISSON),
+    _draw("qkit.plots.basics.redraw_poisson", _POISSON),
     _draw("qkit.plots.qrng_char.draw_multimode", _MODES),
     _draw("qkit.plots.qrng_char.draw_thinning", _THIN),
     _draw("qkit.plots.qrng_char.draw_dark_fit", _DARK),
@@ -98,6 +99,14 @@ CASES = [
     _draw("qkit.plots.qrng_model.draw_adc", _ADC),
     _draw("qkit.plots.qrng_model.draw_entropy", _ENTROPY),
     _draw("qkit.plots.qrng_model.draw_frames", _FRAMES),
+    # in-place updates (each returns False on a figure its draw_* did not draw)
+    _draw("qkit.plots.qrng_char.redraw_multimode", _MODES),
+    _draw("qkit.plots.qrng_char.redraw_thinning", _THIN),
+    _draw("qkit.plots.qrng_char.redraw_dark_fit", _DARK),
+    _draw("qkit.plots.qrng_model_redraw.redraw_adc", _ADC),
+    _draw("qkit.plots.qrng_model_redraw.redraw_entropy", _ENTROPY),
+    _draw("qkit.plots.qrng_model_redraw.redraw_frames", _FRAMES),
+    _draw("qkit.plots.qrng_char_redraw.redraw_correlations", _CORR),
     _plot("qkit.plots.qrng_char.draw_dark_histograms", _DARK.exact, _DARK.exact, 8.0),
     Case("qkit.plots.qrng_char.fit_summary", args=(_DARK.fit, _DARK.pixel), bad={"fit": [3.0], "truth": [3.0]}),
     _plot("qkit.plots.qrng_char.draw_pulls", np.random.default_rng(0).standard_normal((20, 3))),
