@@ -112,3 +112,24 @@ def test_noise_guessing_view_flags_adc_saturation_and_the_slider_stops_before_it
     assert not ex.figure.axes[0].yaxis.get_offset_text().get_text()   # no offset text over the title
     with pytest.raises(ValueError, match="mean"):
         noise_guessing_explorer(mean=1400.0)
+
+
+@pytest.mark.parametrize("first, second", [("pixel 1", "noise-free (Fig. 2)"), ("noise-free (Fig. 2)", "pixel 2")])
+def test_noise_guessing_redraw_switches_markers_and_steps_in_place(first, second):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from qkit.plots.extraction import draw_noise_guessing, redraw_noise_guessing
+
+    def pixels(fig):
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        return np.asarray(canvas.buffer_rgba()).copy()
+
+    shown, fresh = Figure(figsize=(10, 3.8)), Figure(figsize=(10, 3.8))
+    draw_noise_guessing(shown, noise_guessing_view(50.0, first))
+    pixels(shown)
+    view = noise_guessing_view(50.0, second)
+    assert redraw_noise_guessing(shown, view) is True  # restyled in place, not drawn anew
+    draw_noise_guessing(fresh, view)
+    assert np.array_equal(pixels(shown), pixels(fresh))

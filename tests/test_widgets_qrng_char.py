@@ -346,3 +346,34 @@ def test_transfer_and_correlation_figures_are_readable():
             if label.get_text():
                 assert label.get_window_extent(canvas.get_renderer()).x0 >= 0, label.get_text()
             assert "ρ_" not in ax.get_xlabel() + ax.get_ylabel()  # subscripts through mathtext, not a literal _
+
+
+def _agg_pixels(figure) -> np.ndarray:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba()).copy()
+
+
+@pytest.mark.parametrize("first, second", [
+    ((1000.0, 8), (1500.0, 8)),   # clipped levels appear: a legend entry and the square markers
+    ((1500.0, 8), (1000.0, 8)),   # ... and go
+    ((1000.0, 3), (100.0, 15)),   # lines of levels added, a dim level clipped, the colour bar's range moves
+    ((100.0, 15), (1000.0, 4)),   # lines removed
+])
+def test_transfer_redraw_in_place_equals_a_fresh_draw(first, second):
+    from matplotlib.figure import Figure
+
+    from qkit.plots.qrng_char import draw_transfer
+    from qkit.plots.qrng_char_redraw import redraw_transfer
+
+    a, b = transfer_view(*first, 500), transfer_view(*second, 500)
+    shown, fresh = Figure(figsize=(9, 3.8)), Figure(figsize=(9, 3.8))
+    draw_transfer(shown, a)
+    _agg_pixels(shown)
+    assert redraw_transfer(shown, b) is True
+    draw_transfer(fresh, b)
+    assert len(shown.axes[0].lines) == len(b.levels)
+    assert np.array_equal(_agg_pixels(shown), _agg_pixels(fresh))
+    assert redraw_transfer(Figure(), b) is False  # not a transfer figure: the explorer draws anew

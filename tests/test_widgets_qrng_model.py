@@ -288,3 +288,29 @@ def test_frame_explorer_says_when_no_frame_can_fail():
     assert none.window is None and none.lowest_passing_entropy is None
     from qkit.widgets.qrng_model import _describe_frames
     assert _describe_frames(none) == "16 pixels: no mean gives failure < 1e-6"
+
+
+@pytest.mark.parametrize("first, second", [
+    (dict(readout_sigma=0.21, dark_mean=17.2), dict(readout_sigma=1.5, dark_mean=17.2)),  # the comparison appears
+    (dict(readout_sigma=1.5, dark_mean=40.0), dict(readout_sigma=0.21, dark_mean=17.2)),  # ... and goes
+])
+def test_entropy_redraw_shows_and_hides_the_comparison_in_place(first, second):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from qkit.plots.qrng_model import draw_entropy
+    from qkit.plots.qrng_model_redraw import redraw_entropy
+
+    def pixels(fig):
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        return np.asarray(canvas.buffer_rgba()).copy()
+
+    a, b = entropy_view(625.0, n_means=21, **first), entropy_view(625.0, n_means=21, **second)
+    assert bool(a.compared_with) != bool(b.compared_with)
+    shown, fresh = Figure(figsize=(9, 4.4)), Figure(figsize=(9, 4.4))
+    draw_entropy(shown, a)
+    pixels(shown)
+    assert redraw_entropy(shown, b) is True  # filled or emptied in place, not drawn anew
+    draw_entropy(fresh, b)
+    assert np.array_equal(pixels(shown), pixels(fresh))

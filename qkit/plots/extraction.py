@@ -7,6 +7,7 @@ beyond choosing what to show.
 
 from __future__ import annotations
 
+import matplotlib as mpl
 import numpy as np
 
 from qkit._validate import require_real
@@ -150,15 +151,31 @@ def _atoms(view) -> bool:
 def redraw_noise_guessing(fig, view) -> bool:
     """Update, in place, a figure drawn by :func:`draw_noise_guessing`; False if it cannot.
 
-    It cannot when the noise switches between atoms (markers) and a density (steps).
+    When the noise switches between atoms (markers) and a density (steps) it restyles the curve
+    as :func:`draw_noise_guessing` draws it and makes the legend anew (its handles copy the style).
     """
     _require_figure("fig", fig)
     _require_view("view", view, _GUESSING_FIELDS)
     curve, density = find_artist(fig, "guess.p"), find_artist(fig, "guess.density")
-    if curve is None or density is None or (curve.get_drawstyle() == "default") != _atoms(view):
+    if curve is None or density is None or curve.axes.get_legend() is None:
         return False
+    restyle = (curve.get_drawstyle() == "default") != _atoms(view)
+    if restyle:
+        _style_guess_curve(curve, _atoms(view))
     _set_noise_guessing(curve.axes, density.axes, view)
+    if restyle:
+        curve.axes.legend(loc="upper left", fontsize=8)
     return True
+
+
+def _style_guess_curve(line, atoms: bool) -> None:
+    """Style the curve as :func:`draw_noise_guessing` plots it: markers for atoms, else steps."""
+    rc = mpl.rcParams
+    line.set_drawstyle("default" if atoms else "steps-post")
+    line.set_linestyle("None" if atoms else "-")
+    line.set_marker("o" if atoms else "None")
+    line.set_markersize(3 if atoms else rc["lines.markersize"])
+    line.set_linewidth(rc["lines.linewidth"] if atoms else 0.8)
 
 
 def _set_noise_guessing(ax, twin, view) -> None:
@@ -194,7 +211,8 @@ def _set_noise_guessing(ax, twin, view) -> None:
         axes.autoscale_view()
     note = f" (ADC saturates: P = {view.saturation:.2f})" if view.saturation > 0.01 else ""
     ax.set_title(f"{view.pixel_name}, μ_e = {view.mean:g}: worst case {view.worst_per_bit:.4f} vs "
-                 f"average {view.average_per_bit:.4f} per bit{note}", fontsize=10)
+                 f"average {view.average_per_bit:.4f} per bit{note}", fontsize=10,
+                 y=1.0)  # where matplotlib puts it; given, so no draw measures every tick label to place it
 
 
 def plot_stage_scores(ax, scores: dict, model: float) -> None:

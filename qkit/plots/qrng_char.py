@@ -298,12 +298,12 @@ def draw_transfer(fig, view, *, paper_gain: float = FACTORY_GAIN) -> None:
     cmap = colormaps["viridis"]  # sequential: dim to bright, however many levels
     for row, level in zip(view.counts, levels):
         k = _shown(row.astype(float), floor=1e-3)
-        left.plot(z[k], row[k] / row.sum(), linewidth=1.0, color=cmap(0.9 * norm(level)))
+        left.plot(z[k], row[k] / row.sum(), linewidth=1.0, color=cmap(0.9 * norm(level)), gid="transfer.level")
     unclipped = view.counts[view.fitted]
     left.set_ylim(0.0, 1.35 * (unclipped / unclipped.sum(axis=1, keepdims=True)).max())
     left.set_xlabel("ADC output Z (ADC steps)")
     left.set_ylabel("frequency")
-    left.set_title("One pixel, several LED currents")
+    left.set_title("One pixel, several LED currents", y=1.0)  # y given: see _transfer_title
     bar_axes = left.inset_axes([0.45, 0.88, 0.5, 0.05])  # above the peaks, inside the axes
     bar = fig.colorbar(cm.ScalarMappable(norm=norm, cmap=colors.ListedColormap(cmap(np.linspace(0, 0.9, 256)))),
                        cax=bar_axes, orientation="horizontal")
@@ -311,19 +311,31 @@ def draw_transfer(fig, view, *, paper_gain: float = FACTORY_GAIN) -> None:
     bar.set_label(r"mean photoelectrons $\mu_e$ (e$^-$)", fontsize=8, labelpad=1)
     bar.ax.xaxis.set_label_position("top")
     c = view.curve
-    right.errorbar(c.means, c.variances, yerr=c.variance_errors, fmt="o", color="C0", label="sampled, fitted")
-    if not np.all(view.fitted):
-        out = ~view.fitted
-        right.plot(view.means[out], view.variances[out], "s", color=PAPER_COLOR, label="clipped, left out")
-    right.plot(view.exact_means, view.exact_variances, "x", color="C1", label="exact (from P(Z))")
+    sampled = right.errorbar(c.means, c.variances, yerr=c.variance_errors, fmt="o", color="C0",
+                             label="sampled, fitted")
+    sampled.lines[0].set_gid("transfer.sampled")  # the points; lines[2][0]: their error bars
+    sampled.lines[2][0].set_gid("transfer.bars")
+    out = ~view.fitted  # always drawn (empty, out of the legend, when nothing is clipped): see redraw
+    right.plot(view.means[out], view.variances[out], "s", color=PAPER_COLOR, gid="transfer.clipped",
+               label="clipped, left out" if out.any() else "_clipped")
+    right.plot(view.exact_means, view.exact_variances, "x", color="C1", label="exact (from P(Z))",
+               gid="transfer.exact")
     grid = np.linspace(0.0, max(view.means.max(), 1.0), 50)
-    right.plot(grid, c.intercept + c.gain * grid, color="C2", label=f"fit: slope {c.gain:.4f} ± {c.gain_error:.4f}")
-    right.plot(grid, grid, ":", color="0.5", label="Var = mean (pure Poisson, K = 1)")
+    right.plot(grid, c.intercept + c.gain * grid, color="C2", label=f"fit: slope {c.gain:.4f} ± {c.gain_error:.4f}",
+               gid="transfer.fit")
+    right.plot(grid, grid, ":", color="0.5", label="Var = mean (pure Poisson, K = 1)", gid="transfer.identity")
     right.set_xlabel("mean of Z (ADC steps)")
     right.set_ylabel("variance of Z (ADC steps²)")
-    clipped = not np.all(view.fitted)
-    right.set_title("Clipping bends the line" if clipped else f"Linear, slope K·F (paper K = {paper_gain})")
+    _transfer_title(right, view, paper_gain)
     right.legend(loc="upper left", fontsize=8)
+
+
+def _transfer_title(ax, view, paper_gain: float = FACTORY_GAIN) -> None:
+    """The title of the photon transfer panel of :func:`draw_transfer`."""
+    clipped = not np.all(view.fitted)
+    # y given (where matplotlib would put it: nothing rises above the axes), so no draw measures every tick
+    # label to place the title, a fifth of the explorer's render.
+    ax.set_title("Clipping bends the line" if clipped else f"Linear, slope K·F (paper K = {paper_gain})", y=1.0)
 
 
 def draw_pair_histogram(ax, summary, *, paper_sigma: float | None = None) -> None:

@@ -365,10 +365,14 @@ def draw_entropy(fig, view) -> None:
         for line in ax.lines[first:first + len(curves)]:
             line.set_linestyle("none")
     style = dict(linestyle="none", marker="x", markersize=5) if view.preview else dict(linestyle="--", linewidth=1)
-    if view.compared_with:
-        ax.plot(view.means, view.reference_conditional, color="C0", alpha=0.7,
-                label=f"{'crosses' if view.preview else 'dashed'}: {view.compared_with}", gid="entropy.ref0", **style)
-        ax.plot(view.means, view.reference_unconditional, color="C1", alpha=0.7, gid="entropy.ref1", **style)
+    # Always drawn (empty, out of the legend, without a comparison), so that the in-place redraw
+    # can fill them when the comparison appears: the figure looks the same either way.
+    shown = view.means if view.compared_with else []
+    ax.plot(shown, view.reference_conditional if view.compared_with else [], color="C0", alpha=0.7,
+            label=(f"{'crosses' if view.preview else 'dashed'}: {view.compared_with}" if view.compared_with
+                   else "_nolegend_"), gid="entropy.ref0", **style)
+    ax.plot(shown, view.reference_unconditional if view.compared_with else [], color="C1", alpha=0.7,
+            gid="entropy.ref1", **style)
     ax.plot([view.mean, view.mean], [view.conditional_at_mean, view.unconditional_at_mean], "o", markersize=7,
             color="k", gid="entropy.marker")
     ax.legend(loc="lower center", bbox_to_anchor=(_plateau_middle(ax, view), 0.02), fontsize="small")
@@ -386,7 +390,8 @@ def _entropy_title(ax, view) -> None:
               f"(Eve knows E), {view.unconditional_change:.2g} (she does not)" if view.compared_with else
               "Table I pixel 1: move K, σ_r or μ_dark to compare")
     ax.set_title(f"K = {px.gain:.4f}, σ_r = {px.readout_sigma:g}, μ_dark = {px.dark_mean:g}: "
-                 f"{view.conditional_at_mean:.4f} per bit at μ_e = {view.mean:g}\n{change}", fontsize="medium")
+                 f"{view.conditional_at_mean:.4f} per bit at μ_e = {view.mean:g}\n{change}", fontsize="medium",
+                 y=1.0)  # where matplotlib puts it; given, so no draw measures every tick label to place it
 
 
 def _plateau_middle(ax, view) -> float:

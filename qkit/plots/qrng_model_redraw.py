@@ -59,8 +59,9 @@ def redraw_adc(fig, view) -> bool:
 def redraw_entropy(fig, view) -> bool:
     """Update, in place, a figure drawn by :func:`draw_entropy` to show ``view``; False if it cannot.
 
-    It cannot when the comparison appears or disappears. Between the preview (dots at a few
-    means) and the full curve it restyles the lines as :func:`draw_entropy` draws them.
+    Between the preview (dots at a few means) and the full curve it restyles the lines as
+    :func:`draw_entropy` draws them; when the comparison appears or disappears it fills or
+    empties the dashed reference curves (always drawn) and makes the legend anew.
     """
     _require_figure("fig", fig)
     _require_view("view", view, _ENTROPY_FIELDS)
@@ -69,8 +70,10 @@ def redraw_entropy(fig, view) -> bool:
         return False
     ax = marker.axes
     curves = [line for line in ax.lines if line.get_gid() is None and line.get_label().startswith(("Eve", "she"))]
-    if len(curves) != 2 or (find_artist(fig, "entropy.ref0") is None) == bool(view.compared_with):
+    references = [find_artist(fig, "entropy.ref0"), find_artist(fig, "entropy.ref1")]
+    if len(curves) != 2 or None in references:
         return False
+    was_compared = not references[0].get_label().startswith("_")
     restyle = curves[0].get_label().endswith("points)") != bool(view.preview)
     suffix = f" (preview, {view.means.size} points)" if view.preview else ""
     curves[0].set_label("Eve knows E: H_min(Z23 | E)" + suffix)
@@ -79,19 +82,17 @@ def redraw_entropy(fig, view) -> bool:
         if restyle:  # as plot_entropy_curve and draw_entropy style them
             line.set_marker("o" if view.preview else "None")
             line.set_linestyle("none" if view.preview else mpl.rcParams["lines.linestyle"])
-    if view.compared_with:
-        reference = find_artist(fig, "entropy.ref0")
-        reference.set_label(f"{'crosses' if view.preview else 'dashed'}: {view.compared_with}")
-        for gid, values in (("entropy.ref0", view.reference_conditional),
-                            ("entropy.ref1", view.reference_unconditional)):
-            line = find_artist(fig, gid)
-            line.set_data(view.means, values)
-            if restyle:
-                _style_reference(line, view.preview)
+    compared = bool(view.compared_with)
+    references[0].set_label(f"{'crosses' if view.preview else 'dashed'}: {view.compared_with}" if compared
+                            else "_nolegend_")
+    for line, values in zip(references, (view.reference_conditional, view.reference_unconditional)):
+        line.set_data(view.means if compared else [], values if compared else [])
+        if restyle:
+            _style_reference(line, view.preview)
     marker.set_data([view.mean, view.mean], [view.conditional_at_mean, view.unconditional_at_mean])
     ax.relim()
     ax.autoscale_view()
-    if restyle:  # the legend's handles copy the lines' styles: make them anew
+    if restyle or was_compared != compared:  # the legend's handles copy the lines' styles: make them anew
         ax.legend(loc="lower center", bbox_to_anchor=(_plateau_middle(ax, view), 0.02), fontsize="small")
     else:
         relabel_legend(ax)

@@ -18,7 +18,7 @@ from scipy import signal, stats
 
 from qkit._validate import require_integer, require_real
 from qkit.plots import qrng_char as plots
-from qkit.plots.qrng_char_redraw import redraw_correlations
+from qkit.plots.qrng_char_redraw import redraw_correlations, redraw_transfer
 from qkit.qrng.correlations import CorrelationSummary, correlation_summary
 from qkit.qrng.fitting import PhotonTransferCurve, photon_transfer_curve
 from qkit.qrng.photons import photoelectron_pmf, poisson_pmf, sample_photoelectrons
@@ -307,7 +307,7 @@ def transfer_explorer() -> Explorer:
 
     return Explorer(
         controls, compute=quick, refine=full,
-        draw=plots.draw_transfer, figsize=(9, 3.8),
+        draw=plots.draw_transfer, redraw=redraw_transfer, figsize=(9, 3.8),
         describe=lambda v: ("preview with 3,000 frames per level: " if v.preview else "") + (f"slope K·F = {v.curve.gain:.4f} ± {v.curve.gain_error:.4f} (true K {v.pixel.gain:g}, F = 1); "
                             f"χ² = {v.curve.chi_square:.1f} for {v.curve.dof} dof"),
     )

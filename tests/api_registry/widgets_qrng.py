@@ -107,6 +107,7 @@ CASES = [
     _draw("qkit.plots.qrng_model_redraw.redraw_entropy", _ENTROPY),
     _draw("qkit.plots.qrng_model_redraw.redraw_frames", _FRAMES),
     _draw("qkit.plots.qrng_char_redraw.redraw_correlations", _CORR),
+    _draw("qkit.plots.qrng_char_redraw.redraw_transfer", _TRANSFER),
     _plot("qkit.plots.qrng_char.draw_dark_histograms", _DARK.exact, _DARK.exact, 8.0),
     Case("qkit.plots.qrng_char.fit_summary", args=(_DARK.fit, _DARK.pixel), bad={"fit": [3.0], "truth": [3.0]}),
     _plot("qkit.plots.qrng_char.draw_pulls", np.random.default_rng(0).standard_normal((20, 3))),
