@@ -94,3 +94,26 @@ def test_arrival_raster_and_accuracy_figures():
     np.testing.assert_allclose(ax.lines[0].get_ydata(), [0.3, 0.6])
     assert ax.get_legend() is None
     plt.close("all")
+
+
+def test_angle_mean_redraw_equals_a_fresh_draw_and_refuses_foreign_figures():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from qkit.plots.fl import draw_angle_mean, redraw_angle_mean
+
+    def rgba(figure):
+        canvas = FigureCanvasAgg(figure)
+        canvas.draw()
+        return np.asarray(canvas.buffer_rgba()).copy()
+
+    moved, fresh = Figure(figsize=(5.5, 4.6)), Figure(figsize=(5.5, 4.6))
+    second = angle_mean_view(-3.1, 0.4, 7, 2)
+    draw_angle_mean(moved, angle_mean_view(2.8, -2.8))
+    assert redraw_angle_mean(moved, second) is True
+    draw_angle_mean(fresh, second)
+    assert np.array_equal(rgba(moved), rgba(fresh))
+    assert [t.get_text() for t in moved.axes[0].get_legend().get_texts()] == [
+        f"linear mean {second.linear_mean:+.2f} rad", f"circular mean {second.circular_mean:+.2f} rad"]
+    blank = Figure()
+    assert redraw_angle_mean(blank, second) is False and not blank.axes

@@ -203,3 +203,65 @@ def test_noise_deployment_explorer_is_quick_then_exact(small_model):
     np.testing.assert_array_equal(ex.result.noisy, exact.noisy)
     np.testing.assert_array_equal(
         quick.noisy, noise_deployment_view(model, params, big_X[:200], big_y[:200], depolarizing=0.25).noisy)
+
+
+def _rgba(figure) -> np.ndarray:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba()).copy()
+
+
+def _redrawn_equals_fresh(draw, redraw, first, second) -> None:
+    """Draw ``first``, move ``second`` onto it in place: same pixels as ``second`` drawn anew."""
+    from matplotlib.figure import Figure
+
+    moved, fresh = Figure(figsize=(9.0, 4.0)), Figure(figsize=(9.0, 4.0))
+    draw(moved, first)
+    assert redraw(moved, second) is True
+    draw(fresh, second)
+    assert np.array_equal(_rgba(moved), _rgba(fresh))
+
+
+def test_in_place_redraws_of_notebook_08_equal_fresh_draws():
+    from qkit.plots.qnn import draw_measurement_axis, draw_rotation
+    from qkit.plots.qnn_redraw import redraw_measurement_axis, redraw_rotation
+
+    _redrawn_equals_fresh(draw_rotation, redraw_rotation, rotation_view("ry", 1.0, "0"),
+                          rotation_view("rx", -5.0, "+i"))
+    _redrawn_equals_fresh(draw_measurement_axis, redraw_measurement_axis,
+                          measurement_axis_view(0.3, 0.0, 0.0, 10, 0),
+                          measurement_axis_view(2.9, 1.2, -2.0, 2000, 3))
+
+
+def test_rotation_redraw_keeps_one_pair_of_arrows_and_refuses_foreign_figures():
+    from matplotlib.figure import Figure
+
+    from qkit.plots.qnn_redraw import redraw_measurement_axis, redraw_noise_deployment, redraw_rotation
+
+    ex = rotation_explorer()
+    for angle in (0.0, 1.0, -6.0, 6.2):
+        ex.controls["angle"].value = angle
+    assert len(ex.figure.axes[0].collections) == 2  # the start and end arrows, not one per change
+    assert ex.figure.axes[0].get_title() == "RY(6.20 rad) on |0>"
+    blank = Figure()
+    for redraw, view in ((redraw_rotation, rotation_view()),
+                         (redraw_measurement_axis, measurement_axis_view(1.0, 0.0, 0.0, 10, 0))):
+        assert redraw(blank, view) is False and not blank.axes
+    with pytest.raises(TypeError, match="view"):
+        redraw_noise_deployment(blank, object())
+
+
+def test_move_errorbar_refuses_horizontal_errors():
+    from matplotlib.figure import Figure
+
+    from qkit.plots.qnn_redraw import _move_errorbar
+
+    ax = Figure().add_subplot()
+    container = ax.errorbar([1.0], [2.0], xerr=[0.5])
+    assert _move_errorbar(container, [1.0], [3.0], [0.1]) is False
+    assert list(container[0].get_ydata()) == [2.0]
+    capped = ax.errorbar([1.0, 2.0], [2.0, 0.5], yerr=[0.5, 0.25], capsize=3)
+    assert _move_errorbar(capped, [1.0, 2.0], [1.0, 0.0], [0.25, 0.5]) is True
+    assert list(capped[1][0].get_ydata()) == [0.75, -0.5] and list(capped[1][1].get_ydata()) == [1.25, 0.5]

@@ -10,10 +10,12 @@ import numpy as np
 
 from qkit._validate import require_real
 from qkit.plots import _require_axes, _require_figure, _require_series, _require_text, _require_view
+from qkit.plots._layout import find_artist, fixed_grid, relabel_legend
 
 __all__ = [
     "draw_label_mix",
     "draw_angle_mean",
+    "redraw_angle_mean",
     "draw_reception",
     "plot_accuracy_curves",
     "plot_arrivals",
@@ -45,23 +47,54 @@ def draw_angle_mean(fig, view) -> None:
     """Two angles on the unit circle, their linear mean and their circular mean."""
     _require_figure("fig", fig)
     _require_view("view", view, ("angles", "weights", "linear_mean", "circular_mean"))
-    ax = fig.add_subplot(aspect="equal")
+    # fixed margins (those constrained layout finds): the explorer moves the artists in place
+    ax = fig.add_subplot(fixed_grid(fig, left=0.1014, right=0.9924, bottom=0.11, top=0.9453)[0, 0],
+                         aspect="equal")
     t = np.linspace(0, 2 * np.pi, 361)
     ax.plot(np.cos(t), np.sin(t), color="0.8", linewidth=1)
-    for a, w, name in zip(view.angles, view.weights, ("client 1", "client 2")):
-        ax.plot([0, np.cos(a)], [0, np.sin(a)], color="0.4", linewidth=1 + 2 * w / max(view.weights))
-        ax.annotate(f"{name}: {a:+.2f} rad", (1.05 * np.cos(a), 1.05 * np.sin(a)), fontsize="small")
-    ax.plot([0, np.cos(view.linear_mean)], [0, np.sin(view.linear_mean)], "--", color="C1",
-            linewidth=2, label=f"linear mean {view.linear_mean:+.2f} rad")
-    ax.plot([0, np.cos(view.circular_mean)], [0, np.sin(view.circular_mean)], color="C0",
-            linewidth=2.5, label=f"circular mean {view.circular_mean:+.2f} rad")
+    for i, name in enumerate(("client 1", "client 2")):
+        ax.plot([0, 1], [0, 0], color="0.4", gid=f"angle.client{i}")
+        ax.text(0, 0, name, fontsize="small", gid=f"angle.client{i}_text")
+    ax.plot([0, 1], [0, 0], "--", color="C1", linewidth=2, label=" ", gid="angle.linear")
+    ax.plot([0, 1], [0, 0], color="C0", linewidth=2.5, label=" ", gid="angle.circular")
     ax.set_xlim(-1.5, 1.5)
     ax.set_ylim(-1.3, 1.3)
     ax.set_xlabel("cos(theta)")
     ax.set_ylabel("sin(theta)")
+    _set_angle_mean(fig, view)
+    ax.legend(loc="lower left", fontsize="small")
+
+
+def _set_angle_mean(fig, view) -> None:
+    """Put ``view``'s angles on the artists of :func:`draw_angle_mean` (legend not relabelled)."""
+    ax = fig.axes[0]
+    for i, (a, w, name) in enumerate(zip(view.angles, view.weights, ("client 1", "client 2"))):
+        line = find_artist(fig, f"angle.client{i}")
+        line.set_data([0, np.cos(a)], [0, np.sin(a)])
+        line.set_linewidth(1 + 2 * w / max(view.weights))
+        text = find_artist(fig, f"angle.client{i}_text")
+        text.set_position((1.05 * np.cos(a), 1.05 * np.sin(a)))
+        text.set_text(f"{name}: {a:+.2f} rad")
+    for key, label in (("linear", "linear mean"), ("circular", "circular mean")):
+        mean = getattr(view, f"{key}_mean")
+        line = find_artist(fig, f"angle.{key}")
+        line.set_data([0, np.cos(mean)], [0, np.sin(mean)])
+        line.set_label(f"{label} {mean:+.2f} rad")
     gap = abs((view.linear_mean - view.circular_mean + np.pi) % (2 * np.pi) - np.pi)
     ax.set_title(f"Averaging angles: the linear mean is {gap:.2f} rad off the circular one")
-    ax.legend(loc="lower left", fontsize="small")
+
+
+def redraw_angle_mean(fig, view) -> bool:
+    """Update, in place, a figure drawn by :func:`draw_angle_mean`; False (changing nothing) if it cannot."""
+    _require_figure("fig", fig)
+    _require_view("view", view, ("angles", "weights", "linear_mean", "circular_mean"))
+    gids = ("angle.client0", "angle.client1", "angle.client0_text", "angle.client1_text",
+            "angle.linear", "angle.circular")
+    if len(fig.axes) != 1 or fig.axes[0].get_legend() is None or any(find_artist(fig, g) is None for g in gids):
+        return False
+    _set_angle_mean(fig, view)
+    relabel_legend(fig.axes[0])
+    return True
 
 
 def draw_reception(fig, view) -> None:

@@ -11,6 +11,7 @@ import numpy as np
 
 from qkit._validate import require_array, require_flag, require_real
 from qkit.plots import _require_axes, _require_figure, _require_text, _require_view
+from qkit.plots._layout import fixed_grid
 
 __all__ = [
     "draw_bloch_sphere",
@@ -56,51 +57,80 @@ def draw_rotation(fig, view) -> None:
     _require_view("view", view, ("gate", "angle", "start_label", "start", "end", "path", "probabilities"))
     ax = fig.add_subplot(1, 2, 1, projection="3d")
     draw_bloch_sphere(ax)
-    ax.plot(*view.path.T, color="C3", linewidth=2, label="path of the state")
-    ax.quiver(0, 0, 0, *view.start, color="0.5", arrow_length_ratio=0.1, label="start")
-    ax.quiver(0, 0, 0, *view.end, color="C0", linewidth=2, arrow_length_ratio=0.1, label="end")
-    ax.set_title(f"{view.gate.upper()}({view.angle:.2f} rad) on |{view.start_label}>", fontsize="medium")
+    ax.plot(*view.path.T, color="C3", linewidth=2, label="path of the state", gid="rotation.path")
+    _rotation_arrows(ax, view)
+    ax.set_title(_rotation_title(view), fontsize="medium")
     ax.legend(loc="lower left", fontsize="x-small")
     bx = fig.add_subplot(1, 2, 2)
     axes = list(view.probabilities)
-    bx.bar(axes, [view.probabilities[a] for a in axes], color=[_AXIS_COLORS[a] for a in axes])
+    bx.bar(axes, [view.probabilities[a] for a in axes], color=[_AXIS_COLORS[a] for a in axes], gid="rotation.bars")
     bx.set_ylim(0, 1)
     bx.set_xlabel("measurement axis")
     bx.set_ylabel("probability of outcome +1")
     bx.set_title("What a measurement along each axis gives", fontsize="medium")
 
 
+def _rotation_arrows(ax, view) -> None:
+    """The start and end arrows of :func:`draw_rotation` (drawn anew by its in-place redraw)."""
+    ax.quiver(0, 0, 0, *view.start, color="0.5", arrow_length_ratio=0.1, label="start", gid="rotation.start")
+    ax.quiver(0, 0, 0, *view.end, color="C0", linewidth=2, arrow_length_ratio=0.1, label="end",
+              gid="rotation.end")
+
+
+def _rotation_title(view) -> str:
+    return f"{view.gate.upper()}({view.angle:.2f} rad) on |{view.start_label}>"
+
+
+def _measurement_titles(view) -> str:
+    head, _, aside = str(view.information).partition(" (")
+    # always two lines, each narrower than the axes: the explorer reuses its first layout
+    return f"This axis reveals: {head}\n{'(' + aside if aside else ' '}"
+
+
+def _noise_title(view) -> str:
+    shots = "exact" if view.shots is None else f"{view.shots} shots"
+    quick = f" (first {view.n_images} of {view.n_total} images)" if getattr(view, "coarse", False) else ""
+    return (f"p = {view.depolarizing:.2f} per layer, q = {view.readout_error:.2f}, {shots}: "
+            f"best exit {view.best_exit}{quick}")
+
+
 def draw_measurement_axis(fig, view) -> None:
     """An RY-encoded feature and a measurement axis (a ``MeasurementAxisView``)."""
     _require_figure("fig", fig)
     _require_view("view", view, ("feature", "axis", "features", "curve", "reference_curves", "estimate"))
-    ax = fig.add_subplot(1, 2, 1, aspect="equal")
+    # fixed margins (those constrained layout finds): the explorer moves the artists in place
+    grid = fixed_grid(fig, 1, 2, left=0.082, right=0.995, bottom=0.1265, top=0.9015, wspace=0.308,
+                      width_ratios=(0.371, 0.42))
+    ax = fig.add_subplot(grid[0, 0], aspect="equal")
     t = np.linspace(0, 2 * np.pi, 181)
     ax.plot(np.cos(t), np.sin(t), color="0.85")
     x = view.feature
-    ax.annotate("", (np.sin(x), np.cos(x)), (0, 0), arrowprops=dict(arrowstyle="->", color="C0", lw=2))
-    ax.text(1.05 * np.sin(x), 1.05 * np.cos(x), f"state, x = {x:.2f} rad", color="C0", fontsize="small")
+    ax.annotate("", (np.sin(x), np.cos(x)), (0, 0), arrowprops=dict(arrowstyle="->", color="C0", lw=2),
+                gid="axis.state")
+    # in a fixed corner (the arrow's colour names it): a text at the arrow's tip would leave the
+    # axes and move the layout with the slider
+    ax.text(0.02, 0.97, f"state, x = {x:.2f} rad", color="C0", fontsize="small", va="top",
+            transform=ax.transAxes, gid="axis.state_text")
     n = view.axis
     ax.plot([-n[0], n[0]], [-n[2], n[2]], "--", color="C3", linewidth=1.5,
-            label=f"axis (y-component {n[1]:+.2f} not drawn)")
+            label=f"axis (y-component {n[1]:+.2f} not drawn)", gid="axis.axis")
     ax.set_xlim(-1.4, 1.4)
     ax.set_ylim(-1.3, 1.3)
     ax.set_xlabel("Bloch x component")
     ax.set_ylabel("Bloch z component")
     ax.set_title("x-z plane of the Bloch sphere", fontsize="medium")
     ax.legend(loc="lower left", fontsize="x-small")
-    bx = fig.add_subplot(1, 2, 2)
+    bx = fig.add_subplot(grid[0, 1])
     for name, curve in view.reference_curves.items():  # on top of the chosen axis's curve, which may hide one
         bx.plot(view.features, curve, ":", color=_AXIS_COLORS[name], linewidth=1.4, label=f"along {name}", zorder=3)
-    bx.plot(view.features, view.curve, color="C3", linewidth=3.0, alpha=0.6, label="along the chosen axis (pink)")
+    bx.plot(view.features, view.curve, color="C3", linewidth=3.0, alpha=0.6, label="along the chosen axis (pink)",
+            gid="axis.curve")
     bx.errorbar([x], [view.estimate], yerr=[view.estimate_error], fmt="o", color="k",
                 label=f"estimate from {view.shots} copies")
     bx.set_ylim(-1.05, 1.05)
     bx.set_xlabel("encoded feature x (rad)")
     bx.set_ylabel("expectation of the measured spin")
-    head, _, aside = str(view.information).partition(" (")
-    # always two lines, each narrower than the axes: the explorer reuses its first layout
-    bx.set_title(f"This axis reveals: {head}\n{'(' + aside if aside else ' '}", fontsize="small")
+    bx.set_title(_measurement_titles(view), fontsize="small")
     bx.legend(loc="lower left", fontsize="x-small")
 
 
@@ -272,10 +302,7 @@ def draw_noise_deployment(fig, view) -> None:
     plot_exit_accuracy(ax, view.ideal, label="ideal simulator", color="C0", mark_best=False)
     plot_exit_accuracy(ax, view.noisy, label="noisy device", color="C3", chance=1 / view.n_classes)
     ax.set_ylim(0, 1)
-    shots = "exact" if view.shots is None else f"{view.shots} shots"
-    quick = f" (first {view.n_images} of {view.n_total} images)" if getattr(view, "coarse", False) else ""
-    ax.set_title(f"p = {view.depolarizing:.2f} per layer, q = {view.readout_error:.2f}, {shots}: "
-                 f"best exit {view.best_exit}{quick}", fontsize="medium")
+    ax.set_title(_noise_title(view), fontsize="medium")
     ax.legend(loc="lower right", fontsize="small")
 
 

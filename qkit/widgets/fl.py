@@ -15,7 +15,7 @@ from qkit._validate import require_array, require_instance, require_integer, req
 from qkit.fl.aggregate import circular_mean, fedavg
 from qkit.fl.channel import Channel, reception_probability_from_snr
 from qkit.fl.partition import dirichlet_class_probabilities, label_skew
-from qkit.plots.fl import draw_angle_mean, draw_label_mix, draw_reception
+from qkit.plots.fl import draw_angle_mean, draw_label_mix, draw_reception, redraw_angle_mean
 from qkit.widgets._explorer import Explorer
 
 __all__ = [
@@ -127,7 +127,7 @@ def angle_mean_explorer() -> Explorer:
     return Explorer(
         {"theta_1": slider(2.8, "client 1 angle (rad)"), "theta_2": slider(-2.8, "client 2 angle (rad)"),
          "samples_1": widgets.IntSlider(value=1, min=1, max=10, description="client 1 samples", style=_STYLE)},
-        compute=angle_mean_view, draw=draw_angle_mean, figsize=(5.5, 4.6),
+        compute=angle_mean_view, draw=draw_angle_mean, redraw=redraw_angle_mean, figsize=(5.5, 4.6),
         describe=lambda v: f"linear mean {v.linear_mean:+.3f} rad, circular mean {v.circular_mean:+.3f} rad",
     )
 

@@ -25,6 +25,7 @@ from qkit.plots.qnn import (
     draw_plates,
     draw_rotation,
 )
+from qkit.plots.qnn_redraw import redraw_measurement_axis, redraw_noise_deployment, redraw_rotation
 from qkit.widgets._explorer import Explorer
 
 __all__ = [
@@ -152,7 +153,7 @@ def rotation_explorer(gate: str = "ry", angle: float = np.pi / 2, start: str = "
          "angle": widgets.FloatSlider(value=angle, min=-2 * np.pi, max=2 * np.pi, step=0.05,
                                       description="angle (rad)", style=_STYLE),
          "start": widgets.Dropdown(options=list(STATES), value=start, description="start |.>", style=_STYLE)},
-        compute=rotation_view, draw=draw_rotation, figsize=(8.5, 4.0),
+        compute=rotation_view, draw=draw_rotation, redraw=redraw_rotation, figsize=(8.5, 4.0),
         describe=lambda v: "Bloch vector (x, y, z) = (" + ", ".join(f"{c:+.3f}" for c in v.end) + ")",
     )
 
@@ -231,7 +232,8 @@ def measurement_axis_explorer(feature: float = 1.0) -> Explorer:
                                              description="axis azimuth (rad)", style=_STYLE),
          "shots": widgets.IntSlider(value=100, min=1, max=2000, step=1, description="copies measured",
                                     style=_STYLE)},
-        compute=measurement_axis_view, draw=draw_measurement_axis, figsize=(9.0, 4.0),
+        compute=measurement_axis_view, draw=draw_measurement_axis, redraw=redraw_measurement_axis,
+        figsize=(9.0, 4.0),
         describe=lambda v: (f"P(+1) = {v.probability_plus:.3f}; estimate from {v.shots} copies "
                             f"{v.estimate:+.3f} +- {v.estimate_error:.3f}; this axis reveals {v.information}"),
     )
@@ -476,6 +478,7 @@ def noise_deployment_explorer(model, params, features, labels) -> Explorer:
                                                    ("1000", 1000), ("exact", 0)],
                                           value=100, description="shots")},
         compute=deployment.quick_view, refine=deployment.view, draw=draw_noise_deployment,
+        redraw=redraw_noise_deployment,
         figsize=(7.0, 3.8), describe=_describe_deployment,
     )
 

@@ -221,6 +221,10 @@ CASES = [
     _draw_case("qkit.plots.qnn.draw_plates", "plates"),
     _draw_case("qkit.plots.qnn.draw_pca", "pca"),
     _draw_case("qkit.plots.qnn.draw_noise_deployment", "deployment"),
+    # in-place updates (each returns False on a figure its draw_* did not draw)
+    _draw_case("qkit.plots.qnn_redraw.redraw_rotation", "rotation"),
+    _draw_case("qkit.plots.qnn_redraw.redraw_measurement_axis", "axis"),
+    _draw_case("qkit.plots.qnn_redraw.redraw_noise_deployment", "deployment"),
     Case("qkit.plots.qnn.plot_plate_grid", make=lambda: ((_fig(), _IMAGES[:4], _LABELS[:4], "01"),
                                                           dict(ncols=2, title="plates")),
          allow={"classes": ("unknown",), "title": ("unknown",)},  # any characters; any title text
@@ -235,6 +239,7 @@ CASES = [
          bad={"rows": [[("QNN", 40, [0.6], "other")], [("QNN", -1, [0.6], "quantum")], []], "chance": [-0.1]}),
     _draw_case("qkit.plots.fl.draw_label_mix", "label_mix"),
     _draw_case("qkit.plots.fl.draw_angle_mean", "angles"),
+    _draw_case("qkit.plots.fl.redraw_angle_mean", "angles"),  # in place; False on a foreign figure
     _draw_case("qkit.plots.fl.draw_reception", "reception"),
     Case("qkit.plots.fl.plot_accuracy_curves", make=lambda: ((_ax(), {"QFL": np.array([[0.2, 0.5, 0.6]])}),
                                                               dict(chance=0.25, title="t")),
