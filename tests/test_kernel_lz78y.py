@@ -17,6 +17,8 @@ from qkit.qrng.estimators import _compiled, lz78y_estimate, numpy_only, predicto
 from qkit.qrng.estimators import reference as ref
 from qkit.qrng.estimators._common import prediction_estimate
 
+from kernel_inputs import distinct_bytes, long_repeats, outlier, rand, text
+
 pytestmark = pytest.mark.skipif(
     _compiled._load("lz78y") is None,
     reason="the LZ78Y C kernel _clz78y is not built (`pip install -e .` with a C compiler builds it)")
@@ -26,37 +28,6 @@ CAP = predictors.LZ78Y_MAX_PREFIXES
 
 def kernel(symbols, k, *cap):
     return _compiled._load("lz78y")(symbols, k, *cap)
-
-
-def rand(n, k, seed=0, p=None):
-    return np.random.default_rng(seed).choice(k, size=n, p=p).astype(np.uint8)
-
-
-def text(n):
-    line = b"It was the best of times, it was the worst of times; entropy is what you cannot guess. "
-    raw = np.frombuffer(line * (n // len(line) + 1), dtype=np.uint8)[:n]
-    alphabet, symbols = np.unique(raw, return_inverse=True)
-    return symbols.astype(np.uint8), int(alphabet.size)
-
-
-def distinct_bytes(n, seed=0):
-    """Random permutations of all 256 byte values, one after the other."""
-    rng = np.random.default_rng(seed)
-    return np.concatenate([rng.permutation(256) for _ in range(-(-n // 256))])[:n].astype(np.uint8)
-
-
-def long_repeats(n, k, seed=0):
-    """A random block of 700, repeated, with a fresh random stretch in the middle."""
-    block = rand(700, k, seed)
-    s = np.resize(block, n)
-    s[n // 2: n // 2 + 300] = rand(300, k, seed + 1)
-    return s
-
-
-def outlier(n, k):
-    s = np.zeros(n, dtype=np.uint8)
-    s[n // 3] = k - 1
-    return s
 
 
 def reference_score(symbols, k, cap=CAP):

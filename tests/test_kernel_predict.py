@@ -27,6 +27,8 @@ from qkit.qrng.estimators import compression
 from qkit.qrng.estimators.collision import collision_times
 from qkit.qrng.estimators.mcv import most_common_value
 
+from kernel_inputs import distinct_bytes, long_repeats, outlier, rand, text
+
 needs_kernel = pytest.mark.skipif(
     _compiled._load("lag") is None,
     reason="the C kernel _cpredict (Lag, MultiMCW, Collision) is not built "
@@ -35,36 +37,6 @@ needs_kernel = pytest.mark.skipif(
 
 def kernel(name):
     return _compiled._load(name)
-
-
-def rand(n, k, seed=0, p=None):
-    return np.random.default_rng(seed).choice(k, size=n, p=p).astype(np.uint8)
-
-
-def text(n):
-    line = b"Call me Ishmael. Some years ago, never mind how long precisely, I thought I would sail. "
-    raw = np.frombuffer(line * (n // len(line) + 1), dtype=np.uint8)[:n]
-    alphabet, symbols = np.unique(raw, return_inverse=True)
-    return symbols.astype(np.uint8), int(alphabet.size)
-
-
-def distinct_bytes(n, seed=0):
-    """Random permutations of all 256 byte values, one after the other."""
-    rng = np.random.default_rng(seed)
-    return np.concatenate([rng.permutation(256) for _ in range(-(-n // 256))])[:n].astype(np.uint8)
-
-
-def long_repeats(n, k, seed=0):
-    """A random block of 700, repeated, with a fresh random stretch in the middle."""
-    s = np.resize(rand(700, k, seed), n)
-    s[n // 2: n // 2 + 300] = rand(300, k, seed + 1)
-    return s
-
-
-def outlier(n, k):
-    s = np.zeros(n, dtype=np.uint8)
-    s[n // 3] = k - 1
-    return s
 
 
 def adversarial(n):
