@@ -4,7 +4,7 @@ The predictors (Sec. 6.3.7-6.3.10) and the collision scan are loops over the sam
 round depending on the last: numpy can only vectorise them with large temporary arrays. The
 substring counts (t-Tuple, LRS) and the permutation tests' statistics have kernels too. Their
 C kernels (``_c/*.c``, built by ``pip install`` when a C compiler is there) run the loop as
-the standard writes it, in a few MiB. Every estimator keeps its numpy path, which the tests
+the standard writes it, in at most a few MiB. Every estimator keeps its numpy path, which the tests
 check gives the same numbers as the kernel and as the plain reference in :mod:`.reference`.
 
 >>> from qkit.qrng.estimators import compiled_kernels
