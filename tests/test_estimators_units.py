@@ -362,6 +362,18 @@ def test_two_symbols_of_a_wide_alphabet_are_binary():
     assert a.non_iid.bitstring == {} and "Collision" in a.non_iid.literal
 
 
+@pytest.mark.parametrize("k,bits", [(2, 1), (4, 2)])
+def test_non_iid_track_gives_the_same_numbers_on_any_number_of_workers(k, bits):
+    samples = est.load_samples(rand(20_000, k, seed=53), bits, warn=False)
+    one = est.non_iid_track(samples, workers=1)
+    for workers in (2, 3):
+        many = est.non_iid_track(samples, workers=workers)
+        for ours, theirs in ((many.literal, one.literal), (many.bitstring, one.bitstring)):
+            assert list(ours) == list(theirs)              # same estimators, in ESTIMATORS order
+            assert [r.min_entropy for r in ours.values()] == [r.min_entropy for r in theirs.values()]
+    assert list(one.literal)[0] == "Most Common Value" and len(one.literal) == (10 if k == 2 else 7)
+
+
 def test_assess_from_file(tmp_path):
     path = tmp_path / "x.bin"
     rand(10_000, 4, seed=52).tofile(path)

@@ -9,6 +9,7 @@ sample is ``min(H_original, bits_per_symbol * H_bitstring)``.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,7 +18,7 @@ from ._common import EstimateResult
 from ._symbols import Samples, check_flag, check_samples, check_seed, load_samples, symbol_counts
 from .iid import ChiSquareResult, LRSTestResult, chi_square_goodness_of_fit, chi_square_independence, lrs_test
 from .mcv import most_common_value
-from .permutation import MAX_PERMUTATIONS, PermutationResult, permutation_tests
+from .permutation import MAX_PERMUTATIONS, PermutationResult, _default_workers, permutation_tests
 from qkit._validate import require_integer
 
 __all__ = ["ESTIMATORS", "NonIIDResult", "IIDResult", "Assessment", "non_iid_track", "iid_track",
@@ -26,26 +27,51 @@ __all__ = ["ESTIMATORS", "NonIIDResult", "IIDResult", "Assessment", "non_iid_tra
 #: The ten non-IID estimators in the order of SP 800-90B Sec. 6.3 (and of Fig. 9).
 ESTIMATORS = ("Most Common Value", "Collision", "Markov", "Compression", "t-Tuple", "LRS",
               "MultiMCW", "Lag", "MultiMMC", "LZ78Y")
-_BINARY_ONLY = ("Collision", "Markov", "Compression")
 
 
-def _run_all(seq: np.ndarray, k: int, binary_only: bool) -> dict[str, EstimateResult | None]:
+def _estimator_jobs(seq: np.ndarray, k: int, binary_only: bool) -> list:
+    """(names, call) for every estimator on ``seq``, in the order a pool takes them: the
+    suffix array (t-Tuple, LRS) first, beside the small-memory predictors; Compression, the
+    other one with a few MiB of working memory, last, when the suffix array is gone."""
     # imported here: the IID track alone need not load the non-IID estimators
     from .collision import collision_estimate
     from .compression import compression_estimate
     from .markov import markov_estimate
     from .predictors import lag_estimate, lz78y_estimate, multi_mcw_estimate, multi_mmc_estimate
     from .tuples import tuple_estimates
-    out: dict[str, EstimateResult | None] = {"Most Common Value": most_common_value(seq, k)}
+    jobs = [(("t-Tuple", "LRS"), lambda: tuple_estimates(seq, k)),
+            (("MultiMMC",), lambda: multi_mmc_estimate(seq, k)),
+            (("LZ78Y",), lambda: lz78y_estimate(seq, k)),
+            (("Lag",), lambda: lag_estimate(seq, k)),
+            (("MultiMCW",), lambda: multi_mcw_estimate(seq, k)),
+            (("Most Common Value",), lambda: most_common_value(seq, k))]
     if binary_only:
-        out["Collision"] = collision_estimate(seq)
-        out["Markov"] = markov_estimate(seq)
-        out["Compression"] = compression_estimate(seq)
-    out["t-Tuple"], out["LRS"] = tuple_estimates(seq, k)
-    out["MultiMCW"] = multi_mcw_estimate(seq, k)
-    out["Lag"] = lag_estimate(seq, k)
-    out["MultiMMC"] = multi_mmc_estimate(seq, k)
-    out["LZ78Y"] = lz78y_estimate(seq, k)
+        jobs += [(("Collision",), lambda: collision_estimate(seq)),
+                 (("Markov",), lambda: markov_estimate(seq)),
+                 (("Compression",), lambda: compression_estimate(seq))]
+    return jobs
+
+
+def _run_jobs(job_lists: list, workers: int) -> list[dict[str, EstimateResult | None]]:
+    """Run every job of every list, ``workers`` at a time; per list, the results by estimator
+    name in :data:`ESTIMATORS` order.
+
+    The estimators are pure functions of the sequence, so running them side by side changes no
+    number; the compiled kernels release the GIL, so threads use more than one core.
+    """
+    jobs = [job for jobs in job_lists for job in jobs]
+    if workers == 1:
+        done = iter([call() for _, call in jobs])
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            done = iter([f.result() for f in [pool.submit(call) for _, call in jobs]])
+    out = []
+    for job_list in job_lists:
+        results: dict[str, EstimateResult | None] = {}
+        for names, _ in job_list:
+            result = next(done)
+            results.update(zip(names, result) if len(names) > 1 else [(names[0], result)])
+        out.append({name: results[name] for name in ESTIMATORS if name in results})
     return out
 
 
@@ -147,13 +173,16 @@ def _check_tuple_threshold(samples: Samples, name: str = "samples") -> None:
             f"{TUPLE_THRESHOLD}; give more samples")
 
 
-def non_iid_track(samples: Samples) -> NonIIDResult:
+def non_iid_track(samples: Samples, *, workers: int | None = None) -> NonIIDResult:
     """Run the ten non-IID estimators with the reference tool's conventions.
 
     Parameters
     ----------
     samples : Samples
         From :func:`load_samples`.
+    workers : int, optional
+        Estimators run side by side (default: the machine's cores, at most 4); every number is
+        the same for any value, 1 runs them one after another as NIST's tool does.
 
     Returns
     -------
@@ -161,16 +190,18 @@ def non_iid_track(samples: Samples) -> NonIIDResult:
         Min-entropy estimates in bits per sample (literal) and per bit (bitstring).
     """
     _check_tuple_threshold(check_samples("samples", samples))
+    workers = _default_workers() if workers is None else require_integer("workers", workers, 1, 64)
     if samples.is_binary:
-        literal = _run_all(samples.symbols, 2, binary_only=True)
+        literal, = _run_jobs([_estimator_jobs(samples.symbols, 2, binary_only=True)], workers)
         return NonIIDResult(literal, {}, samples.bits_per_symbol)
-    literal = _run_all(samples.symbols, samples.alphabet_size, binary_only=False)
-    bitstring = _run_all(samples.bitstring, 2, binary_only=True)
+    literal, bitstring = _run_jobs([_estimator_jobs(samples.symbols, samples.alphabet_size, binary_only=False),
+                                    _estimator_jobs(samples.bitstring, 2, binary_only=True)], workers)
     return NonIIDResult(literal, bitstring, samples.bits_per_symbol)
 
 
 def iid_track(samples: Samples, *, seed=None, permutations: bool = True,
-              max_permutations: int = MAX_PERMUTATIONS, progress=None) -> IIDResult:
+              max_permutations: int = MAX_PERMUTATIONS, progress=None,
+              workers: int | None = None) -> IIDResult:
     """Run the IID track: MCV estimate, chi-square tests, LRS test, permutation tests
     (SP 800-90B Sec. 5 and 6.3.1).
 
@@ -186,6 +217,8 @@ def iid_track(samples: Samples, *, seed=None, permutations: bool = True,
         Shuffle budget, >= 1 (10,000 in the standard); early stopping usually ends far sooner.
     progress : callable, optional
         Called with the number of undecided statistics after each shuffle.
+    workers : int, optional
+        Threads for the permutation tests (:func:`permutation_tests`); no number depends on it.
 
     Returns
     -------
@@ -196,10 +229,11 @@ def iid_track(samples: Samples, *, seed=None, permutations: bool = True,
     seed = check_seed("seed", seed)
     permutations = check_flag("permutations", permutations)
     max_permutations = require_integer("max_permutations", max_permutations, 1)
+    workers = None if workers is None else require_integer("workers", workers, 1, 64)
     s, k = samples.symbols, samples.alphabet_size
     bit = None if samples.is_binary else most_common_value(samples.bitstring, 2)
     perm = (permutation_tests(s, samples.alphabet, seed=seed, max_permutations=max_permutations,
-                              progress=progress) if permutations else None)
+                              progress=progress, workers=workers) if permutations else None)
     return IIDResult(most_common_value(s, k), bit, samples.bits_per_symbol,
                      chi_square_independence(s, k), chi_square_goodness_of_fit(s, k),
                      lrs_test(s, k), perm)
@@ -230,7 +264,7 @@ class Assessment:
 
 def assess_entropy(source, bits_per_symbol: int, *, tracks=("non_iid", "iid"), seed=None,
                    permutations: bool = True, max_permutations: int = MAX_PERMUTATIONS,
-                   warn: bool = True) -> Assessment:
+                   warn: bool = True, workers: int | None = None) -> Assessment:
     """Assess the min-entropy of a sample sequence with SP 800-90B's estimators.
 
     Parameters
@@ -249,6 +283,9 @@ def assess_entropy(source, bits_per_symbol: int, *, tracks=("non_iid", "iid"), s
         Shuffle budget (10,000 as in the standard).
     warn : bool
         Warn (:class:`SmallSampleWarning`) below 1,000,000 samples.
+    workers : int, optional
+        Threads (default: the machine's cores, at most 4) for the non-IID estimators, which run
+        side by side, and for the permutation tests; no number depends on it.
 
     Returns
     -------
@@ -270,10 +307,11 @@ def assess_entropy(source, bits_per_symbol: int, *, tracks=("non_iid", "iid"), s
     permutations = check_flag("permutations", permutations)
     max_permutations = require_integer("max_permutations", max_permutations, 1)
     seed = check_seed("seed", seed)
+    workers = None if workers is None else require_integer("workers", workers, 1, 64)
     samples = load_samples(source, bits_per_symbol, warn=check_flag("warn", warn))
     if "non_iid" in tracks:
         _check_tuple_threshold(samples, name="source")
-    non_iid = non_iid_track(samples) if "non_iid" in tracks else None
-    iid = (iid_track(samples, seed=seed, permutations=permutations, max_permutations=max_permutations)
-           if "iid" in tracks else None)
+    non_iid = non_iid_track(samples, workers=workers) if "non_iid" in tracks else None
+    iid = (iid_track(samples, seed=seed, permutations=permutations, max_permutations=max_permutations,
+                     workers=workers) if "iid" in tracks else None)
     return Assessment(samples, non_iid, iid)
