@@ -42,8 +42,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CHILD = """
 import json, sys
 from qkit.qrng.estimators import assess_entropy
-path, bits, track, seed = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
-r = assess_entropy(path, bits, tracks=(track,), seed=seed, warn=False)
+path, bits, track, seed, workers = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+r = assess_entropy(path, bits, tracks=(track,), seed=seed, warn=False, workers=workers or None)
 if track == "iid":
     out = {"assessed": r.iid.assessed, "permutations": r.iid.permutation.permutations,
            "passed": r.iid.iid_plausible}
@@ -98,8 +98,10 @@ def run_child(cmd: list[str]) -> tuple[float, int, str]:
     return wall, rss, text
 
 
-def run_qkit(path: Path, width: int, track: str, seed: int) -> dict:
-    wall, rss, text = run_child([sys.executable, "-c", CHILD, str(path), str(width), track, str(seed)])
+def run_qkit(path: Path, width: int, track: str, seed: int, workers: int = 0) -> dict:
+    """One qkit run in a fresh interpreter; ``workers`` 0 means qkit's default (the cores, up to 4)."""
+    wall, rss, text = run_child([sys.executable, "-c", CHILD, str(path), str(width), track, str(seed),
+                                 str(workers)])
     return {"wall": wall, "rss": rss, **json.loads(text.strip().splitlines()[-1])}
 
 
@@ -129,7 +131,7 @@ def summarise(runs: list[dict]) -> dict:
 
 
 def line(label: str, s: dict) -> str:
-    text = (f"    {label:<5} wall median {s['median']:7.2f} s  (min {s['min']:6.2f}, max {s['max']:6.2f})"
+    text = (f"    {label:<6} wall median {s['median']:7.2f} s  (min {s['min']:6.2f}, max {s['max']:6.2f})"
             f"  peak RSS {s['rss_mib']:6.1f} MiB")
     if "perm_rate" in s:
         text += f"  permutations {s['perms']} -> {s['perm_rate']:6.1f} /s (median)"
@@ -146,28 +148,33 @@ def bench_tracks(args, tmp: Path) -> None:
             for track in args.tracks:
                 print(f"\n{kind} output, {width}-bit, {args.samples:,} samples, {track} track "
                       f"({args.reps} paired repetitions)", flush=True)
-                ours, theirs = [], []
+                ours = {w: [] for w in args.workers}
+                theirs = []
                 for rep in range(args.reps):
-                    order = ("qkit", "nist") if rep % 2 == 0 else ("nist", "qkit")
-                    for side in order:
-                        if side == "qkit":
-                            ours.append(run_qkit(path, width, track, seed=1000 + rep))
+                    sides = [*args.workers, "nist"]
+                    for side in (sides if rep % 2 == 0 else sides[::-1]):
+                        if side != "nist":
+                            ours[side].append(run_qkit(path, width, track, seed=1000 + rep, workers=side))
                         elif nist is not None:
                             theirs.append(run_nist(nist, path, width, track))
-                q = summarise(ours)
-                print(line("qkit", q))
-                if theirs:
-                    n = summarise(theirs)
+                n = summarise(theirs) if theirs else None
+                if n:
                     print(line("NIST", n))
-                    ratio = f"    qkit / NIST: wall {q['median'] / n['median']:.2f}x, peak RSS " \
-                            f"{q['rss_mib'] / n['rss_mib']:.2f}x"
-                    if "perm_rate" in q:
-                        ratio += f", permutations per second {q['perm_rate'] / n['perm_rate']:.2f}x"
-                    print(ratio)
-                    if track == "iid":
-                        print(f"    IID permutation tests passed: qkit {[r['passed'] for r in ours]}, "
-                              f"NIST {[r['passed'] for r in theirs]}")
-                print(f"    assessed (qkit): {ours[0]['assessed']:.6f} bits/sample", flush=True)
+                for w, runs in ours.items():
+                    label = "qkit" if w == 0 else f"qkit/{w}"
+                    q = summarise(runs)
+                    print(line(label, q))
+                    if n:
+                        ratio = f"    {label} / NIST: wall {q['median'] / n['median']:.2f}x, peak RSS " \
+                                f"{q['rss_mib'] / n['rss_mib']:.2f}x"
+                        if "perm_rate" in q:
+                            ratio += f", permutations per second {q['perm_rate'] / n['perm_rate']:.2f}x"
+                        print(ratio)
+                first = next(iter(ours.values()))
+                if track == "iid" and theirs:
+                    print(f"    IID permutation tests passed: qkit {[r['passed'] for r in first]}, "
+                          f"NIST {[r['passed'] for r in theirs]}")
+                print(f"    assessed (qkit): {first[0]['assessed']:.6f} bits/sample", flush=True)
 
 
 # ---------------------------------------------------------------- slow corners
@@ -274,6 +281,9 @@ def main() -> None:
     parser.add_argument("--corner-samples", type=int, default=1_000_000)
     parser.add_argument("--no-corners", action="store_true", help="skip the slow-corner table")
     parser.add_argument("--corners-only", action="store_true", help="only the slow-corner table")
+    parser.add_argument("--workers", nargs="+", type=int, default=[0], metavar="N",
+                        help="qkit's threads, one row each (0: its default, the cores up to 4; "
+                             "1: one estimator at a time, as NIST's non-IID tool runs)")
     parser.add_argument("--corner-estimators", nargs="+", metavar="NAME",
                         help="time only these estimators in the slow-corner table (names as printed, "
                              "e.g. 'LRS test')")
