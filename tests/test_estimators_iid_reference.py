@@ -186,7 +186,7 @@ def test_too_short_for_t_tuple_is_refused_before_any_estimator_runs(monkeypatch)
     def boom(*a, **k):
         raise AssertionError("an estimator ran")
 
-    monkeypatch.setattr(assess, "_run_all", boom)
+    monkeypatch.setattr(assess, "_estimator_jobs", boom)
     with pytest.raises(ValueError, match=r"source .* 35"):
         est.assess_entropy(np.arange(8000) % 256, 8, warn=False)
     # the IID track alone does not need the t-Tuple threshold
