@@ -216,3 +216,19 @@ def test_an_in_place_redraw_shows_what_a_fresh_draw_shows(name):
 
     bench.sweep(explorer, interior=1, visit=visit, visit_coarse=visit)
     assert any(redraws), f"{name}: redraw never updated the figure in place"
+
+
+@pytest.mark.parametrize("name", ["reception", "extractor", "noise_deployment", "dark_fit", "label_mix"])
+def test_titles_placed_at_y_1_sit_where_matplotlib_would_place_them(name):
+    """These figures give their titles ``y=1.0`` (no measuring of the axes on every draw); that
+    must stay where matplotlib's automatic placement puts them (no top ticks, no offset text)."""
+    entry = next(e for e in bench.EXPLORERS if e.name == name)
+    explorer = entry.build()
+    if explorer.refine is not None:
+        explorer.wait(120)
+    axes = [ax for ax in explorer.figure.axes if ax.get_title() and ax._autotitlepos is False]
+    assert axes, f"{name}: no title is placed by hand"
+    fixed = _pixels(explorer.figure)
+    for ax in axes:
+        ax._autotitlepos = True
+    assert np.array_equal(fixed, _pixels(explorer.figure)), f"{name}: a title moved when placed automatically"

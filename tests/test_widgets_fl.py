@@ -117,3 +117,59 @@ def test_angle_mean_redraw_equals_a_fresh_draw_and_refuses_foreign_figures():
         f"linear mean {second.linear_mean:+.2f} rad", f"circular mean {second.circular_mean:+.2f} rad"]
     blank = Figure()
     assert redraw_angle_mean(blank, second) is False and not blank.axes
+
+
+def test_reception_redraw_equals_a_fresh_draw_and_refuses_other_distances():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from qkit.plots.fl import draw_reception, redraw_reception
+
+    def rgba(figure):
+        canvas = FigureCanvasAgg(figure)
+        canvas.draw()
+        return np.asarray(canvas.buffer_rgba()).copy()
+
+    moved, fresh = Figure(figsize=(7.5, 4.0)), Figure(figsize=(7.5, 4.0))
+    second = reception_view(0.3, 2)  # the base can never be decoded: other title, other bit counts
+    assert second.base_gain_db == -np.inf
+    draw_reception(moved, reception_view(0.8, 1))
+    assert redraw_reception(moved, second) is True
+    draw_reception(fresh, second)
+    assert np.array_equal(rgba(moved), rgba(fresh))
+    assert [t.get_text() for t in moved.axes[0].get_legend().get_texts()] == [
+        "QFL: whole model (2304 bits)", "DQFL base (1536 bits)", "DQFL enhancement (768 bits)"]
+    assert "can never be decoded" in moved.axes[0].get_title()
+    np.testing.assert_array_equal(moved.axes[0].lines[1].get_ydata(), second.base)
+    farther = reception_view(0.3, 2, max_distance_m=2000.0)
+    assert redraw_reception(moved, farther) is False
+    np.testing.assert_array_equal(moved.axes[0].lines[0].get_xdata(), second.distances)
+    blank = Figure()
+    assert redraw_reception(blank, second) is False and not blank.axes
+
+
+def test_label_mix_redraw_equals_a_fresh_draw_and_refuses_another_fleet():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from qkit.plots.fl import draw_label_mix, redraw_label_mix
+
+    def rgba(figure):
+        canvas = FigureCanvasAgg(figure)
+        canvas.draw()
+        return np.asarray(canvas.buffer_rgba()).copy()
+
+    moved, fresh = Figure(figsize=(7.5, 3.8)), Figure(figsize=(7.5, 3.8))
+    second = label_mix_view(3.0, seed=4)  # IID: every class present, other counts, other title
+    draw_label_mix(moved, label_mix_view(-2.0, seed=1))
+    assert redraw_label_mix(moved, second) is True
+    draw_label_mix(fresh, second)
+    assert np.array_equal(rgba(moved), rgba(fresh))
+    assert "inf (IID)" in moved.axes[0].get_title() and moved.axes[0].get_xlim() == (0.0, 105.0)
+    widths = [[p.get_width() for p in c.patches] for c in moved.axes[0].containers]
+    np.testing.assert_array_equal(np.array(widths).T, second.counts)
+    assert redraw_label_mix(moved, label_mix_view(0.0, n_vehicles=5)) is False  # another fleet
+    assert redraw_label_mix(moved, label_mix_view(0.0, classes="abcd")) is False  # other classes
+    assert redraw_label_mix(moved, label_mix_view(0.0, samples_per_vehicle=50)) is False  # x-axis would rescale
+    blank = Figure()
+    assert redraw_label_mix(blank, second) is False and not blank.axes

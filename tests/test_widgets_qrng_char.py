@@ -377,3 +377,32 @@ def test_transfer_redraw_in_place_equals_a_fresh_draw(first, second):
     assert len(shown.axes[0].lines) == len(b.levels)
     assert np.array_equal(_agg_pixels(shown), _agg_pixels(fresh))
     assert redraw_transfer(Figure(), b) is False  # not a transfer figure: the explorer draws anew
+
+
+def test_dark_fit_quick_look_shows_a_labelled_subsample_then_the_full_sample():
+    from qkit.widgets._dark_fit import PREVIEW_FRAMES, dark_fit_preview
+
+    small = dark_fit_preview(8.0, 0.21, 17.2, 10_000)
+    assert small.preview and small.planned_frames is None
+    np.testing.assert_array_equal(small.counts, dark_fit_view(8.0, 0.21, 17.2, 10_000, fit=False).counts)
+    big = dark_fit_preview(8.0, 0.21, 17.2, 10**6)
+    assert big.preview and big.fit is None and big.planned_frames == 10**6
+    assert big.counts.sum() == PREVIEW_FRAMES
+    # the quick look is the histogram the explorer shows at 10^5 frames: same seed, same readings
+    np.testing.assert_array_equal(big.counts, dark_fit_view(8.0, 0.21, 17.2, PREVIEW_FRAMES, fit=False).counts)
+    with pytest.raises(ValueError, match="max_frames"):
+        dark_fit_preview(8.0, 0.21, 17.2, 10**6, max_frames=10)
+    from matplotlib.figure import Figure
+
+    from qkit.plots.qrng_char import draw_dark_fit
+
+    figure = Figure()
+    draw_dark_fit(figure, big)
+    assert figure.axes[0].get_title() == "Quick look: 100,000 of 1,000,000 readings (sampling all, then fitting...)"
+    ex = dark_fit_explorer()
+    ex.wait(120)
+    ex.controls["log10_frames"].value = 6.0
+    assert ex.compute(**ex.values).planned_frames == 10**6  # what the explorer showed first
+    ex.wait(120)
+    assert ex.refined and ex.result.counts.sum() == 10**6 and ex.result.planned_frames is None
+    assert "within 3 error bars" in ex.figure.axes[0].get_title() and "quick look" not in ex.text

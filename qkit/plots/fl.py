@@ -14,9 +14,11 @@ from qkit.plots._layout import find_artist, fixed_grid, relabel_legend
 
 __all__ = [
     "draw_label_mix",
+    "redraw_label_mix",
     "draw_angle_mean",
     "redraw_angle_mean",
     "draw_reception",
+    "redraw_reception",
     "plot_accuracy_curves",
     "plot_arrivals",
     "plot_vehicle_plates",
@@ -34,13 +36,51 @@ def draw_label_mix(fig, view) -> None:
     for j in range(c):
         ax.barh(np.arange(k), counts[:, j], left=left, color=f"C{j % 8}", label=f"class '{view.classes[j]}'")
         left += counts[:, j]
+    # autoscaling stops at a bar's left edge when the last class of the fullest vehicle is empty
+    # (at the total instead of 5 % past it): fixed, the axis stays put from one draw to the next
+    ax.set_xlim(0.0, 1.05 * float(counts.sum(axis=1).max()))
     ax.set_yticks(np.arange(k))
     ax.set_yticklabels([f"vehicle {v}" for v in range(k)])
     ax.invert_yaxis()
     ax.set_xlabel("plates captured (images)")
-    alpha = "inf (IID)" if view.alpha == np.inf else f"{view.alpha:g}"
-    ax.set_title(f"Dirichlet alpha = {alpha}: label skew {view.skew:.2f} (0 = IID, max {1 - 1 / c:.2f})")
+    ax.set_title(_label_mix_title(view), y=1.0)  # where matplotlib puts it, without measuring the axes
     ax.legend(loc="lower right", fontsize="small", ncol=min(c, 4))
+
+
+def redraw_label_mix(fig, view) -> bool:
+    """Update, in place, a figure drawn by :func:`draw_label_mix`; False (changing nothing) if it cannot.
+
+    It cannot when the fleet or the classes differ from those drawn, or when the largest number
+    of plates per vehicle changes (the x-axis would rescale).
+    """
+    _require_figure("fig", fig)
+    _require_view("view", view, ("alpha", "classes", "counts", "skew"))
+    counts = np.asarray(view.counts)
+    if len(fig.axes) != 1 or fig.axes[0].get_legend() is None:
+        return False
+    containers = fig.axes[0].containers
+    k, c = counts.shape
+    labels = [text.get_text() for text in fig.axes[0].get_legend().get_texts()]
+    if (len(containers) != c or any(len(container.patches) != k for container in containers)
+            or labels != [f"class '{name}'" for name in view.classes]):
+        return False
+    drawn_total = max(patch.get_x() + patch.get_width() for patch in containers[-1].patches)
+    if drawn_total != counts.sum(axis=1).max():
+        return False
+    left = np.zeros(k)
+    for j, container in enumerate(containers):
+        for patch, start, width in zip(container.patches, left, counts[:, j]):
+            patch.set_x(start)
+            patch.set_width(width)
+        left += counts[:, j]
+    fig.axes[0].set_title(_label_mix_title(view))
+    return True
+
+
+def _label_mix_title(view) -> str:
+    """The title of :func:`draw_label_mix`: alpha and the label skew."""
+    alpha = "inf (IID)" if view.alpha == np.inf else f"{view.alpha:g}"
+    return f"Dirichlet alpha = {alpha}: label skew {view.skew:.2f} (0 = IID, max {1 - 1 / view.counts.shape[1]:.2f})"
 
 
 def draw_angle_mean(fig, view) -> None:
@@ -97,26 +137,61 @@ def redraw_angle_mean(fig, view) -> bool:
     return True
 
 
+_RECEPTION_FIELDS = ("distances", "qfl", "base", "enhancement", "power_split", "boundary")
+_RECEPTION_CURVES = ("qfl", "base", "enhancement")
+
+
 def draw_reception(fig, view) -> None:
     """Reception probability against distance: QFL, DQFL base, DQFL enhancement."""
     _require_figure("fig", fig)
-    _require_view("view", view, ("distances", "qfl", "base", "enhancement", "power_split", "boundary"))
+    _require_view("view", view, _RECEPTION_FIELDS)
     ax = fig.add_subplot()
     d = view.distances
-    ax.plot(d, view.qfl, color="C0", linewidth=2, label=f"QFL: whole model ({view.total_bits:.0f} bits)")
-    ax.plot(d, view.base, color="C1", linewidth=2, label=f"DQFL base ({view.base_bits:.0f} bits)")
-    ax.plot(d, view.enhancement, "--", color="C2", linewidth=2,
-            label=f"DQFL enhancement ({view.enhancement_bits:.0f} bits)")
+    labels = _reception_labels(view)
+    ax.plot(d, view.qfl, color="C0", linewidth=2, label=labels[0], gid="reception.qfl")
+    ax.plot(d, view.base, color="C1", linewidth=2, label=labels[1], gid="reception.base")
+    ax.plot(d, view.enhancement, "--", color="C2", linewidth=2, label=labels[2], gid="reception.enhancement")
     ax.set_xlabel("vehicle-to-server distance (m)")
     ax.set_ylabel("probability the message arrives")
     ax.set_ylim(-0.02, 1.02)
+    ax.set_title(_reception_title(view), y=1.0)  # where matplotlib puts it, without measuring the axes
+    ax.legend(loc="upper right", fontsize="small")
+
+
+def redraw_reception(fig, view) -> bool:
+    """Update, in place, a figure drawn by :func:`draw_reception`; False (changing nothing) if it cannot.
+
+    It cannot when the distances differ from those drawn (the x-axis would rescale).
+    """
+    _require_figure("fig", fig)
+    _require_view("view", view, _RECEPTION_FIELDS)
+    lines = [find_artist(fig, f"reception.{key}") for key in _RECEPTION_CURVES]
+    if (len(fig.axes) != 1 or fig.axes[0].get_legend() is None or any(line is None for line in lines)
+            or not np.array_equal(lines[0].get_xdata(), view.distances)):
+        return False
+    for line, key, label in zip(lines, _RECEPTION_CURVES, _reception_labels(view)):
+        line.set_ydata(getattr(view, key))
+        line.set_label(label)
+    ax = fig.axes[0]
+    relabel_legend(ax)
+    ax.set_title(_reception_title(view))
+    return True
+
+
+def _reception_labels(view) -> tuple[str, str, str]:
+    """The legend labels of :func:`draw_reception`: each message with its size in bits."""
+    return (f"QFL: whole model ({view.total_bits:.0f} bits)", f"DQFL base ({view.base_bits:.0f} bits)",
+            f"DQFL enhancement ({view.enhancement_bits:.0f} bits)")
+
+
+def _reception_title(view) -> str:
+    """The title of :func:`draw_reception`: the split, the boundary and how much SNR the base saves."""
     if np.isfinite(view.base_gain_db):
         verdict = (f"base needs {view.base_gain_db:.1f} dB less SNR than the whole model" if view.base_gain_db >= 0
                    else f"base needs {-view.base_gain_db:.1f} dB more SNR than the whole model")
     else:
         verdict = "the base can never be decoded (lambda too small for its rate)"
-    ax.set_title(f"lambda = {view.power_split:.2f}, base = {view.boundary} layer(s): {verdict}")
-    ax.legend(loc="upper right", fontsize="small")
+    return f"lambda = {view.power_split:.2f}, base = {view.boundary} layer(s): {verdict}"
 
 
 def plot_accuracy_curves(ax, curves: dict, *, ylabel: str = "top-1 accuracy (held-out)",

@@ -242,7 +242,10 @@ def _set_dark_fit(ax, view) -> None:
         relabel_legend(ax)
     autoscale_to(ax, *drawn)
     ax.set_xlabel(f"ADC output with the LED off, offset +{view.offset_steps:g} steps")
-    if view.preview:
+    planned = getattr(view, "planned_frames", None)
+    if view.preview and planned:
+        title = f"Quick look: {n:,} of {planned:,} readings (sampling all, then fitting...)"
+    elif view.preview:
         title = "Dark histogram and exact pmf (fitting...)"
     elif view.fit is None:
         title = "No fit: " + _no_fit_reason(view)
@@ -252,7 +255,7 @@ def _set_dark_fit(ax, view) -> None:
         title = "Another comb fits almost as well: error bars too small"
     else:
         title = "Fit recovers the truth within 3 error bars"
-    ax.set_title(title)
+    ax.set_title(title, y=1.0)  # where matplotlib puts it over axes without top ticks, without measuring them
 
 
 def _no_fit_reason(view) -> str:

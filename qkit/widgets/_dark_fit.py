@@ -23,7 +23,10 @@ from qkit.qrng.sampling import adc_histogram, sample_frames
 from qkit.qrng.sensor import adc_pmf
 from qkit.widgets._explorer import Explorer
 
-__all__ = ["DarkFitView", "dark_fit_view", "dark_fit_explorer"]
+__all__ = ["DarkFitView", "dark_fit_view", "dark_fit_preview", "dark_fit_explorer", "PREVIEW_FRAMES"]
+
+#: Most readings the explorer's quick look samples before the full sample and fit (about 20 ms).
+PREVIEW_FRAMES = 100_000
 
 
 def _slider(value, low, high, step, description):
@@ -40,6 +43,8 @@ class DarkFitView:
     (``preview``); ``verdict`` then says why in a plain sentence. With a fit shown, ``verdict``
     is a caution when the fit lies more than 3 standard errors from the simulated truth (how far,
     and why) or when another pile-up comb fits almost as well (the error bars are too small).
+    ``planned_frames`` is set on a quick look (:func:`dark_fit_preview`) that histograms fewer
+    readings than the full view will: it is the number the full view samples.
     """
 
     pixel: Pixel
@@ -52,6 +57,7 @@ class DarkFitView:
     clipped: float | None = None  # fraction of readings at Z = 0; from counts when not given
     verdict: str = ""
     preview: bool = False
+    planned_frames: int | None = None  # a quick look: readings the full view samples (more than shown)
 
     def __post_init__(self) -> None:
         if self.clipped is None:
@@ -143,6 +149,41 @@ def dark_fit_view(offset_steps: float, readout_sigma: float, dark_mean: float, n
         return DarkFitView(pixel, offset_steps, counts, exact, None, None, None, clipped,
                            "fitting by maximum likelihood...", preview=True)
     return _fitted_view(pixel, offset_steps, counts, exact, clipped)
+
+
+def dark_fit_preview(offset_steps: float, readout_sigma: float, dark_mean: float, n_frames: int,
+                     seed: int = 0, readout_mean: float = PIXEL_1.readout_mean, gain: float = PIXEL_1.gain,
+                     *, max_frames: int = PREVIEW_FRAMES) -> DarkFitView:
+    """The explorer's quick look: :func:`dark_fit_view` without the fit, on at most ``max_frames`` readings.
+
+    Up to ``max_frames`` readings this is ``dark_fit_view(..., fit=False)``. Above, it is the
+    histogram of the ``max_frames`` readings that ``dark_fit_view`` draws for ``n_frames =
+    max_frames`` (same seed) and the exact pmf, marked ``preview`` with ``planned_frames =
+    n_frames``: sampling 10^6 readings takes longer than a slider may, and whether most of them
+    are clipped (no fit) is left to the full view.
+
+    Parameters
+    ----------
+    offset_steps, readout_sigma, dark_mean, n_frames, seed, readout_mean, gain
+        As for :func:`dark_fit_view`.
+    max_frames : int, keyword-only
+        Most readings sampled, ``1000 <= max_frames <= 10**7``.
+
+    Returns
+    -------
+    DarkFitView
+    """
+    offset_steps, readout_sigma, dark_mean, n_frames, seed = _check_dark_inputs(
+        offset_steps, readout_sigma, dark_mean, n_frames, seed)
+    max_frames = require_integer("max_frames", max_frames, 1000, 10**7)
+    if n_frames <= max_frames:
+        return dark_fit_view(offset_steps, readout_sigma, dark_mean, n_frames, seed, readout_mean, gain, fit=False)
+    readout_mean = require_real("readout_mean", readout_mean, -64.0, 64.0, unit="ADC steps")
+    gain = require_real("gain", gain, 0.1, 10.0, unit="ADC steps per electron")
+    pixel, counts, exact = _dark_histogram(offset_steps, readout_sigma, dark_mean, max_frames, seed, readout_mean, gain)
+    return DarkFitView(pixel, offset_steps, counts, exact, None, None, None, None,
+                       f"sampling all {n_frames:,} readings, then fitting by maximum likelihood...", preview=True,
+                       planned_frames=n_frames)
 
 
 _NAMES = {"readout_mean": "μ_r", "readout_sigma": "σ_r", "dark_mean": "μ_dark"}
@@ -274,6 +315,9 @@ def _rival_comb(counts: np.ndarray, fit: DarkFit, best: Pixel) -> tuple[int, ...
 
 
 def _describe_dark_fit(view: DarkFitView) -> str:
+    if view.preview and view.planned_frames:
+        return (f"quick look at {int(view.counts.sum()):,} of {view.planned_frames:,} dark readings; "
+                "sampling all of them and fitting by maximum likelihood...")
     if view.preview:
         return f"{int(view.counts.sum()):,} dark readings; fitting by maximum likelihood..."
     if view.fit is None:
@@ -288,6 +332,8 @@ def dark_fit_explorer() -> Explorer:
     The histogram and the exact pmf appear at once; the maximum-likelihood fit follows (computed
     in the background). Settings where no fit is meaningful say why instead of showing numbers,
     and a fit far from the simulated truth is shown with a caution that says how far and why.
+    Above :data:`PREVIEW_FRAMES` readings the quick look histograms that many (and says so);
+    the full sample comes with the fit.
     """
     controls = {
         "offset_steps": _slider(8.0, 0.0, _MAX_OFFSET, 1.0, "ADC offset shift (steps)"),
@@ -301,7 +347,8 @@ def dark_fit_explorer() -> Explorer:
 
     return Explorer(
         controls,
-        compute=lambda **values: view(**values, fit=False),
+        compute=lambda offset_steps, readout_sigma, dark_mean, log10_frames: dark_fit_preview(
+            offset_steps, readout_sigma, dark_mean, int(round(10**log10_frames))),
         refine=view,
         draw=plots.draw_dark_fit, redraw=plots.redraw_dark_fit, figsize=(8, 4),
         describe=_describe_dark_fit,

@@ -15,7 +15,9 @@ from qkit._validate import require_array, require_instance, require_integer, req
 from qkit.fl.aggregate import circular_mean, fedavg
 from qkit.fl.channel import Channel, reception_probability_from_snr
 from qkit.fl.partition import dirichlet_class_probabilities, label_skew
-from qkit.plots.fl import draw_angle_mean, draw_label_mix, draw_reception, redraw_angle_mean
+from qkit.plots.fl import (
+    draw_angle_mean, draw_label_mix, draw_reception, redraw_angle_mean, redraw_label_mix, redraw_reception,
+)
 from qkit.widgets._explorer import Explorer
 
 __all__ = [
@@ -91,7 +93,7 @@ def label_mix_explorer(log10_alpha: float = 0.0, n_vehicles: int = 8) -> Explore
         {"log10_alpha": widgets.FloatSlider(value=log10_alpha, min=-2.0, max=3.0, step=0.25,
                                             description="log10(alpha) (3 = IID)", style=_STYLE),
          "seed": widgets.IntSlider(value=0, min=0, max=20, description="seed", style=_STYLE)},
-        compute=label_mix_view, draw=draw_label_mix, fixed={"n_vehicles": n_vehicles},
+        compute=label_mix_view, draw=draw_label_mix, redraw=redraw_label_mix, fixed={"n_vehicles": n_vehicles},
         figsize=(7.5, 3.8),
         describe=lambda v: f"mean total-variation distance to the pooled label mix: {v.skew:.3f}",
     )
@@ -211,7 +213,7 @@ def reception_explorer(params_per_layer=(24, 24, 24), exit_params: int = 0) -> E
                                             description="power split lambda", style=_STYLE),
          "boundary": widgets.IntSlider(value=1, min=1, max=len(params_per_layer) - 1,
                                        description="layers in the base", style=_STYLE)},
-        compute=reception_view, draw=draw_reception,
+        compute=reception_view, draw=draw_reception, redraw=redraw_reception,
         fixed={"params_per_layer": tuple(params_per_layer), "exit_params": exit_params},
         figsize=(7.5, 4.0),
         describe=lambda v: (f"base {v.base_bits:.0f} bits, enhancement {v.enhancement_bits:.0f} bits; "

@@ -238,9 +238,11 @@ CASES = [
     Case("qkit.plots.qnn.plot_parameter_efficiency", make=lambda: ((_ax(), _ROWS), dict(chance=0.5)),
          bad={"rows": [[("QNN", 40, [0.6], "other")], [("QNN", -1, [0.6], "quantum")], []], "chance": [-0.1]}),
     _draw_case("qkit.plots.fl.draw_label_mix", "label_mix"),
+    _draw_case("qkit.plots.fl.redraw_label_mix", "label_mix"),  # in place; False on a foreign figure
     _draw_case("qkit.plots.fl.draw_angle_mean", "angles"),
     _draw_case("qkit.plots.fl.redraw_angle_mean", "angles"),  # in place; False on a foreign figure
     _draw_case("qkit.plots.fl.draw_reception", "reception"),
+    _draw_case("qkit.plots.fl.redraw_reception", "reception"),  # in place; False on a foreign figure
     Case("qkit.plots.fl.plot_accuracy_curves", make=lambda: ((_ax(), {"QFL": np.array([[0.2, 0.5, 0.6]])}),
                                                               dict(chance=0.25, title="t")),
          allow={"title": ("unknown",)},  # any title text
