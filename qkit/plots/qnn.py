@@ -87,6 +87,26 @@ def _measurement_titles(view) -> str:
     return f"This axis reveals: {head}\n{'(' + aside if aside else ' '}"
 
 
+def _state_label(view) -> str:
+    """The left panel's corner text: the state, and what a measurement along the axis gives."""
+    return f"state R_Y(x)|0⟩, x = {view.feature:.2f} rad\nP(+1) along the axis = {view.probability_plus:.3f}"
+
+
+def _plus_end(axis) -> tuple[tuple[float, float], bool]:
+    """Where the "+1" mark of the drawn axis goes (beside the line, near its +1 end, inside the
+    circle: outside it the legend may cover it), and whether it is shown (not when the axis
+    points nearly along y, out of the drawn plane)."""
+    length = float(np.hypot(axis[0], axis[2]))
+    if length <= 0.2:
+        return (0.0, 0.0), False
+    ux, uz = axis[0] / length, axis[2] / length
+    return (0.85 * axis[0] - 0.14 * uz, 0.85 * axis[2] + 0.14 * ux), True
+
+
+def _copies(shots: int) -> str:
+    return f"estimate from {shots} {'copy' if shots == 1 else 'copies'}"
+
+
 def _noise_title(view) -> str:
     shots = "exact" if view.shots is None else f"{view.shots} shots"
     quick = f" (first {view.n_images} of {view.n_total} images)" if getattr(view, "coarse", False) else ""
@@ -109,11 +129,14 @@ def draw_measurement_axis(fig, view) -> None:
                 gid="axis.state")
     # in a fixed corner (the arrow's colour names it): a text at the arrow's tip would leave the
     # axes and move the layout with the slider
-    ax.text(0.02, 0.97, f"state, x = {x:.2f} rad", color="C0", fontsize="small", va="top",
+    ax.text(0.02, 0.97, _state_label(view), color="C0", fontsize="small", va="top",
             transform=ax.transAxes, gid="axis.state_text")
     n = view.axis
     ax.plot([-n[0], n[0]], [-n[2], n[2]], "--", color="C3", linewidth=1.5,
             label=f"axis (y-component {n[1]:+.2f} not drawn)", gid="axis.axis")
+    where, shown = _plus_end(n)
+    ax.text(*where, "+1", color="C3", fontsize="small", ha="center", va="center", visible=shown,
+            gid="axis.plus")
     ax.set_xlim(-1.4, 1.4)
     ax.set_ylim(-1.3, 1.3)
     ax.set_xlabel("Bloch x component")
@@ -126,12 +149,12 @@ def draw_measurement_axis(fig, view) -> None:
     bx.plot(view.features, view.curve, color="C3", linewidth=3.0, alpha=0.6, label="along the chosen axis (pink)",
             gid="axis.curve")
     bx.errorbar([x], [view.estimate], yerr=[view.estimate_error], fmt="o", color="k",
-                label=f"estimate from {view.shots} copies")
+                label=_copies(view.shots))
     bx.set_ylim(-1.05, 1.05)
     bx.set_xlabel("encoded feature x (rad)")
     bx.set_ylabel("expectation of the measured spin")
     bx.set_title(_measurement_titles(view), fontsize="small")
-    bx.legend(loc="lower left", fontsize="x-small")
+    bx.legend(loc="lower left", fontsize="x-small", frameon=True, framealpha=0.9)  # curves pass under it
 
 
 def plot_plate_grid(fig, images, labels, classes, *, ncols: int = 8, title: str | None = None) -> None:
@@ -302,7 +325,7 @@ def draw_noise_deployment(fig, view) -> None:
     plot_exit_accuracy(ax, view.ideal, label="ideal simulator", color="C0", mark_best=False)
     plot_exit_accuracy(ax, view.noisy, label="noisy device", color="C3", chance=1 / view.n_classes)
     ax.set_ylim(0, 1)
-    ax.set_title(_noise_title(view), fontsize="medium")
+    ax.set_title(_noise_title(view), fontsize="medium", y=1.0)  # where matplotlib puts it, without measuring
     ax.legend(loc="lower right", fontsize="small")
 
 

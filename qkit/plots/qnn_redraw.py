@@ -14,10 +14,13 @@ import numpy as np
 from qkit.plots import _require_figure, _require_view
 from qkit.plots._layout import find_artist, relabel_legend
 from qkit.plots.qnn import (
+    _copies,
     _measurement_titles,
     _noise_title,
+    _plus_end,
     _rotation_arrows,
     _rotation_title,
+    _state_label,
 )
 
 __all__ = ["redraw_rotation", "redraw_measurement_axis", "redraw_noise_deployment"]
@@ -74,9 +77,9 @@ def redraw_measurement_axis(fig, view) -> bool:
     """Update, in place, a figure drawn by :func:`qkit.plots.qnn.draw_measurement_axis`."""
     _require_figure("fig", fig)
     _require_view("view", view, ("feature", "axis", "features", "curve", "reference_curves", "estimate"))
-    gids = ("axis.state", "axis.state_text", "axis.axis", "axis.curve")
-    state, text, axis, curve = (find_artist(fig, gid) for gid in gids)
-    if None in (state, text, axis, curve) or len(fig.axes) != 2 or len(fig.axes[1].containers) != 1 \
+    gids = ("axis.state", "axis.state_text", "axis.axis", "axis.curve", "axis.plus")
+    state, text, axis, curve, plus = (find_artist(fig, gid) for gid in gids)
+    if None in (state, text, axis, curve, plus) or len(fig.axes) != 2 or len(fig.axes[1].containers) != 1 \
             or len(curve.get_xdata()) != len(view.curve):
         return False
     ax, bx = fig.axes
@@ -84,12 +87,15 @@ def redraw_measurement_axis(fig, view) -> bool:
     if not _move_errorbar(bx.containers[0], [x], [view.estimate], [view.estimate_error]):
         return False
     state.xy = (np.sin(x), np.cos(x))
-    text.set_text(f"state, x = {x:.2f} rad")
+    text.set_text(_state_label(view))
     axis.set_data([-n[0], n[0]], [-n[2], n[2]])
+    where, shown = _plus_end(n)
+    plus.set_position(where)
+    plus.set_visible(shown)
     axis.set_label(f"axis (y-component {n[1]:+.2f} not drawn)")
     relabel_legend(ax)
     curve.set_ydata(view.curve)
-    bx.containers[0].set_label(f"estimate from {view.shots} copies")
+    bx.containers[0].set_label(_copies(view.shots))
     relabel_legend(bx)
     bx.set_title(_measurement_titles(view), fontsize="small")
     return True

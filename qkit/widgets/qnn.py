@@ -19,6 +19,7 @@ from qkit.qnn import gates
 from qkit.qnn.models import DynamicQNN
 from qkit.qnn.noise import NoiseModel
 from qkit.plots.qnn import (
+    _copies,
     draw_measurement_axis,
     draw_noise_deployment,
     draw_pca,
@@ -234,7 +235,7 @@ def measurement_axis_explorer(feature: float = 1.0) -> Explorer:
                                     style=_STYLE)},
         compute=measurement_axis_view, draw=draw_measurement_axis, redraw=redraw_measurement_axis,
         figsize=(9.0, 4.0),
-        describe=lambda v: (f"P(+1) = {v.probability_plus:.3f}; estimate from {v.shots} copies "
+        describe=lambda v: (f"P(+1) = {v.probability_plus:.3f}; {_copies(v.shots)}: "
                             f"{v.estimate:+.3f} +- {v.estimate_error:.3f}; this axis reveals {v.information}"),
     )
 
