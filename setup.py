@@ -15,6 +15,7 @@ KERNELS = {
     "_clz78y": "lz78y.c",       # LZ78Y
     "_csuffix": "suffix.c",     # t-Tuple and LRS counts from a suffix array
     "_cperm": "perm.c",         # the IID track's permutation-test statistics
+    "_cbzip2": "bzip2.c",       # bzip2's compressed length in linear time (the compression statistic)
 }
 
 setup(ext_modules=[

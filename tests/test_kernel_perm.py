@@ -2,8 +2,9 @@
 the plain reference (SP 800-90B Sec. 5.1).
 
 Three kernels: ``statistics`` (the 18 statistics of Sec. 5.1.1-5.1.10), ``draw`` (the first
-step of the shuffler: table lookup and counts) and ``decimal_text`` (the text of Sec. 5.1.11,
-compressed piece by piece). The statistics have no table caps; the inputs cover random data of
+step of the shuffler: table lookup and counts) and ``decimal_text`` (the text of Sec. 5.1.11),
+and the bzip2 length kernel ``_cbzip2`` in place of libbz2 (its own tests are in
+``test_kernel_bzip2.py``). The statistics have no table caps; the inputs cover random data of
 several alphabet sizes, adversarial sequences, the binary conversions with a short last block,
 texts longer than one bzip2 block, the shortest sequences and bad input.
 """
@@ -101,6 +102,8 @@ def test_long_inputs_span_several_bzip2_blocks(name):
     text = " ".join(str(v) for v in alphabet[s].tolist()).encode()
     assert len(text) > 500_000
     assert fast[18] == len(bz2.compress(text, 5))
+    if _compiled._load("bzip2_length") is not None:
+        assert _compiled._load("bzip2_length")(text, 5) == fast[18]
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 7, 8, 9, 15, 16, 17, 33, 64])
@@ -241,3 +244,37 @@ def test_dispatch_reaches_the_kernel(monkeypatch):
     on[[0, 6]] = True
     _perm_kernels.PermutationPlan(np.array([0, 1], np.uint8), 0.5, 0.5).statistics(s, on)
     assert calls == [0b1000001]
+
+
+@pytest.mark.skipif(_compiled._load("bzip2_length") is None,
+                    reason="the bzip2 length kernel _cbzip2 is not built")
+@pytest.mark.parametrize("built", [("perm_text", "bzip2_length"), ("bzip2_length",), ("perm_text",)])
+def test_compression_length_by_each_available_kernel(monkeypatch, built):
+    # the bzip2 kernel with the text kernel, the bzip2 kernel on the numpy text, and streamed
+    # libbz2: the same compression statistic, for the original data and for the shuffles
+    calls = []
+    real = _compiled._load
+
+    def load(name):
+        found = real(name) if name in built or name not in ("perm_text", "bzip2_length") else None
+        if name != "bzip2_length" or found is None:
+            return found
+        return lambda text, level: calls.append(level) or found(text, level)
+
+    s, alphabet = _renumber(_inputs(3000)["long repeats"])
+    want = len(bz2.compress(" ".join(str(v) for v in alphabet[s].tolist()).encode(), 5))
+    plan = _perm_kernels.PermutationPlan(alphabet, float(alphabet[s].mean()), _median(s, alphabet.size))
+    monkeypatch.setattr(_compiled, "_load", load)
+    assert plan.statistics(s, np.ones(19, dtype=bool))[18] == want
+    assert calls == ([5] if "bzip2_length" in built else [])
+    result = est.permutation_tests(s, alphabet, seed=1, max_permutations=20, workers=2)
+    assert result.unpermuted["compression"] == want
+    with_kernel = len(calls)
+    monkeypatch.setattr(_compiled, "_load", real)
+    with numpy_only():
+        slow = est.permutation_tests(s, alphabet, seed=1, max_permutations=20, workers=2)
+    assert result == slow
+    if "bzip2_length" in built:
+        # the original twice and all 20 shuffles (the repeats compress far better than any
+        # shuffle, so the compression statistic stays undecided)
+        assert with_kernel == 2 + sum(result.counts["compression"]) == 22

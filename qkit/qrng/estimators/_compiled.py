@@ -2,7 +2,8 @@
 
 The predictors (Sec. 6.3.7-6.3.10) and the collision scan are loops over the samples, each
 round depending on the last: numpy can only vectorise them with large temporary arrays. The
-substring counts (t-Tuple, LRS) and the permutation tests' statistics have kernels too. Their
+substring counts (t-Tuple, LRS), the permutation tests' statistics and bzip2's compressed
+length (which libbz2's own block sort computes slowly on repetitive text) have kernels too. Their
 C kernels (``_c/*.c``, built by ``pip install`` when a C compiler is there) run the loop as
 the standard writes it, in at most a few MiB. Every estimator keeps its numpy path, which the tests
 check gives the same numbers as the kernel and as the plain reference in :mod:`.reference`.
@@ -10,7 +11,7 @@ check gives the same numbers as the kernel and as the plain reference in :mod:`.
 >>> from qkit.qrng.estimators import compiled_kernels
 >>> compiled_kernels()                                     # doctest: +SKIP
 {'lag': True, 'multi_mcw': True, 'collision': True, 'multi_mmc': True, 'lz78y': True, 'substrings': True,
- 'perm_statistics': True, 'perm_draw': True, 'perm_text': True}
+ 'perm_statistics': True, 'perm_draw': True, 'perm_text': True, 'bzip2_length': True}
 
 ``QKIT_NUMPY_ONLY=1`` in the environment, or ``with numpy_only():``, makes every estimator
 take its numpy path.
@@ -36,6 +37,7 @@ KERNELS = {
     "perm_statistics": ("_cperm", "statistics"),
     "perm_draw": ("_cperm", "draw"),
     "perm_text": ("_cperm", "decimal_text"),
+    "bzip2_length": ("_cbzip2", "bzip2_length"),
 }
 
 _enabled = os.environ.get("QKIT_NUMPY_ONLY", "") not in ("1", "true", "yes")
