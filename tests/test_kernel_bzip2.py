@@ -155,6 +155,49 @@ def test_nist_call_on_a_million_bits_that_fill_the_last_block():
     assert bzip2_length(text, 5) == ONE_CALL(text, 5) < len(bz2.compress(text, 5))
 
 
+bzip2_decimal_length = _compiled._load("bzip2_decimal_length")
+
+
+@pytest.mark.parametrize("k, top", [(1, 0), (2, 1), (4, 3), (3, 200), (256, 255)])
+def test_decimal_length_writes_the_text_it_counts(k, top):
+    # alphabet values of 1, 2 and 3 digits; the text has no space after the last value
+    rng = np.random.default_rng(k)
+    alphabet = np.unique(np.concatenate([[top], rng.integers(0, top + 1, k)]))[:k].astype(np.uint8)
+    symbols = rng.integers(0, alphabet.size, 30_000).astype(np.uint8)
+    text = _decimal(alphabet[symbols])
+    assert bzip2_decimal_length(symbols, alphabet, 5) == bzip2_length(text, 5) == len(bz2.compress(text, 5))
+    for n in (0, 1, 2):
+        short = _decimal(alphabet[symbols[:n]])
+        assert bzip2_decimal_length(symbols[:n], alphabet, 1) == len(bz2.compress(short, 1))
+
+
+def test_decimal_length_where_the_text_fills_the_last_block():
+    # 49,990 random values 0/1 and a last value 10: the text (no runs) has CAPACITY_1 + 1 bytes
+    symbols = np.append(np.random.default_rng(0).integers(0, 2, 49_990), 2).astype(np.uint8)
+    alphabet = np.array([0, 1, 10], np.uint8)
+    text = _decimal(alphabet[symbols])
+    assert len(text) == CAPACITY_1 + 1
+    one = bzip2_decimal_length(symbols, alphabet, 1)
+    flushed = bzip2_decimal_length(symbols, alphabet, 1, one_call=False)
+    assert (one, flushed) == (bzip2_length(text, 1), len(bz2.compress(text, 1)))
+    assert one < flushed
+    if ONE_CALL is not None:
+        assert one == ONE_CALL(text, 1)
+
+
+@pytest.mark.parametrize("symbols, alphabet, level, error, message", [
+    (np.array([0, 2], np.uint8), np.array([5, 6], np.uint8), 5, ValueError,
+     r"symbols must hold symbols 0\.\.1 \(one per alphabet value\), got 2"),
+    (np.array([0], np.uint8), np.array([], np.uint8), 5, ValueError,
+     "alphabet must hold 1..256 raw values, got 0"),
+    (np.array([0], np.uint8), np.array([1], np.uint8), 0, ValueError, "level must be a bzip2 block size"),
+    ("01", np.array([1], np.uint8), 5, TypeError, "bytes-like object"),
+])
+def test_decimal_length_bad_input(symbols, alphabet, level, error, message):
+    with pytest.raises(error, match=message):
+        bzip2_decimal_length(symbols, alphabet, level)
+
+
 def test_several_blocks_of_decimal_text():
     text = _decimal(np.random.default_rng(5).integers(0, 4, 130_000))   # 260 kB: 3 blocks at level 1
     _check(text, 1)

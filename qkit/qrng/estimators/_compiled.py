@@ -11,7 +11,8 @@ check gives the same numbers as the kernel and as the plain reference in :mod:`.
 >>> from qkit.qrng.estimators import compiled_kernels
 >>> compiled_kernels()                                     # doctest: +SKIP
 {'lag': True, 'multi_mcw': True, 'collision': True, 'multi_mmc': True, 'lz78y': True, 'substrings': True,
- 'perm_statistics': True, 'perm_draw': True, 'perm_text': True, 'bzip2_length': True}
+ 'perm_statistics': True, 'perm_draw': True, 'perm_text': True, 'bzip2_length': True,
+ 'bzip2_decimal_length': True}
 
 ``QKIT_NUMPY_ONLY=1`` in the environment, or ``with numpy_only():``, makes every estimator
 take its numpy path.
@@ -38,6 +39,7 @@ KERNELS = {
     "perm_draw": ("_cperm", "draw"),
     "perm_text": ("_cperm", "decimal_text"),
     "bzip2_length": ("_cbzip2", "bzip2_length"),
+    "bzip2_decimal_length": ("_cbzip2", "bzip2_decimal_length"),
 }
 
 _enabled = os.environ.get("QKIT_NUMPY_ONLY", "") not in ("1", "true", "yes")

@@ -217,7 +217,8 @@ def compressed_length(raw: np.ndarray) -> int:
     text of 10^6 random samples (CPU time, load 1-2.5) it takes 0.43-0.46 of libbz2's time on
     1-bit text, 0.93-0.96 on 2-bit and 1.2 on 8-bit, and 0.2 on repetitive text, where libbz2's
     sort slows down (corner / random input of the same width: at most 0.8 with the kernel, 3.5
-    with libbz2). It holds the whole text (2 MB for 10^6 bits; libbz2 takes it in pieces).
+    with libbz2). The permutation tests call the kernel on the symbols, which writes the text as
+    it counts (:meth:`PermutationPlan.statistics`).
     """
     count = kernel("bzip2_length")
     text = _decimal_text(raw)
@@ -384,13 +385,15 @@ class PermutationPlan:
         return self._numpy_statistics(s, on)
 
     def _compression(self, s: np.ndarray) -> int:
-        """Statistic 18: :func:`compressed_length`, with the text written by the kernel."""
-        text, count = kernel("perm_text"), kernel("bzip2_length")
-        if text is None:
-            return compressed_length(self.alphabet[s])
-        if count is None:
+        """Statistic 18: :func:`compressed_length` of ``alphabet[s]``; the bzip2 kernel writes
+        the text into its count byte by byte, so the text (2 MB for 10^6 bits) is never held."""
+        count = kernel("bzip2_decimal_length")
+        if count is not None:
+            return count(s, self.alphabet, 5)
+        text = kernel("perm_text")
+        if text is not None:
             return streamed_compressed_length(s, self.alphabet, text)
-        return count(text(s, self.alphabet, True), 5)
+        return compressed_length(self.alphabet[s])
 
     def _numpy_statistics(self, s: np.ndarray, on: np.ndarray) -> np.ndarray:
         out = np.full(19, np.nan)
