@@ -218,7 +218,8 @@ def test_an_in_place_redraw_shows_what_a_fresh_draw_shows(name):
     assert any(redraws), f"{name}: redraw never updated the figure in place"
 
 
-@pytest.mark.parametrize("name", ["reception", "extractor", "noise_deployment", "dark_fit", "label_mix"])
+@pytest.mark.parametrize("name", ["reception", "extractor", "noise_deployment", "dark_fit", "label_mix",
+                                  "multimode"])
 def test_titles_placed_at_y_1_sit_where_matplotlib_would_place_them(name):
     """These figures give their titles ``y=1.0`` (no measuring of the axes on every draw); that
     must stay where matplotlib's automatic placement puts them (no top ticks, no offset text)."""

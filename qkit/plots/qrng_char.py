@@ -94,7 +94,7 @@ def _set_multimode(ax, view) -> None:
     verdict = ("clearly wider than Poisson" if needed < 10 else
                f"about {_power_text(needed)} samples needed to tell it from Poisson")
     fano = f"{view.fano:.4g}" if view.fano - 1 >= 1e-3 else f"1 + {view.fano - 1:.1e}"
-    ax.set_title(f"Fano factor {fano}: {verdict}")
+    ax.set_title(f"Fano factor {fano}: {verdict}", y=1.0)  # where matplotlib puts it, without measuring the axes
 
 
 def draw_thinning(fig, view) -> None:
