@@ -40,3 +40,13 @@ def outlier(n, k):
     s = np.zeros(n, dtype=np.uint8)
     s[n // 3] = k - 1
     return s
+
+
+def sorted_median(s, k):
+    """The median the permutation tests compare with, found by sorting (Sec. 5.1.1): the middle
+    value, or the mean of the two middle values; 0.5 for binary data (k = 2)."""
+    if k == 2:
+        return 0.5
+    o = np.sort(s)
+    h = s.size // 2
+    return float(o[h]) if s.size % 2 else (float(o[h]) + float(o[h - 1])) / 2

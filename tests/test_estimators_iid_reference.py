@@ -12,19 +12,12 @@ from scipy import special
 
 from qkit.qrng import estimators as est
 from qkit.qrng.estimators import _perm_kernels, iid, reference_iid as ref
+from kernel_inputs import sorted_median
 
 
 def _renumber(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     alphabet = np.unique(raw).astype(np.uint8)
     return np.searchsorted(alphabet, raw).astype(np.uint8), alphabet
-
-
-def _median(s: np.ndarray, k: int) -> float:
-    if k == 2:
-        return 0.5
-    o = np.sort(s)
-    h = s.size // 2
-    return float(o[h]) if s.size % 2 else (float(o[h]) + float(o[h - 1])) / 2
 
 
 def _sequences() -> dict[str, np.ndarray]:
@@ -63,8 +56,8 @@ def test_statistics_equal_the_step_by_step_reference(name, chunk, monkeypatch):
     s, alphabet = _renumber(raw)
     k = alphabet.size
     mean = float(raw.sum(dtype=np.int64)) / raw.size
-    fast = est.permutation_statistics(s, raw, k, mean, _median(s, k))
-    slow = ref.reference_statistics(s, raw, k, mean, _median(s, k))
+    fast = est.permutation_statistics(s, raw, k, mean, sorted_median(s, k))
+    slow = ref.reference_statistics(s, raw, k, mean, sorted_median(s, k))
     for stat, a, b in zip(est.STATISTICS, fast, slow):
         assert a == pytest.approx(b, rel=1e-12, abs=1e-9), f"{name}: {stat} {a} vs {b}"
 

@@ -19,6 +19,7 @@ import pytest
 from qkit.qrng import estimators as est
 from qkit.qrng.estimators import _compiled, _perm_kernels, numpy_only
 from qkit.qrng.estimators import reference_iid as ref
+from kernel_inputs import sorted_median
 
 pytestmark = pytest.mark.skipif(_compiled._load("perm_statistics") is None,
                                 reason="the permutation-test kernel _cperm is not built "
@@ -37,14 +38,6 @@ ENGLISH = (b"Shuffle the samples and count how often the statistic of a shuffle 
 def _renumber(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     alphabet, s = np.unique(raw, return_inverse=True)
     return s.astype(np.uint8), alphabet.astype(np.uint8)
-
-
-def _median(s: np.ndarray, k: int) -> float:
-    if k == 2:
-        return 0.5
-    o = np.sort(s)
-    h = s.size // 2
-    return float(o[h]) if s.size % 2 else (float(o[h]) + float(o[h - 1])) / 2
 
 
 def _inputs(n: int) -> dict[str, np.ndarray]:
@@ -72,7 +65,7 @@ def _inputs(n: int) -> dict[str, np.ndarray]:
 
 def _both(s: np.ndarray, alphabet: np.ndarray, on=None) -> tuple[np.ndarray, np.ndarray]:
     k = alphabet.size
-    plan = _perm_kernels.PermutationPlan(alphabet, float(alphabet[s].mean()), _median(s, k))
+    plan = _perm_kernels.PermutationPlan(alphabet, float(alphabet[s].mean()), sorted_median(s, k))
     on = np.ones(19, dtype=bool) if on is None else on
     fast = plan.statistics(s, on)
     with numpy_only():
@@ -88,7 +81,7 @@ def test_statistics_equal_numpy_path_and_reference(name):
     fast, slow = _both(s, alphabet)
     np.testing.assert_array_equal(fast, slow)
     want = ref.reference_statistics(s, alphabet[s], alphabet.size, float(alphabet[s].mean()),
-                                    _median(s, alphabet.size))
+                                    sorted_median(s, alphabet.size))
     np.testing.assert_array_equal(fast, np.array(want))
 
 
@@ -115,7 +108,7 @@ def test_shortest_sequences_and_short_last_blocks(n, k):
     fast, slow = _both(s, alphabet)
     np.testing.assert_array_equal(fast, slow)
     if n >= 2:
-        want = ref.reference_statistics(s, alphabet[s], k, float(alphabet[s].mean()), _median(s, k))
+        want = ref.reference_statistics(s, alphabet[s], k, float(alphabet[s].mean()), sorted_median(s, k))
         np.testing.assert_array_equal(fast, np.array(want))
 
 
@@ -264,7 +257,7 @@ def test_compression_length_by_each_available_kernel(monkeypatch, built):
 
     s, alphabet = _renumber(_inputs(3000)["long repeats"])
     want = len(bz2.compress(" ".join(str(v) for v in alphabet[s].tolist()).encode(), 5))
-    plan = _perm_kernels.PermutationPlan(alphabet, float(alphabet[s].mean()), _median(s, alphabet.size))
+    plan = _perm_kernels.PermutationPlan(alphabet, float(alphabet[s].mean()), sorted_median(s, alphabet.size))
     monkeypatch.setattr(_compiled, "_load", load)
     assert plan.statistics(s, np.ones(19, dtype=bool))[18] == want
     assert calls == ([5] if "bzip2_decimal_length" in built else [])
