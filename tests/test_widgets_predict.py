@@ -98,6 +98,10 @@ def test_the_widget_reveals_nothing_until_a_choice_is_made():
     assert w.prediction.outcome is not None and not w.prediction.outcome.correct
     assert "Not quite" in w.feedback.value and THINNING["explanation"] in w.feedback.value
     assert w.control.disabled and w.button.disabled   # a prediction is made once
+    shown, first = w.feedback.value, w.prediction.outcome
+    w.control.value = THINNING["answer"]
+    assert w.submit() is None                         # a second answer (by code) changes nothing
+    assert w.feedback.value == shown and w.prediction.outcome is first
 
 
 def test_the_numeric_widget_reads_text_and_explains_bad_input():

@@ -92,15 +92,15 @@ def _state_label(view) -> str:
     return f"state R_Y(x)|0⟩, x = {view.feature:.2f} rad\nP(+1) along the axis = {view.probability_plus:.3f}"
 
 
-def _plus_end(axis) -> tuple[tuple[float, float], bool]:
+def _plus_end(axis) -> tuple[tuple[float, float], str]:
     """Where the "+1" mark of the drawn axis goes (beside the line, near its +1 end, inside the
-    circle: outside it the legend may cover it), and whether it is shown (not when the axis
-    points nearly along y, out of the drawn plane)."""
+    circle: outside it the legend may cover it) and its text; for an axis nearly along y, out
+    of the drawn plane, a note under the origin says which way +1 points."""
     length = float(np.hypot(axis[0], axis[2]))
     if length <= 0.2:
-        return (0.0, 0.0), False
+        return (0.0, -0.2), f"axis out of the page: +1 along {'+' if axis[1] > 0 else '−'}y"
     ux, uz = axis[0] / length, axis[2] / length
-    return (0.85 * axis[0] - 0.14 * uz, 0.85 * axis[2] + 0.14 * ux), True
+    return (0.85 * axis[0] - 0.14 * uz, 0.85 * axis[2] + 0.14 * ux), "+1"
 
 
 def _copies(shots: int) -> str:
@@ -134,9 +134,8 @@ def draw_measurement_axis(fig, view) -> None:
     n = view.axis
     ax.plot([-n[0], n[0]], [-n[2], n[2]], "--", color="C3", linewidth=1.5,
             label=f"axis (y-component {n[1]:+.2f} not drawn)", gid="axis.axis")
-    where, shown = _plus_end(n)
-    ax.text(*where, "+1", color="C3", fontsize="small", ha="center", va="center", visible=shown,
-            gid="axis.plus")
+    where, mark = _plus_end(n)
+    ax.text(*where, mark, color="C3", fontsize="small", ha="center", va="center", gid="axis.plus")
     ax.set_xlim(-1.4, 1.4)
     ax.set_ylim(-1.3, 1.3)
     ax.set_xlabel("Bloch x component")
@@ -149,7 +148,7 @@ def draw_measurement_axis(fig, view) -> None:
     bx.plot(view.features, view.curve, color="C3", linewidth=3.0, alpha=0.6, label="along the chosen axis (pink)",
             gid="axis.curve")
     bx.errorbar([x], [view.estimate], yerr=[view.estimate_error], fmt="o", color="k",
-                label=_copies(view.shots))
+                label=_copies(view.shots), zorder=6)  # above the legend (zorder 5), never hidden by it
     bx.set_ylim(-1.05, 1.05)
     bx.set_xlabel("encoded feature x (rad)")
     bx.set_ylabel("expectation of the measured spin")

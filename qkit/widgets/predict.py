@@ -205,7 +205,10 @@ class PredictThenCheck(widgets.VBox):
         super().__init__([self.question, self.control, self.button, self.feedback])
 
     def submit(self) -> PredictionOutcome | None:
-        """Submit the control's value; returns the outcome, or None if it was not accepted."""
+        """Submit the control's value; returns the outcome, or None if it was not accepted
+        (nothing chosen, unreadable, or the prediction was already made: it is made once)."""
+        if self.button.disabled:
+            return None
         value = self.control.value
         if value is None or (isinstance(value, str) and not value.strip()):
             self.feedback.value = "Choose an answer first." if self.prediction.choices else "Type a number first."
